@@ -1,0 +1,58 @@
+namespace Typed.Processes;
+
+/// <summary>A process whose body is a C# <see cref="ProcessMain"/>; its awaits resume on its host's workers.</summary>
+internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, ProcessMain main)
+    : ProcessCore(runtime, host, pid, args)
+{
+    public override void Execute()
+    {
+        if (!IsAlive) return;
+        ValueTask<object?> running;
+        try
+        {
+            running = main(Context);
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            return;
+        }
+        if (running.IsCompleted)
+        {
+            Complete(running);
+            return;
+        }
+        running.AsTask().ContinueWith(
+            static (t, s) => ((CSharpProcess)s!).Complete(new ValueTask<object?>(t)),
+            this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Complete(ValueTask<object?> finished)
+    {
+        object? result;
+        try
+        {
+            result = finished.Result;
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            return;
+        }
+        if (result is ProcessFailure failure)
+        {
+            Exit(ExitInfo.Failed(failure.Error));
+            return;
+        }
+        var prepared = Payloads.Prepare(result);
+        Exit(prepared.Ok ? ExitInfo.Normal(prepared.Value) : ExitInfo.Failed("invalid result: " + prepared.Error));
+    }
+
+    private void Fail(Exception ex)
+    {
+        if (ex is ProcessTerminatedException && !IsAlive) return; // already dead: the exception only unwound its code
+        if (ex is AggregateException { InnerExceptions.Count: 1 } agg) ex = agg.InnerException!;
+        var error = ex is ProcessException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        if (Exit(ExitInfo.Failed(error, ex))) Runtime.LogCrash(this, ex);
+    }
+}

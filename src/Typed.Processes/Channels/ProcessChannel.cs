@@ -1,0 +1,470 @@
+using System.Threading.Tasks.Sources;
+using Typed.Processes.Channels;
+
+namespace Typed.Processes;
+
+/// <summary>What a channel is for; channels a process owns (topics, inbox, events, timers) cannot be closed by user code.</summary>
+public enum ChannelKind
+{
+    /// <summary>Created by user code with <c>NewChannel</c> / <c>channel.new</c>; may be closed.</summary>
+    Local,
+    /// <summary>A topic listener.</summary>
+    Topic,
+    /// <summary>The process's inbox (messages no listener takes).</summary>
+    Inbox,
+    /// <summary>The process's event channel.</summary>
+    Events,
+    /// <summary>A timer channel from <c>After</c>.</summary>
+    Timer,
+}
+
+/// <summary>
+/// A Go-style channel: unbuffered (a send waits for a receiver), buffered, or unbounded (topic, inbox and event
+/// channels). Receiving blocks only the calling process, never a thread. <c>ProcessContext.Select</c> waits
+/// on several channels at once and commits exactly one case. The untyped base of <see cref="ProcessChannel{T}"/>.
+/// </summary>
+public abstract class ProcessChannel
+{
+    private static long s_lastId;
+    private readonly object _lock = new();
+    private readonly int _capacity; // -1 = unbounded
+    private RingBuffer<object?>? _buffer;
+    private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
+    private RingBuffer<(Waiter Waiter, int Index, object? Value)>? _senders;
+    private bool _closed;
+
+    private protected ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner)
+    {
+        if (capacity < -1) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be 0 (unbuffered) or more");
+        _capacity = capacity;
+        Kind = kind;
+        Owner = owner;
+        Id = Interlocked.Increment(ref s_lastId);
+    }
+
+    internal long Id { get; }
+
+    internal ProcessCore? Owner { get; }
+
+    /// <summary>What the channel is for.</summary>
+    public ChannelKind Kind { get; }
+
+    /// <summary>The buffer size: 0 for unbuffered, -1 for unbounded.</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>True once closed (values still buffered can be received).</summary>
+    public bool IsClosed { get { lock (_lock) return _closed; } }
+
+    /// <summary>Number of values buffered now.</summary>
+    public int Count { get { lock (_lock) return _buffer?.Count ?? 0; } }
+
+    /// <summary>
+    /// Closes the channel: receivers drain what is buffered, then get "closed"; senders get an error. Only channels
+    /// created by user code can be closed; closing a topic, inbox, events or timer channel is refused.
+    /// </summary>
+    public Result Close()
+    {
+        if (Kind != ChannelKind.Local)
+            return Result.Failure($"cannot close the process's own {Kind.ToString().ToLowerInvariant()} channel");
+        CloseCore();
+        return Result.Success;
+    }
+
+    internal void CloseCore()
+    {
+        lock (_lock)
+        {
+            if (_closed) return;
+            _closed = true;
+            if (_receivers is not null)
+                while (_receivers.Count > 0)
+                {
+                    var (w, i) = _receivers.Dequeue();
+                    if (w.TryClaim()) w.Complete(i, null, false);
+                }
+            if (_senders is not null)
+                while (_senders.Count > 0)
+                {
+                    var (w, i, _) = _senders.Dequeue();
+                    if (w.TryClaim()) w.Complete(i, null, false);
+                }
+        }
+    }
+
+    // ---- operations under the lock ------------------------------------------------------------------------
+
+    private bool HasRoom => _capacity < 0 || (_buffer?.Count ?? 0) < _capacity;
+
+    /// <summary>Receive if ready. Ready means a value (ok) or closed-and-drained (not ok). Lock held.</summary>
+    private bool ReceiveLocked(out object? value, out bool ok)
+    {
+        if (_buffer is { Count: > 0 })
+        {
+            value = _buffer.Dequeue();
+            ok = true;
+            // A slot freed: move a blocked sender's value in.
+            while (_senders is { Count: > 0 } && HasRoom)
+            {
+                var (w, i, v) = _senders.Dequeue();
+                if (!w.TryClaim()) continue;
+                _buffer.Enqueue(v);
+                w.Complete(i, null, true);
+            }
+            return true;
+        }
+        while (_senders is { Count: > 0 })
+        {
+            var (w, i, v) = _senders.Dequeue();
+            if (!w.TryClaim()) continue;
+            w.Complete(i, null, true);
+            value = v;
+            ok = true;
+            return true;
+        }
+        value = null;
+        ok = false;
+        return _closed;
+    }
+
+    /// <summary>Send if possible: 1 sent, 0 would block, -1 closed. Lock held.</summary>
+    private int SendLocked(object? value)
+    {
+        if (_closed) return -1;
+        while (_receivers is { Count: > 0 })
+        {
+            var (w, i) = _receivers.Dequeue();
+            if (!w.TryClaim()) continue;
+            w.Complete(i, value, true);
+            return 1;
+        }
+        if (!HasRoom) return 0;
+        (_buffer ??= new RingBuffer<object?>(_capacity is > 0 and < 4 ? _capacity : 4)).Enqueue(value);
+        return 1;
+    }
+
+    // ---- single operations ---------------------------------------------------------------------------------
+
+    internal bool TryReceiveBoxed(out object? value, out bool ok)
+    {
+        lock (_lock) return ReceiveLocked(out value, out ok);
+    }
+
+    /// <summary>1 sent, 0 would block, -1 closed.</summary>
+    internal int TrySendBoxed(object? value)
+    {
+        lock (_lock) return SendLocked(value);
+    }
+
+    /// <summary>Receive, or queue <paramref name="waiter"/>. True if it completed at once (the waiter is then claimed and completed).</summary>
+    internal bool ReceiveOrWait(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            if (ReceiveLocked(out var value, out var ok))
+            {
+                waiter.TryClaim();
+                waiter.Complete(0, value, ok);
+                return true;
+            }
+            (_receivers ??= new RingBuffer<(Waiter, int)>(2)).Enqueue((waiter, 0));
+            waiter.AddRegistration(this);
+            return false;
+        }
+    }
+
+    /// <summary>Send, or queue <paramref name="waiter"/> with the value. True if it completed at once.</summary>
+    internal bool SendOrWait(Waiter waiter, object? value)
+    {
+        lock (_lock)
+        {
+            var r = SendLocked(value);
+            if (r != 0)
+            {
+                waiter.TryClaim();
+                waiter.Complete(0, null, r > 0);
+                return true;
+            }
+            (_senders ??= new RingBuffer<(Waiter, int, object?)>(2)).Enqueue((waiter, 0, value));
+            waiter.AddRegistration(this);
+            return false;
+        }
+    }
+
+    internal void Unregister(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            _receivers?.RemoveAll(e => ReferenceEquals(e.Waiter, waiter));
+            _senders?.RemoveAll(e => ReferenceEquals(e.Waiter, waiter));
+        }
+    }
+
+    /// <summary>Removes buffered values matching <paramref name="match"/> (mailbox re-routing, event purge).</summary>
+    internal int RemoveBuffered(Func<object?, bool> match, Action<object?>? removed = null)
+    {
+        lock (_lock) return _buffer?.RemoveAll(match, removed) ?? 0;
+    }
+
+    internal object SyncRoot => _lock;
+
+    // ---- select --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Polls the cases in order with every channel locked; if none is ready and <paramref name="waiter"/> is given,
+    /// queues it on every channel. Returns the index of the case that completed now, or -1.
+    /// </summary>
+    internal static int SelectCore(ReadOnlySpan<SelectCase> cases, Waiter? waiter, out object? value, out bool ok)
+    {
+        var channels = new ProcessChannel[cases.Length];
+        for (int i = 0; i < cases.Length; i++) channels[i] = cases[i].Channel ?? throw new ArgumentException($"select case {i + 1} is empty");
+        Array.Sort(channels, static (a, b) => a.Id.CompareTo(b.Id));
+        int locked = 0;
+        try
+        {
+            for (; locked < channels.Length; locked++) Monitor.Enter(channels[locked]._lock);
+            for (int i = 0; i < cases.Length; i++)
+            {
+                var c = cases[i];
+                if (c.IsSend)
+                {
+                    var r = c.Channel!.SendLocked(c.Value);
+                    if (r != 0) { value = null; ok = r > 0; return i; }
+                }
+                else if (c.Channel!.ReceiveLocked(out value, out ok)) return i;
+            }
+            value = null;
+            ok = false;
+            if (waiter is null) return -1;
+            for (int i = 0; i < cases.Length; i++)
+            {
+                var c = cases[i];
+                if (c.IsSend) (c.Channel!._senders ??= new(2)).Enqueue((waiter, i, c.Value));
+                else (c.Channel!._receivers ??= new(2)).Enqueue((waiter, i));
+                waiter.AddRegistration(c.Channel);
+            }
+            return -1;
+        }
+        finally
+        {
+            for (int i = locked - 1; i >= 0; i--) Monitor.Exit(channels[i]._lock);
+        }
+    }
+}
+
+/// <summary>The value of a receive, with <see cref="Ok"/> false once the channel is closed and drained.</summary>
+/// <typeparam name="T">The channel's element type.</typeparam>
+/// <param name="Value">The value received (default when not ok).</param>
+/// <param name="Ok">False if the channel was closed.</param>
+public readonly record struct ReceiveResult<T>(T Value, bool Ok);
+
+/// <summary>A typed <see cref="ProcessChannel"/>.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public sealed class ProcessChannel<T> : ProcessChannel
+{
+    internal ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner) : base(capacity, kind, owner) { }
+
+    /// <summary>Creates a standalone channel (outside processes, e.g. for tests); inside a process use <c>ctx.NewChannel</c>.</summary>
+    public static ProcessChannel<T> Create(int capacity = 0) => new(capacity, ChannelKind.Local, null);
+
+    /// <summary>Receives without waiting; false if nothing is buffered (or the channel is closed and drained).</summary>
+    public bool TryReceive(out T value)
+    {
+        if (TryReceiveBoxed(out var v, out var ok) && ok)
+        {
+            value = (T)v!;
+            return true;
+        }
+        value = default!;
+        return false;
+    }
+
+    /// <summary>Sends without waiting; false if it would block. Throws <see cref="ChannelClosedException"/> if closed.</summary>
+    public bool TrySend(T value) => TrySendBoxed(value) switch
+    {
+        1 => true,
+        0 => false,
+        _ => throw new ChannelClosedException(),
+    };
+
+    /// <summary>Waits for the next value. Throws <see cref="ChannelClosedException"/> once closed and drained,
+    /// <see cref="ProcessTerminatedException"/> if the calling process is terminated while waiting.</summary>
+    public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (TryReceiveBoxed(out var v, out var ok))
+            return ok ? new ValueTask<T>((T)v!) : ValueTask.FromException<T>(new ChannelClosedException());
+        var waiter = new ReceiveWaiter<T>(Owner, cancellationToken);
+        waiter.Begin();
+        ReceiveOrWait(waiter);
+        return new ValueTask<T>(waiter, waiter.Version);
+    }
+
+    /// <summary>Waits for the next value; <see cref="ReceiveResult{T}.Ok"/> is false once closed and drained.</summary>
+    public ValueTask<ReceiveResult<T>> TryReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (TryReceiveBoxed(out var v, out var ok))
+            return new ValueTask<ReceiveResult<T>>(new ReceiveResult<T>(ok ? (T)v! : default!, ok));
+        var waiter = new ReceiveResultWaiter<T>(Owner, cancellationToken);
+        waiter.Begin();
+        ReceiveOrWait(waiter);
+        return new ValueTask<ReceiveResult<T>>(waiter, waiter.Version);
+    }
+
+    /// <summary>Sends, waiting while the buffer is full (or, unbuffered, until a receiver takes it).
+    /// Throws <see cref="ChannelClosedException"/> if the channel is or becomes closed.</summary>
+    public ValueTask SendAsync(T value, CancellationToken cancellationToken = default)
+    {
+        var r = TrySendBoxed(value);
+        if (r > 0) return ValueTask.CompletedTask;
+        if (r < 0) return ValueTask.FromException(new ChannelClosedException());
+        var waiter = new SendWaiter(Owner, cancellationToken);
+        waiter.Begin();
+        SendOrWait(waiter, value);
+        return new ValueTask(waiter, waiter.Version);
+    }
+
+    /// <summary>A select case that receives from this channel.</summary>
+    public SelectCase CaseReceive() => new(this, false, null);
+
+    /// <summary>A select case that sends <paramref name="value"/> on this channel.</summary>
+    public SelectCase CaseSend(T value) => new(this, true, value);
+}
+
+/// <summary>One case of a select: a receive from, or a send to, a channel.</summary>
+public readonly struct SelectCase
+{
+    internal SelectCase(ProcessChannel channel, bool isSend, object? value)
+    {
+        Channel = channel;
+        IsSend = isSend;
+        Value = value;
+    }
+
+    internal ProcessChannel? Channel { get; }
+
+    internal bool IsSend { get; }
+
+    internal object? Value { get; }
+}
+
+/// <summary>The case a select committed.</summary>
+public readonly struct SelectResult
+{
+    internal SelectResult(int index, ProcessChannel? channel, object? value, bool ok, bool isDefault)
+    {
+        Index = index;
+        Channel = channel;
+        Value = value;
+        Ok = ok;
+        IsDefault = isDefault;
+    }
+
+    /// <summary>Index of the case in the select's argument list; -1 for the default (nothing ready).</summary>
+    public int Index { get; }
+
+    /// <summary>The channel of the committed case; null for the default.</summary>
+    public ProcessChannel? Channel { get; }
+
+    /// <summary>The value received (receive cases).</summary>
+    public object? Value { get; }
+
+    /// <summary>False if the case's channel was closed.</summary>
+    public bool Ok { get; }
+
+    /// <summary>True if a non-blocking select found nothing ready.</summary>
+    public bool IsDefault { get; }
+
+    /// <summary>True if the committed case is a receive from <paramref name="channel"/>; gives the value.</summary>
+    public bool Is<T>(ProcessChannel<T> channel, out T value)
+    {
+        if (ReferenceEquals(Channel, channel) && Ok)
+        {
+            value = (T)Value!;
+            return true;
+        }
+        value = default!;
+        return false;
+    }
+}
+
+/// <summary>A waiter resumed through a <see cref="ValueTask"/> (C# code, inside or outside a process).</summary>
+internal abstract class AsyncWaiter : Waiter
+{
+    private protected ManualResetValueTaskSourceCore<bool> _core;
+    private readonly CancellationToken _cancellation;
+    private CancellationTokenRegistration _registration;
+
+    protected AsyncWaiter(ProcessCore? owner, CancellationToken cancellation)
+    {
+        Owner = owner;
+        _cancellation = cancellation;
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>Ties the wait to the owner's life and the caller's token. Call before queuing.</summary>
+    public void Begin()
+    {
+        Owner?.BeginWait(this);
+        if (_cancellation.CanBeCanceled)
+            _registration = _cancellation.UnsafeRegister(static s => ((AsyncWaiter)s!).TryAbort(CancelledReason), this);
+    }
+
+    internal const string CancelledReason = "\u0001cancelled";
+
+    protected override void Wake() => _core.SetResult(true);
+
+    private protected void Finish(short token)
+    {
+        _core.GetResult(token);
+        _registration.Dispose();
+        Owner?.EndWait(this);
+        UnregisterAll();
+        if (AbortReason is { } reason)
+        {
+            if (reason == CancelledReason) throw new OperationCanceledException(_cancellation);
+            throw new ProcessTerminatedException(reason);
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    public short Version => _core.Version;
+}
+
+internal sealed class ReceiveWaiter<T>(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<T>
+{
+    public T GetResult(short token)
+    {
+        Finish(token);
+        return Ok ? (T)Value! : throw new ChannelClosedException();
+    }
+}
+
+internal sealed class ReceiveResultWaiter<T>(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<ReceiveResult<T>>
+{
+    public ReceiveResult<T> GetResult(short token)
+    {
+        Finish(token);
+        return Ok ? new ReceiveResult<T>((T)Value!, true) : new ReceiveResult<T>(default!, false);
+    }
+}
+
+internal sealed class SendWaiter(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource
+{
+    public void GetResult(short token)
+    {
+        Finish(token);
+        if (!Ok) throw new ChannelClosedException();
+    }
+}
+
+internal sealed class SelectWaiter(SelectCase[] cases, ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<SelectResult>
+{
+    public SelectResult GetResult(short token)
+    {
+        Finish(token);
+        return new SelectResult(CaseIndex, cases[CaseIndex].Channel, Value, Ok, false);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Typed.Processes.Hosting;
+
+namespace Typed.Processes;
+
+/// <summary>A named scheduler with a fixed number of workers on which processes run.</summary>
+public sealed class ProcessHost
+{
+    internal ProcessHost(string reference, int workers, HostScheduler scheduler)
+    {
+        Reference = reference;
+        Workers = workers;
+        Scheduler = scheduler;
+    }
+
+    /// <summary>The host reference, e.g. <c>app:processes</c>.</summary>
+    public string Reference { get; }
+
+    /// <summary>Number of worker threads.</summary>
+    public int Workers { get; }
+
+    internal HostScheduler Scheduler { get; }
+
+    /// <summary>Work items run so far (diagnostics).</summary>
+    public long ExecutedWorkItems => Scheduler.ExecutedCount;
+}
+
+/// <summary>The hosts of a runtime, by reference.</summary>
+public sealed class HostTable
+{
+    private readonly ConcurrentDictionary<string, ProcessHost> _hosts = new(StringComparer.Ordinal);
+    private readonly ProcessRuntime _runtime;
+
+    internal HostTable(ProcessRuntime runtime) => _runtime = runtime;
+
+    /// <summary>Adds a host and starts its workers.</summary>
+    /// <param name="reference">The host reference, <c>namespace:name</c>.</param>
+    /// <param name="workers">Worker threads (1 to 256); defaults to the number of cores.</param>
+    /// <exception cref="ArgumentException">Malformed reference, a duplicate, or a bad worker count.</exception>
+    public ProcessHost Add(string reference, int workers = 0)
+    {
+        if (EntryReference.Check(reference, "host") is { } error) throw new ArgumentException(error, nameof(reference));
+        if (workers == 0) workers = Environment.ProcessorCount;
+        if (workers is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(workers), workers, "a host has 1 to 256 workers");
+        _runtime.ThrowIfShutDown();
+        lock (_hosts)
+        {
+            if (_hosts.ContainsKey(reference)) throw new ArgumentException($"host '{reference}' is already defined", nameof(reference));
+            var host = new ProcessHost(reference, workers, new HostScheduler(reference, workers, _runtime.RuntimeLogger));
+            _hosts[reference] = host;
+            return host;
+        }
+    }
+
+    /// <summary>Finds a host.</summary>
+    public bool TryGet(string reference, [NotNullWhen(true)] out ProcessHost? host) => _hosts.TryGetValue(reference, out host);
+
+    /// <summary>True if the host exists.</summary>
+    public bool Contains(string reference) => _hosts.ContainsKey(reference);
+
+    /// <summary>All hosts.</summary>
+    public IReadOnlyCollection<ProcessHost> All => _hosts.Values.ToArray();
+}
+
+/// <summary>The body of a C# process: runs on a host; its return value is the Exit event's result.</summary>
+/// <param name="context">The process's own API.</param>
+public delegate ValueTask<object?> ProcessMain(ProcessContext context);
+
+/// <summary>
+/// A declared entry: what a process is started from. C# entries come from <see cref="EntryTable.Add(string, ProcessMain)"/>
+/// (or generated registration code); Lua entries from manifests.
+/// </summary>
+public abstract class EntryDefinition
+{
+    /// <summary>Creates the definition.</summary>
+    protected EntryDefinition(string reference)
+    {
+        if (EntryReference.Check(reference, "entry") is { } error) throw new ArgumentException(error, nameof(reference));
+        Reference = reference;
+    }
+
+    /// <summary>The entry reference, <c>namespace:name</c>.</summary>
+    public string Reference { get; }
+
+    /// <summary>The kind, e.g. <c>process.csharp</c> or <c>process.lua</c>.</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Free metadata (from a manifest's <c>meta</c>).</summary>
+    public IReadOnlyDictionary<string, object?> Meta { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>Creates the (not yet started) process; an error if this entry cannot start one.</summary>
+    internal abstract Result<ProcessCore> CreateProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args);
+}
+
+/// <summary>A C# entry: a <see cref="ProcessMain"/> delegate.</summary>
+public sealed class CSharpEntry : EntryDefinition
+{
+    /// <summary>Creates the entry.</summary>
+    public CSharpEntry(string reference, ProcessMain main) : base(reference) =>
+        Main = main ?? throw new ArgumentNullException(nameof(main));
+
+    /// <summary>The process body.</summary>
+    public ProcessMain Main { get; }
+
+    /// <inheritdoc />
+    public override string Kind => "process.csharp";
+
+    internal override Result<ProcessCore> CreateProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args) =>
+        Result<ProcessCore>.Success(new CSharpProcess(runtime, host, pid, args, Main));
+}
+
+/// <summary>The entries of a runtime, by reference.</summary>
+public sealed class EntryTable
+{
+    private readonly ConcurrentDictionary<string, EntryDefinition> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Adds a C# entry.</summary>
+    /// <exception cref="ArgumentException">Malformed or duplicate reference.</exception>
+    public EntryDefinition Add(string reference, ProcessMain main) => Add(new CSharpEntry(reference, main));
+
+    /// <summary>Adds a C# entry whose body needs no result.</summary>
+    public EntryDefinition Add(string reference, Func<ProcessContext, ValueTask> main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        return Add(new CSharpEntry(reference, async ctx => { await main(ctx); return null; }));
+    }
+
+    /// <summary>Adds an entry of any kind.</summary>
+    /// <exception cref="ArgumentException">Duplicate reference.</exception>
+    public EntryDefinition Add(EntryDefinition entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!_entries.TryAdd(entry.Reference, entry))
+            throw new ArgumentException($"entry '{entry.Reference}' is already defined", nameof(entry));
+        return entry;
+    }
+
+    /// <summary>Finds an entry.</summary>
+    public bool TryGet(string reference, [NotNullWhen(true)] out EntryDefinition? entry) => _entries.TryGetValue(reference, out entry);
+
+    /// <summary>True if the entry exists.</summary>
+    public bool Contains(string reference) => _entries.ContainsKey(reference);
+
+    /// <summary>All entries.</summary>
+    public IReadOnlyCollection<EntryDefinition> All => _entries.Values.ToArray();
+}

@@ -1,0 +1,194 @@
+namespace Typed.Processes;
+
+/// <summary>
+/// A process's own view of the runtime: identity, messaging, events, monitors, links, registry, channels and time.
+/// Handed to a C# process's <see cref="ProcessMain"/>; the Lua binding calls the same members, so C# and Lua
+/// processes behave alike. Members that take a target accept a <see cref="Pid"/>, a PID's text form, or a
+/// registered name. Blocking members suspend only this process and throw <see cref="ProcessTerminatedException"/>
+/// once it has been terminated.
+/// </summary>
+public sealed class ProcessContext
+{
+    internal ProcessContext(ProcessCore core) => Core = core;
+
+    internal ProcessCore Core { get; }
+
+    /// <summary>This process's PID.</summary>
+    public Pid Self => Core.Pid;
+
+    /// <summary>The runtime the process runs in.</summary>
+    public ProcessRuntime Runtime => Core.Runtime;
+
+    /// <summary>The arguments given to spawn.</summary>
+    public IReadOnlyList<object?> Args => Core.Args;
+
+    /// <summary>Cancelled when the process is terminated (pass it to non-process APIs you await).</summary>
+    public CancellationToken Aborted => Core.Aborted;
+
+    /// <summary>The argument at <paramref name="index"/> as <typeparamref name="T"/> (a clear error if absent or of another type).</summary>
+    public T Arg<T>(int index)
+    {
+        if (index < 0 || index >= Core.Args.Length)
+            throw new ProcessException($"{Self} was spawned with {Core.Args.Length} argument(s); argument {index} is missing");
+        return Core.Args[index] is T t ? t
+            : Core.Args[index] is null && default(T) is null ? default!
+            : throw new ProcessException($"argument {index} of {Self} is {Core.Args[index]?.GetType().Name ?? "null"}, not {typeof(T).Name}");
+    }
+
+    // ---- spawning --------------------------------------------------------------------------------------------
+
+    /// <summary>Starts a process from <paramref name="entry"/> on <paramref name="host"/>.</summary>
+    public Result<Pid> Spawn(string entry, string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Plain);
+
+    /// <summary>Starts a process and monitors it atomically: exactly one Exit event arrives when it ends.</summary>
+    public Result<Pid> SpawnMonitored(string entry, string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Monitored);
+
+    /// <summary>Starts a process linked to this one atomically.</summary>
+    public Result<Pid> SpawnLinked(string entry, string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked);
+
+    // ---- messages --------------------------------------------------------------------------------------------
+
+    /// <summary>Sends <paramref name="payload"/> to <paramref name="to"/> on <paramref name="topic"/>.</summary>
+    public Result Send(Pid to, string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
+
+    /// <summary>Sends to a PID's text form or a registered name.</summary>
+    public Result Send(string to, string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
+
+    /// <summary>Listens to <paramref name="topic"/>: its payloads arrive on the returned channel.</summary>
+    public ProcessChannel<object?> Listen(string topic) => Listen<object?>(topic);
+
+    /// <summary>Listens to <paramref name="topic"/> with typed payloads; a sender whose payload is not a
+    /// <typeparamref name="T"/> gets an error.</summary>
+    public ProcessChannel<T> Listen<T>(string topic)
+    {
+        var r = Core.Listen(topic, new PayloadListener<T>(new ProcessChannel<T>(-1, ChannelKind.Topic, Core)));
+        return (ProcessChannel<T>)r.Value;
+    }
+
+    /// <summary>Listens to <paramref name="topic"/>: whole <see cref="Message"/> objects (sender, topic, payload) arrive.</summary>
+    public ProcessChannel<Message> ListenMessages(string topic)
+    {
+        var r = Core.Listen(topic, new MessageListener(new ProcessChannel<Message>(-1, ChannelKind.Topic, Core)));
+        return (ProcessChannel<Message>)r.Value;
+    }
+
+    /// <summary>Stops listening to <paramref name="topic"/>; later messages of it go to the inbox.</summary>
+    public bool Unlisten(string topic) => Core.Unlisten(topic);
+
+    /// <summary>The inbox: messages whose topic has no listener when they are received, oldest first.</summary>
+    public ProcessChannel<Message> Inbox() => Core.Inbox();
+
+    /// <summary>This process's events: Exit (monitored processes), LinkDown (trapped links), Cancel.</summary>
+    public ProcessChannel<ProcessEvent> Events() => Core.Events;
+
+    // ---- monitors and links ----------------------------------------------------------------------------------
+
+    /// <summary>Monitors a process: one Exit event arrives when it ends (at once if it already has).</summary>
+    public Result Monitor(Pid target) => Runtime.MonitorCore(Core, target);
+
+    /// <inheritdoc cref="Monitor(Pid)"/>
+    public Result Monitor(string target) => Runtime.MonitorCore(Core, target);
+
+    /// <summary>Stops monitoring; no Exit event of <paramref name="target"/> is received after this returns.</summary>
+    public Result Unmonitor(Pid target) => Runtime.UnmonitorCore(Core, target);
+
+    /// <inheritdoc cref="Unmonitor(Pid)"/>
+    public Result Unmonitor(string target) => Runtime.UnmonitorCore(Core, target);
+
+    /// <summary>Links this process and <paramref name="target"/> (bidirectional, at most one link per pair).</summary>
+    public Result Link(Pid target) => Runtime.LinkCore(Core, target);
+
+    /// <inheritdoc cref="Link(Pid)"/>
+    public Result Link(string target) => Runtime.LinkCore(Core, target);
+
+    /// <summary>Removes the link; no LinkDown from <paramref name="target"/> is received after this returns.</summary>
+    public Result Unlink(Pid target) => Runtime.UnlinkCore(Core, target);
+
+    /// <inheritdoc cref="Unlink(Pid)"/>
+    public Result Unlink(string target) => Runtime.UnlinkCore(Core, target);
+
+    /// <summary>Ends <paramref name="target"/> at once with an error (its monitors and links see a failure).</summary>
+    public Result Terminate(Pid target) => Runtime.TerminateCore(Core, target);
+
+    /// <inheritdoc cref="Terminate(Pid)"/>
+    public Result Terminate(string target) => Runtime.TerminateCore(Core, target);
+
+    /// <summary>Asks <paramref name="target"/> to stop: it gets a Cancel event; if still running after
+    /// <paramref name="deadline"/>, it is terminated.</summary>
+    public Result Cancel(Pid target, TimeSpan deadline) => Runtime.CancelCore(Core, target, deadline);
+
+    /// <inheritdoc cref="Cancel(Pid, TimeSpan)"/>
+    public Result Cancel(string target, TimeSpan deadline) => Runtime.CancelCore(Core, target, deadline);
+
+    /// <summary>The current options.</summary>
+    public ProcessOptions GetOptions() => new() { TrapLinks = Core.TrapLinks };
+
+    /// <summary>Sets options (trap links).</summary>
+    public Result SetOptions(ProcessOptions options)
+    {
+        if (options is null) return Result.Failure("options is null");
+        Core.TrapLinks = options.TrapLinks;
+        return Result.Success;
+    }
+
+    // ---- registry --------------------------------------------------------------------------------------------
+
+    /// <summary>Registers <paramref name="name"/> for this process.</summary>
+    public Result Register(string name) => Runtime.Registry.Register(name, Core);
+
+    /// <summary>Registers <paramref name="name"/> for another process.</summary>
+    public Result Register(string name, Pid pid) => Runtime.Registry.Register(name, pid);
+
+    /// <summary>The PID registered under <paramref name="name"/>.</summary>
+    public Result<Pid> Lookup(string name) => Runtime.Registry.Lookup(name);
+
+    /// <summary>Removes a name; true if it was registered.</summary>
+    public bool Unregister(string name) => Runtime.Registry.Unregister(name);
+
+    // ---- channels and time -----------------------------------------------------------------------------------
+
+    /// <summary>A process-local channel: 0 = unbuffered, n = buffered.</summary>
+    public ProcessChannel<T> NewChannel<T>(int capacity = 0)
+    {
+        if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be 0 or more");
+        return new ProcessChannel<T>(capacity, ChannelKind.Local, Core);
+    }
+
+    /// <summary>A channel that receives the current time once, after <paramref name="delay"/>.</summary>
+    public ProcessChannel<DateTimeOffset> After(TimeSpan delay) => Runtime.After(Core, delay);
+
+    /// <summary>Suspends this process (not its worker) for <paramref name="delay"/>.</summary>
+    public async ValueTask Sleep(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero) return;
+        await After(delay).ReceiveAsync().ConfigureAwait(true);
+    }
+
+    /// <summary>Waits until one case is ready and commits exactly that one.</summary>
+    public ValueTask<SelectResult> Select(params SelectCase[] cases) => Select(cases, CancellationToken.None);
+
+    /// <summary>Waits until one case is ready and commits exactly that one; cases are polled in order.</summary>
+    public ValueTask<SelectResult> Select(SelectCase[] cases, CancellationToken cancellationToken)
+    {
+        if (cases is null || cases.Length == 0) throw new ArgumentException("select needs at least one case", nameof(cases));
+        int i = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
+        if (i >= 0) return new ValueTask<SelectResult>(new SelectResult(i, cases[i].Channel, value, ok, false));
+        var waiter = new SelectWaiter(cases, Core, cancellationToken);
+        i = ProcessChannel.SelectCore(cases, waiter, out value, out ok);
+        if (i >= 0) // became ready between the two polls: committed, the waiter was never queued
+            return new ValueTask<SelectResult>(new SelectResult(i, cases[i].Channel, value, ok, false));
+        waiter.Begin(); // after queuing: a termination from here on aborts the wait
+        return new ValueTask<SelectResult>(waiter, waiter.Version);
+    }
+
+    /// <summary>A non-blocking select: commits a ready case, or returns a result with <see cref="SelectResult.IsDefault"/>.</summary>
+    public SelectResult TrySelect(params SelectCase[] cases)
+    {
+        if (cases is null || cases.Length == 0) throw new ArgumentException("select needs at least one case", nameof(cases));
+        int i = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
+        return i >= 0 ? new SelectResult(i, cases[i].Channel, value, ok, false) : new SelectResult(-1, null, null, false, true);
+    }
+
+    /// <summary>Writes <paramref name="text"/> to the runtime's log with this process's PID.</summary>
+    public void Log(string text) => Runtime.LogPrint(Core, text);
+}

@@ -1,0 +1,425 @@
+using Microsoft.Extensions.Logging;
+using Typed.Processes.Channels;
+using Typed.Processes.Hosting;
+
+namespace Typed.Processes;
+
+/// <summary>Something told when a process ends: a monitoring process, or an outside observer.</summary>
+internal interface IExitObserver
+{
+    void OnExit(ProcessCore process, ExitInfo exit);
+}
+
+/// <summary>
+/// The runtime's side of a process, whatever language it is written in: identity, mailbox, event channel,
+/// monitors, links, names and its end. Language bindings (C#, Lua) derive from it and decide how code runs.
+/// Locks: <see cref="_gate"/> guards state, links and monitors; the inbox channel's lock guards mailbox routing.
+/// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
+/// </summary>
+internal abstract class ProcessCore : HostWorkItem, IExitObserver
+{
+    private const int Created = 0, Running = 1, Dead = 2;
+
+    private readonly object _gate = new();
+    private int _state;
+    private ExitInfo? _exit;
+    private List<ProcessCore>? _links;
+    private List<IExitObserver>? _monitors;
+    private List<ProcessCore>? _monitoring;
+    private List<string>? _names;
+    private ProcessChannel<Message>? _inbox;
+    private Dictionary<string, TopicListener>? _listeners;
+    private ProcessChannel<ProcessEvent>? _events;
+    private Waiter? _waiter;
+    private CancellationTokenSource? _aborted;
+    private ProcessContext? _context;
+    private bool _inboxExposed;
+
+    protected ProcessCore(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args)
+    {
+        Runtime = runtime;
+        Host = host;
+        Pid = pid;
+        Args = args;
+    }
+
+    public ProcessRuntime Runtime { get; }
+
+    public ProcessHost Host { get; }
+
+    public Pid Pid { get; }
+
+    public object?[] Args { get; }
+
+    public ProcessContext Context => _context ??= new ProcessContext(this);
+
+    public bool IsAlive => Volatile.Read(ref _state) != Dead;
+
+    public bool TrapLinks { get; set; }
+
+    internal ExitInfo? ExitInfo => _exit;
+
+    /// <summary>Cancelled when the process dies (created on first use).</summary>
+    public CancellationToken Aborted
+    {
+        get
+        {
+            if (_aborted is null)
+            {
+                var cts = new CancellationTokenSource();
+                if (Interlocked.CompareExchange(ref _aborted, cts, null) != null) cts.Dispose();
+                else if (!IsAlive) _aborted.Cancel();
+            }
+            return _aborted!.Token;
+        }
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------------------
+
+    /// <summary>Schedules the first run. Called once, after links/monitors from spawn are in place.</summary>
+    internal void Start()
+    {
+        Interlocked.CompareExchange(ref _state, Running, Created);
+        Host.Scheduler.Schedule(this);
+    }
+
+    /// <summary>Ends the process. False if it had already ended. Propagates along links (iteratively).</summary>
+    internal bool Exit(ExitInfo info)
+    {
+        var links = ExitCore(info);
+        if (links is null) return false;
+        PropagateLinks(this, info, links);
+        return true;
+    }
+
+    /// <summary>Kills the process from outside (terminate, link failure, shutdown).</summary>
+    internal bool Terminate(string reason) => Exit(ExitInfo.Failed(reason));
+
+    /// <summary>Marks dead, notifies monitors, releases names; returns the links to propagate to (null if already dead).</summary>
+    private List<ProcessCore>? ExitCore(ExitInfo info)
+    {
+        List<ProcessCore>? links;
+        List<ProcessCore>? monitoring;
+        List<string>? names;
+        lock (_gate)
+        {
+            if (_state == Dead) return null;
+            _state = Dead;
+            _exit = info;
+            // Under the gate: a concurrent Unmonitor either removed its observer first, or finds the event queued and purges it.
+            if (_monitors is not null)
+                foreach (var m in _monitors) m.OnExit(this, info);
+            _monitors = null;
+            links = _links ?? [];
+            _links = null;
+            monitoring = _monitoring;
+            _monitoring = null;
+            names = _names;
+            _names = null;
+        }
+        Interlocked.MemoryBarrier(); // pairs with BeginWait: either it sees Dead, or we see its waiter
+        Runtime.OnExited(this, info, names);
+        Volatile.Read(ref _waiter)?.TryAbort(info.Error ?? "process ended");
+        if (_aborted is { } cts) try { cts.Cancel(); } catch (AggregateException) { }
+        if (monitoring is not null)
+            foreach (var target in monitoring) target.RemoveMonitor(this);
+        OnDied(info);
+        return links;
+    }
+
+    /// <summary>Hook for bindings: release engine resources once dead.</summary>
+    protected virtual void OnDied(ExitInfo info) { }
+
+    private static void PropagateLinks(ProcessCore first, ExitInfo firstInfo, List<ProcessCore> firstLinks)
+    {
+        var queue = new Queue<(ProcessCore From, ExitInfo Info, ProcessCore To)>();
+        foreach (var p in firstLinks) queue.Enqueue((first, firstInfo, p));
+        while (queue.Count > 0)
+        {
+            var (from, info, to) = queue.Dequeue();
+            var kill = to.OnLinkedExit(from, info);
+            if (kill is null) continue;
+            var more = to.ExitCore(kill);
+            if (more is null) continue;
+            to.Runtime.LogLinkKill(to, from, info);
+            foreach (var p in more) queue.Enqueue((to, kill, p));
+        }
+    }
+
+    /// <summary>A linked process ended: drop the link; on an error, trap it or return how this process must die.</summary>
+    private ExitInfo? OnLinkedExit(ProcessCore from, ExitInfo info)
+    {
+        lock (_gate)
+        {
+            if (_state == Dead || _links is null || !_links.Remove(from)) return null;
+            if (info.Error is null) return null;
+            if (TrapLinks)
+            {
+                DeliverEvent(new ProcessEvent(ProcessEventKind.LinkDown, from.Pid, Runtime.Now) { Error = info.Error });
+                return null;
+            }
+        }
+        return new ExitInfo(null, $"link down: {from.Pid} exited with error: {info.Root}", null, info.Root);
+    }
+
+    // ---- waiting ---------------------------------------------------------------------------------------------
+
+    internal void BeginWait(Waiter waiter)
+    {
+        Interlocked.Exchange(ref _waiter, waiter);
+        if (!IsAlive) waiter.TryAbort(_exit?.Error ?? "process ended");
+    }
+
+    internal void EndWait(Waiter waiter) => Interlocked.CompareExchange(ref _waiter, null, waiter);
+
+    // ---- mailbox ---------------------------------------------------------------------------------------------
+
+    private ProcessChannel<Message> InboxChannel
+    {
+        get
+        {
+            var inbox = Volatile.Read(ref _inbox);
+            if (inbox is not null) return inbox;
+            Interlocked.CompareExchange(ref _inbox, new ProcessChannel<Message>(-1, ChannelKind.Inbox, this), null);
+            return _inbox!;
+        }
+    }
+
+    /// <summary>Delivers a message (already prepared). Routing: a listener of the topic takes it; else it waits in the inbox.</summary>
+    internal Result Deliver(Message message)
+    {
+        if (!IsAlive) return Result.Failure($"process {Pid} is not alive");
+        var inbox = InboxChannel;
+        lock (inbox.SyncRoot)
+        {
+            if (_listeners is not null && _listeners.TryGetValue(message.Topic, out var listener))
+            {
+                if (!listener.Accepts(message.Payload))
+                    return Result.Failure($"topic '{message.Topic}' of {Pid} takes {listener.PayloadTypeName}, not {message.Payload?.GetType().Name ?? "null"}");
+                listener.Offer(message);
+            }
+            else inbox.TrySendBoxed(message);
+        }
+        return Result.Success;
+    }
+
+    /// <summary>The inbox: every message no listener takes, oldest first, as <see cref="Message"/> objects.</summary>
+    internal ProcessChannel<Message> Inbox()
+    {
+        _inboxExposed = true;
+        return InboxChannel;
+    }
+
+    internal bool InboxExposed => _inboxExposed;
+
+    /// <summary>Listens to a topic; the waiting messages of that topic move to the listener, in order.</summary>
+    internal Result<ProcessChannel> Listen(string topic, TopicListener listener)
+    {
+        if (string.IsNullOrEmpty(topic)) return Result<ProcessChannel>.Failure("topic must be a non-empty string");
+        var inbox = InboxChannel;
+        lock (inbox.SyncRoot)
+        {
+            _listeners ??= new Dictionary<string, TopicListener>(StringComparer.Ordinal);
+            if (_listeners.TryGetValue(topic, out var existing))
+            {
+                if (existing.SameShape(listener)) return Result<ProcessChannel>.Success(existing.Channel);
+                return Result<ProcessChannel>.Failure($"topic '{topic}' already has a listener of another kind ({existing.Describe()})");
+            }
+            _listeners[topic] = listener;
+            inbox.RemoveBuffered(
+                m => ((Message)m!).Topic == topic,
+                m =>
+                {
+                    var msg = (Message)m!;
+                    if (listener.Accepts(msg.Payload)) listener.Offer(msg);
+                    else Runtime.DeadLetter(this, msg, $"payload does not fit the listener ({listener.PayloadTypeName})");
+                });
+            return Result<ProcessChannel>.Success(listener.Channel);
+        }
+    }
+
+    /// <summary>Stops listening to a topic; messages already in its channel stay there, later ones go to the inbox.</summary>
+    internal bool Unlisten(string topic)
+    {
+        lock (InboxChannel.SyncRoot) return _listeners?.Remove(topic) ?? false;
+    }
+
+    // ---- events ----------------------------------------------------------------------------------------------
+
+    internal ProcessChannel<ProcessEvent> Events
+    {
+        get
+        {
+            var ch = Volatile.Read(ref _events);
+            if (ch is not null) return ch;
+            Interlocked.CompareExchange(ref _events, new ProcessChannel<ProcessEvent>(-1, ChannelKind.Events, this), null);
+            return _events!;
+        }
+    }
+
+    internal void DeliverEvent(ProcessEvent e) => Events.TrySendBoxed(e);
+
+    void IExitObserver.OnExit(ProcessCore process, ExitInfo exit) =>
+        DeliverEvent(new ProcessEvent(ProcessEventKind.Exit, process.Pid, Runtime.Now)
+        {
+            Result = exit.Result,
+            Error = exit.Error,
+            Exception = exit.Exception,
+        });
+
+    // ---- monitors --------------------------------------------------------------------------------------------
+
+    /// <summary>Adds an observer; false if the process is already dead (the caller reports noproc).</summary>
+    internal bool AddMonitor(IExitObserver observer)
+    {
+        lock (_gate)
+        {
+            if (_state == Dead) return false;
+            _monitors ??= [];
+            if (!_monitors.Contains(observer)) _monitors.Add(observer);
+            return true;
+        }
+    }
+
+    internal void RemoveMonitor(IExitObserver observer)
+    {
+        lock (_gate) _monitors?.Remove(observer);
+    }
+
+    /// <summary>This process starts watching <paramref name="target"/>.</summary>
+    internal Result Monitor(ProcessCore target)
+    {
+        if (ReferenceEquals(target, this)) return Result.Failure("a process cannot monitor itself");
+        if (!target.AddMonitor(this))
+        {
+            DeliverNoProc(target.Pid);
+            return Result.Success;
+        }
+        lock (_gate)
+        {
+            if (_state != Dead) (_monitoring ??= []).Add(target);
+        }
+        if (!IsAlive) target.RemoveMonitor(this);
+        return Result.Success;
+    }
+
+    internal void DeliverNoProc(Pid target) =>
+        DeliverEvent(new ProcessEvent(ProcessEventKind.Exit, target, Runtime.Now) { Error = $"noproc: process {target} is not alive" });
+
+    /// <summary>Stops watching; no Exit event from <paramref name="target"/> is received after this returns.</summary>
+    internal void Unmonitor(Pid target, ProcessCore? live)
+    {
+        if (live is not null)
+        {
+            live.RemoveMonitor(this);
+            lock (_gate) _monitoring?.Remove(live);
+        }
+        Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.Exit } e && e.From == target);
+    }
+
+    // ---- links -----------------------------------------------------------------------------------------------
+
+    internal Result Link(ProcessCore other)
+    {
+        if (ReferenceEquals(other, this)) return Result.Failure("a process cannot link to itself");
+        var (a, b) = Pid.Id < other.Pid.Id ? (this, other) : (other, this);
+        lock (a._gate)
+        lock (b._gate)
+        {
+            if (_state == Dead) return Result.Failure("process is not alive");
+            if (other._state == Dead) return Result.Failure($"noproc: process {other.Pid} is not alive");
+            _links ??= [];
+            if (_links.Contains(other)) return Result.Success;
+            _links.Add(other);
+            (other._links ??= []).Add(this);
+            return Result.Success;
+        }
+    }
+
+    internal void Unlink(Pid target, ProcessCore? other)
+    {
+        if (other is not null && !ReferenceEquals(other, this))
+        {
+            var (a, b) = Pid.Id < other.Pid.Id ? (this, other) : (other, this);
+            lock (a._gate)
+            lock (b._gate)
+            {
+                _links?.Remove(other);
+                other._links?.Remove(this);
+            }
+        }
+        Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.LinkDown } e && e.From == target);
+    }
+
+    /// <summary>Spawn-time link to a child not yet started. False if this process is dead.</summary>
+    internal bool LinkNewChild(ProcessCore child)
+    {
+        lock (_gate)
+        {
+            if (_state == Dead) return false;
+            (_links ??= []).Add(child);
+            child._links = [this];
+            return true;
+        }
+    }
+
+    /// <summary>Spawn-time monitor of a child not yet started.</summary>
+    internal void MonitorNewChild(ProcessCore child)
+    {
+        child._monitors = [this];
+        lock (_gate) (_monitoring ??= []).Add(child);
+    }
+
+    internal int LinkCount { get { lock (_gate) return _links?.Count ?? 0; } }
+
+    // ---- names -----------------------------------------------------------------------------------------------
+
+    /// <summary>Records a registered name; false if dead (the registry then refuses).</summary>
+    internal bool AddName(string name)
+    {
+        lock (_gate)
+        {
+            if (_state == Dead) return false;
+            (_names ??= []).Add(name);
+            return true;
+        }
+    }
+
+    internal void RemoveName(string name)
+    {
+        lock (_gate) _names?.Remove(name);
+    }
+
+    internal string Describe() => $"{Pid} ({Pid.Entry})";
+}
+
+/// <summary>A topic's listener: which channel takes its messages, and in which form.</summary>
+internal abstract class TopicListener
+{
+    public abstract ProcessChannel Channel { get; }
+    public abstract bool Accepts(object? payload);
+    public abstract void Offer(Message message);
+    public abstract string PayloadTypeName { get; }
+    public abstract bool SameShape(TopicListener other);
+    public abstract string Describe();
+}
+
+internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListener
+{
+    public override ProcessChannel Channel => channel;
+    public override bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public override void Offer(Message message) => channel.TrySendBoxed(message.Payload);
+    public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
+    public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
+    public override string Describe() => $"payloads of {PayloadTypeName}";
+}
+
+internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicListener
+{
+    public override ProcessChannel Channel => channel;
+    public override bool Accepts(object? payload) => true;
+    public override void Offer(Message message) => channel.TrySendBoxed(message);
+    public override string PayloadTypeName => "any payload";
+    public override bool SameShape(TopicListener other) => other is MessageListener;
+    public override string Describe() => "message objects";
+}

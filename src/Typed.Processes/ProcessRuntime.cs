@@ -1,0 +1,408 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Typed.Processes;
+
+/// <summary>Settings of a <see cref="ProcessRuntime"/>.</summary>
+public sealed class ProcessRuntimeOptions
+{
+    /// <summary>Where the runtime logs (process output from <c>print</c>/<see cref="ProcessContext.Log"/>, crashes, dead letters).</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock for timers and event timestamps.</summary>
+    public TimeProvider? TimeProvider { get; init; }
+}
+
+internal enum SpawnMode { Plain, Monitored, Linked }
+
+/// <summary>What <see cref="ProcessRuntime.ShutdownAsync"/> found.</summary>
+/// <param name="Running">The processes still running when shutdown began (ended by it).</param>
+/// <param name="StuckWorkers">Workers (by host) still busy in process code after the grace period.</param>
+public sealed record ShutdownReport(IReadOnlyList<Pid> Running, IReadOnlyDictionary<string, int> StuckWorkers)
+{
+    /// <summary>True if every worker stopped.</summary>
+    public bool Clean => StuckWorkers.Count == 0;
+}
+
+/// <summary>
+/// The process runtime: hosts, entries, the process table and the name registry. Start processes with
+/// <see cref="Spawn"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
+/// <see cref="WaitForExitAsync"/>, and stop everything with <see cref="ShutdownAsync"/> (or dispose).
+/// </summary>
+public sealed class ProcessRuntime : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<long, ProcessCore> _processes = new();
+    private readonly ILogger _processLog;
+    private volatile bool _shutDown;
+    private long _spawned, _exited;
+
+    /// <summary>Creates a runtime with no hosts or entries.</summary>
+    public ProcessRuntime(ProcessRuntimeOptions? options = null)
+    {
+        options ??= new ProcessRuntimeOptions();
+        var factory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        RuntimeLogger = factory.CreateLogger("Typed.Processes.Runtime");
+        _processLog = factory.CreateLogger("Typed.Processes.Process");
+        Time = options.TimeProvider ?? TimeProvider.System;
+        Hosts = new HostTable(this);
+        Entries = new EntryTable();
+        Registry = new ProcessRegistry(this);
+    }
+
+    /// <summary>The hosts.</summary>
+    public HostTable Hosts { get; }
+
+    /// <summary>The entries.</summary>
+    public EntryTable Entries { get; }
+
+    /// <summary>The name registry.</summary>
+    public ProcessRegistry Registry { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Processes alive now.</summary>
+    public int ProcessCount => _processes.Count;
+
+    /// <summary>Processes spawned so far.</summary>
+    public long SpawnedCount => Interlocked.Read(ref _spawned);
+
+    /// <summary>Processes ended so far.</summary>
+    public long ExitedCount => Interlocked.Read(ref _exited);
+
+    internal ILogger RuntimeLogger { get; }
+
+    internal DateTimeOffset Now => Time.GetUtcNow();
+
+    internal void ThrowIfShutDown()
+    {
+        if (_shutDown) throw new ObjectDisposedException(nameof(ProcessRuntime), "the runtime has been shut down");
+    }
+
+    // ---- outside API -----------------------------------------------------------------------------------------
+
+    /// <summary>Starts a process from outside any process. Unknown entry/host or a bad argument: an error, nothing started.</summary>
+    public Result<Pid> Spawn(string entry, string host, params object?[] args) => SpawnCore(entry, host, args, null, SpawnMode.Plain);
+
+    /// <summary>Sends from outside any process (the message has no sender).</summary>
+    public Result Send(Pid to, string topic, object? payload) => SendCore(null, to, topic, payload);
+
+    /// <summary>Sends from outside any process to a PID's text form or a registered name.</summary>
+    public Result Send(string to, string topic, object? payload) => SendCore(null, to, topic, payload);
+
+    /// <summary>Ends a process at once with an error.</summary>
+    public Result Terminate(Pid target) => TerminateCore(null, target);
+
+    /// <summary>Ends a process at once with an error (by PID text or name).</summary>
+    public Result Terminate(string target) => TerminateCore(null, target);
+
+    /// <summary>Asks a process to stop by a deadline (a Cancel event), then terminates it.</summary>
+    public Result Cancel(Pid target, TimeSpan deadline) => CancelCore(null, target, deadline);
+
+    /// <summary>True if <paramref name="pid"/> is alive.</summary>
+    public bool IsAlive(Pid pid) => Find(pid) is not null;
+
+    /// <summary>Waits for <paramref name="pid"/> to end and returns its Exit event (a noproc error if it already had).</summary>
+    public Task<ProcessEvent> WaitForExitAsync(Pid pid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pid);
+        var observer = new ExitWaiter(this);
+        var process = Find(pid);
+        if (process is null || !process.AddMonitor(observer))
+            return Task.FromResult(new ProcessEvent(ProcessEventKind.Exit, pid, Now) { Error = $"noproc: process {pid} is not alive" });
+        if (cancellationToken.CanBeCanceled)
+            cancellationToken.Register(() =>
+            {
+                process.RemoveMonitor(observer);
+                observer.Completion.TrySetCanceled(cancellationToken);
+            });
+        return observer.Completion.Task;
+    }
+
+    /// <summary>Spawns a process and waits for its Exit event. A spawn error throws <see cref="ProcessException"/>.</summary>
+    public async Task<ProcessEvent> RunAsync(string entry, string host, CancellationToken cancellationToken = default, params object?[] args)
+    {
+        var observer = new ExitWaiter(this);
+        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer).Value;
+        using var reg = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => Terminate(pid)) : default;
+        return await observer.Completion.Task.ConfigureAwait(false);
+    }
+
+    private sealed class ExitWaiter(ProcessRuntime runtime) : IExitObserver
+    {
+        public TaskCompletionSource<ProcessEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void OnExit(ProcessCore process, ExitInfo exit) =>
+            Completion.TrySetResult(new ProcessEvent(ProcessEventKind.Exit, process.Pid, runtime.Now)
+            {
+                Result = exit.Result,
+                Error = exit.Error,
+                Exception = exit.Exception,
+            });
+    }
+
+    // ---- resolution ------------------------------------------------------------------------------------------
+
+    internal ProcessCore? Find(Pid pid) =>
+        _processes.TryGetValue(pid.Id, out var p) && p.IsAlive && p.Pid.Host == pid.Host && p.Pid.Entry == pid.Entry ? p : null;
+
+    /// <summary>Resolves a target: the live process (or null if dead), its PID, or an error for bad input.</summary>
+    private (ProcessCore? Live, Pid? Pid, string? Error) Resolve(Pid? pid)
+    {
+        if (pid is null) return (null, null, "target is null");
+        var live = Find(pid);
+        if (live is not null) return (live, pid, null);
+        if (pid.Id <= Pid.LastId) return (null, pid, null);
+        return (null, null, $"unknown process {pid}");
+    }
+
+    private (ProcessCore? Live, Pid? Pid, string? Error) Resolve(string? target)
+    {
+        if (string.IsNullOrEmpty(target)) return (null, null, "target must be a PID or a registered name");
+        if (target[0] == '{')
+            return Pid.TryParse(target, out var pid) ? Resolve(pid) : (null, null, $"malformed PID '{target}'");
+        var p = Registry.Resolve(target);
+        return p is null ? (null, null, $"name '{target}' is not registered") : (p, p.Pid, null);
+    }
+
+    // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
+
+    internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null)
+    {
+        if (_shutDown) return Result<Pid>.Failure("the runtime is shutting down");
+        if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
+        if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
+        if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
+        if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"unknown host '{host}'");
+        args ??= [];
+        var prepared = new object?[args.Length];
+        for (int i = 0; i < args.Length; i++)
+        {
+            var r = Payloads.Prepare(args[i]);
+            if (!r.Ok) return Result<Pid>.Failure($"argument {i + 1}: {r.Error}");
+            prepared[i] = r.Value;
+        }
+        var pid = Pid.Next(host, entry);
+        Result<ProcessCore> created;
+        try
+        {
+            created = definition.CreateProcess(this, processHost, pid, prepared);
+        }
+        catch (Exception ex)
+        {
+            return Result<Pid>.Failure($"entry '{entry}' could not start a process: {ex.Message}");
+        }
+        if (!created.Ok) return Result<Pid>.Failure(created.Error);
+        var process = created.Value;
+        if (observer is not null) process.AddMonitor(observer);
+        if (mode == SpawnMode.Linked && !parent!.LinkNewChild(process)) return Result<Pid>.Failure("the spawning process is not alive");
+        if (mode == SpawnMode.Monitored) parent!.MonitorNewChild(process);
+        _processes[pid.Id] = process;
+        Interlocked.Increment(ref _spawned);
+        if (_shutDown)
+        {
+            process.Terminate("the runtime is shutting down");
+            return Result<Pid>.Failure("the runtime is shutting down");
+        }
+        process.Start();
+        return Result<Pid>.Success(pid);
+    }
+
+    internal Result SendCore(ProcessCore? sender, Pid to, string topic, object? payload)
+    {
+        var (live, pid, error) = Resolve(to);
+        return Deliver(sender, live, pid, error, topic, payload);
+    }
+
+    internal Result SendCore(ProcessCore? sender, string to, string topic, object? payload)
+    {
+        var (live, pid, error) = Resolve(to);
+        return Deliver(sender, live, pid, error, topic, payload);
+    }
+
+    private static Result Deliver(ProcessCore? sender, ProcessCore? live, Pid? pid, string? error, string topic, object? payload)
+    {
+        if (error is not null) return Result.Failure(error);
+        if (string.IsNullOrEmpty(topic)) return Result.Failure("topic must be a non-empty string");
+        if (live is null) return Result.Failure($"process {pid} is not alive");
+        var prepared = Payloads.Prepare(payload);
+        if (!prepared.Ok) return Result.Failure(prepared.Error);
+        if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
+        return live.Deliver(new Message(sender?.Pid, topic, prepared.Value));
+    }
+
+    internal Result MonitorCore(ProcessCore self, Pid target) => MonitorResolved(self, Resolve(target));
+
+    internal Result MonitorCore(ProcessCore self, string target) => MonitorResolved(self, Resolve(target));
+
+    private static Result MonitorResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    {
+        if (t.Error is not null) return Result.Failure(t.Error);
+        if (t.Live is null)
+        {
+            self.DeliverNoProc(t.Pid!);
+            return Result.Success;
+        }
+        return self.Monitor(t.Live);
+    }
+
+    internal Result UnmonitorCore(ProcessCore self, Pid target) => UnmonitorResolved(self, Resolve(target));
+
+    internal Result UnmonitorCore(ProcessCore self, string target) => UnmonitorResolved(self, Resolve(target));
+
+    private static Result UnmonitorResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    {
+        if (t.Error is not null) return Result.Failure(t.Error);
+        self.Unmonitor(t.Pid!, t.Live);
+        return Result.Success;
+    }
+
+    internal Result LinkCore(ProcessCore self, Pid target) => LinkResolved(self, Resolve(target));
+
+    internal Result LinkCore(ProcessCore self, string target) => LinkResolved(self, Resolve(target));
+
+    private static Result LinkResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    {
+        if (t.Error is not null) return Result.Failure(t.Error);
+        if (t.Live is null) return Result.Failure($"noproc: process {t.Pid} is not alive");
+        return self.Link(t.Live);
+    }
+
+    internal Result UnlinkCore(ProcessCore self, Pid target) => UnlinkResolved(self, Resolve(target));
+
+    internal Result UnlinkCore(ProcessCore self, string target) => UnlinkResolved(self, Resolve(target));
+
+    private static Result UnlinkResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    {
+        if (t.Error is not null) return Result.Failure(t.Error);
+        self.Unlink(t.Pid!, t.Live);
+        return Result.Success;
+    }
+
+    internal Result TerminateCore(ProcessCore? self, Pid target) => TerminateResolved(self, Resolve(target));
+
+    internal Result TerminateCore(ProcessCore? self, string target) => TerminateResolved(self, Resolve(target));
+
+    private Result TerminateResolved(ProcessCore? self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    {
+        if (t.Error is not null) return Result.Failure(t.Error);
+        if (t.Live is null || !t.Live.Terminate(self is null ? "terminated" : $"terminated by {self.Pid}"))
+            return Result.Failure($"process {t.Pid} is not alive");
+        return Result.Success;
+    }
+
+    internal Result CancelCore(ProcessCore? self, Pid target, TimeSpan deadline) => CancelResolved(self, Resolve(target), deadline);
+
+    internal Result CancelCore(ProcessCore? self, string target, TimeSpan deadline) => CancelResolved(self, Resolve(target), deadline);
+
+    private Result CancelResolved(ProcessCore? self, (ProcessCore? Live, Pid? Pid, string? Error) t, TimeSpan deadline)
+    {
+        if (t.Error is not null) return Result.Failure(t.Error);
+        if (deadline < TimeSpan.Zero) return Result.Failure("deadline must not be negative");
+        var process = t.Live;
+        if (process is null) return Result.Failure($"process {t.Pid} is not alive");
+        var at = Now + deadline;
+        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, Now) { Deadline = at });
+        ITimer? timer = null;
+        timer = Time.CreateTimer(_ =>
+        {
+            process.Terminate($"cancelled: deadline of {deadline.TotalMilliseconds:0}ms exceeded");
+            timer?.Dispose();
+        }, null, deadline, Timeout.InfiniteTimeSpan);
+        return Result.Success;
+    }
+
+    internal ProcessChannel<DateTimeOffset> After(ProcessCore? owner, TimeSpan delay)
+    {
+        var channel = new ProcessChannel<DateTimeOffset>(1, ChannelKind.Timer, owner);
+        if (delay <= TimeSpan.Zero)
+        {
+            channel.TrySendBoxed(Now);
+            return channel;
+        }
+        var state = new TimerState(channel, this);
+        state.Timer = Time.CreateTimer(static s =>
+        {
+            var st = (TimerState)s!;
+            st.Channel.TrySendBoxed(st.Runtime.Now);
+            st.Timer?.Dispose();
+        }, state, delay, Timeout.InfiniteTimeSpan);
+        return channel;
+    }
+
+    private sealed class TimerState(ProcessChannel<DateTimeOffset> channel, ProcessRuntime runtime)
+    {
+        public ProcessChannel<DateTimeOffset> Channel { get; } = channel;
+        public ProcessRuntime Runtime { get; } = runtime;
+        public ITimer? Timer { get; set; }
+    }
+
+    // ---- bookkeeping and logging -----------------------------------------------------------------------------
+
+    internal void OnExited(ProcessCore process, ExitInfo info, List<string>? names)
+    {
+        _processes.TryRemove(process.Pid.Id, out _);
+        Interlocked.Increment(ref _exited);
+        if (names is { Count: > 0 }) Registry.Release(process, names);
+        if (info.Error is not null && RuntimeLogger.IsEnabled(LogLevel.Debug))
+            RuntimeLogger.LogDebug("{Pid} exited with error: {Error}", process.Pid, info.Error);
+    }
+
+    internal void LogCrash(ProcessCore process, Exception ex) =>
+        RuntimeLogger.LogWarning(ex, "{Pid} crashed: {Message}", process.Pid, ex.Message);
+
+    internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info)
+    {
+        if (RuntimeLogger.IsEnabled(LogLevel.Debug))
+            RuntimeLogger.LogDebug("{Pid} terminated: linked {Cause} failed ({Error})", killed.Pid, cause.Pid, info.Root);
+    }
+
+    internal void LogPrint(ProcessCore process, string text) => _processLog.LogInformation("{Pid} {Text}", process.Pid, text);
+
+    internal void DeadLetter(ProcessCore process, Message message, string why) =>
+        RuntimeLogger.LogWarning("dead letter for {Pid}: topic '{Topic}' from {From}: {Why}", process.Pid, message.Topic, message.From, why);
+
+    // ---- shutdown --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stops the runtime: refuses new spawns; if <paramref name="grace"/> is positive, sends every process a Cancel
+    /// event with that deadline and waits for them to end; terminates what is left; stops the hosts' workers.
+    /// Returns the processes that were running and any workers that did not stop (stuck in process code).
+    /// </summary>
+    public async Task<ShutdownReport> ShutdownAsync(TimeSpan grace = default)
+    {
+        if (_shutDown) return new ShutdownReport([], new Dictionary<string, int>());
+        _shutDown = true;
+        var running = _processes.Values.Where(p => p.IsAlive).ToList();
+        if (grace > TimeSpan.Zero && running.Count > 0)
+        {
+            var waits = running.Select(p => WaitForExitAsync(p.Pid)).ToList();
+            foreach (var p in running) CancelCore(null, p.Pid, grace);
+            await Task.WhenAny(Task.WhenAll(waits), Task.Delay(grace + TimeSpan.FromMilliseconds(50))).ConfigureAwait(false);
+        }
+        foreach (var p in _processes.Values) p.Terminate("the runtime is shutting down");
+        var stuck = new Dictionary<string, int>();
+        await Task.Run(() =>
+        {
+            foreach (var host in Hosts.All)
+            {
+                var n = host.Scheduler.Stop(TimeSpan.FromSeconds(2));
+                if (n > 0) stuck[host.Reference] = n;
+            }
+        }).ConfigureAwait(false);
+        foreach (var (host, n) in stuck)
+            RuntimeLogger.LogWarning("host {Host}: {Count} worker(s) still busy in process code at shutdown", host, n);
+        return new ShutdownReport(running.Select(p => p.Pid).ToList(), stuck);
+    }
+
+    /// <summary>Shuts down with no grace period.</summary>
+    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+}
+
+/// <summary>Lets a process binding refuse payloads it cannot represent (e.g. a C# object sent to a Lua process).</summary>
+internal interface IPayloadGate
+{
+    /// <summary>Null if the payload is acceptable, else the error for the sender.</summary>
+    string? CheckPayload(object? payload);
+}
