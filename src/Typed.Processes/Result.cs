@@ -61,6 +61,12 @@ public readonly struct Result<T>
     /// <summary>The value, or throws <see cref="ProcessException"/> with the error.</summary>
     public T Unwrap() => Value;
 
+    /// <summary>Throws <see cref="ProcessException"/> if this is a failure.</summary>
+    public void ThrowIfFailed()
+    {
+        if (Error is not null) throw new ProcessException(Error);
+    }
+
     /// <summary>Gets the value if this is a success.</summary>
     public bool TryGetValue([MaybeNullWhen(false)] out T value)
     {

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace Typed.Processes.Tests;
+
+public class ScaleAndShutdownTests : RuntimeTest
+{
+    [Fact]
+    public async Task A_two_worker_host_holds_100000_waiting_processes_without_a_thread_each()
+    {
+        const int count = 100_000;
+        int threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        var entry = Entry(async ctx => await ctx.Listen<int>("go").ReceiveAsync() + 1);
+        var pids = new Pid[count];
+        var sw = Stopwatch.StartNew();
+        long heapBefore = GC.GetTotalMemory(true);
+        for (int i = 0; i < count; i++) pids[i] = Runtime.Spawn(entry, Host).Value;
+        // Every process is alive and parked in receive.
+        Assert.Equal(count, Runtime.ProcessCount);
+        var waits = pids.Select(p => Runtime.WaitForExitAsync(p)).ToArray();
+        long heapAfter = GC.GetTotalMemory(true);
+        var spawnTime = sw.Elapsed;
+        int threadsDuring = Process.GetCurrentProcess().Threads.Count;
+        Assert.True(threadsDuring - threadsBefore < 50, $"threads grew from {threadsBefore} to {threadsDuring}");
+
+        for (int i = 0; i < count; i++) Runtime.Send(pids[i], "go", i).ThrowIfFailed();
+        var exits = await Task.WhenAll(waits).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.All(exits, e => Assert.Null(e.Error));
+        Assert.Equal(count * (long)(count + 1) / 2, exits.Sum(e => (long)(int)e.Result!));
+        Assert.Equal(0, Runtime.ProcessCount);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"spawned {count} in {spawnTime.TotalMilliseconds:0} ms; ~{(heapAfter - heapBefore) / count} bytes/process incl. exit observers");
+    }
+
+    [Fact]
+    public async Task Shutdown_ends_every_process_and_reports_what_was_running()
+    {
+        var runtime = new ProcessRuntime();
+        runtime.Hosts.Add(Host, 2);
+        runtime.Entries.Add("test:waits", async ctx => await ctx.Listen("never").ReceiveAsync());
+        runtime.Entries.Add("test:polite", async ctx =>
+        {
+            var e = await ctx.Events().ReceiveAsync();
+            return e.Kind.ToString();
+        });
+        var waiting = Enumerable.Range(0, 10).Select(_ => runtime.Spawn("test:waits", Host).Value).ToList();
+        var polite = runtime.Spawn("test:polite", Host).Value;
+        var exits = waiting.Append(polite).Select(p => runtime.WaitForExitAsync(p)).ToArray();
+        var report = await runtime.ShutdownAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Guard);
+        Assert.Equal(11, report.Running.Count);
+        Assert.True(report.Clean);
+        var events = await Task.WhenAll(exits).WaitAsync(Guard);
+        Assert.Equal("Cancel", events[^1].Result); // the polite one ended on the Cancel event
+        Assert.All(events[..^1], e => Assert.NotNull(e.Error));
+        Assert.Equal(0, runtime.ProcessCount);
+        Assert.Equal("the runtime is shutting down", runtime.Spawn("test:waits", Host).Error);
+    }
+
+    [Fact]
+    public async Task A_process_stuck_in_cpu_code_is_reported_at_shutdown_and_does_not_block_it()
+    {
+        var runtime = new ProcessRuntime();
+        runtime.Hosts.Add("app:busy", 1);
+        var started = new TaskCompletionSource();
+        using var release = new ManualResetEventSlim();
+        runtime.Entries.Add("test:spin", _ =>
+        {
+            started.SetResult();
+            release.Wait(TimeSpan.FromSeconds(30)); // blocks its worker: C# code cannot be preempted
+            return ValueTask.FromResult<object?>(null);
+        });
+        runtime.Spawn("test:spin", "app:busy").ThrowIfFailed();
+        await started.Task.WaitAsync(Guard);
+        var report = await runtime.ShutdownAsync().WaitAsync(Guard);
+        release.Set();
+        Assert.Single(report.Running);
+        Assert.Equal(1, report.StuckWorkers["app:busy"]);
+    }
+}
