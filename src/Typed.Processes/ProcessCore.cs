@@ -25,7 +25,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     private ExitInfo? _exit;
     private List<ProcessCore>? _links;
     private List<IExitObserver>? _monitors;
-    private List<ProcessCore>? _monitoring;
+    private HashSet<ProcessCore>? _monitoring;
     private List<string>? _names;
     private ProcessChannel<Message>? _inbox;
     private Dictionary<string, TopicListener>? _listeners;
@@ -99,7 +99,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     private List<ProcessCore>? ExitCore(ExitInfo info)
     {
         List<ProcessCore>? links;
-        List<ProcessCore>? monitoring;
+        HashSet<ProcessCore>? monitoring;
+        List<IExitObserver>? watchers;
         List<string>? names;
         lock (_gate)
         {
@@ -107,8 +108,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
             _state = Dead;
             _exit = info;
             // Under the gate: a concurrent Unmonitor either removed its observer first, or finds the event queued and purges it.
-            if (_monitors is not null)
-                foreach (var m in _monitors) m.OnExit(this, info);
+            watchers = _monitors;
+            if (watchers is not null)
+                foreach (var m in watchers) m.OnExit(this, info);
             _monitors = null;
             links = _links ?? [];
             _links = null;
@@ -123,6 +125,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
         if (_aborted is { } cts) try { cts.Cancel(); } catch (AggregateException) { }
         if (monitoring is not null)
             foreach (var target in monitoring) target.RemoveMonitor(this);
+        if (watchers is not null) // outside our gate: one gate at a time keeps the lock order
+            foreach (var w in watchers)
+                if (w is ProcessCore watcher) watcher.ForgetMonitored(this);
         OnDied(info);
         return links;
     }
@@ -300,8 +305,16 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
             if (_state != Dead) (_monitoring ??= []).Add(target);
         }
         if (!IsAlive) target.RemoveMonitor(this);
+        if (!target.IsAlive) ForgetMonitored(target); // it ended between the two steps: nothing to forget later
         return Result.Success;
     }
+
+    private void ForgetMonitored(ProcessCore target)
+    {
+        lock (_gate) _monitoring?.Remove(target);
+    }
+
+    internal int MonitoringCount { get { lock (_gate) return _monitoring?.Count ?? 0; } }
 
     internal void DeliverNoProc(Pid target) =>
         DeliverEvent(new ProcessEvent(ProcessEventKind.Exit, target, Runtime.Now) { Error = $"noproc: process {target} is not alive" });

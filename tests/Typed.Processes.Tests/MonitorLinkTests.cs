@@ -262,3 +262,24 @@ public class MonitorLinkTests : RuntimeTest
         Assert.Equal("cancelled: deadline of 50ms exceeded", (await rudeExit.WaitAsync(Guard)).Error);
     }
 }
+
+public class MonitorBookkeepingTests : RuntimeTest
+{
+    [Fact]
+    public async Task A_long_lived_watcher_forgets_monitored_processes_once_they_end()
+    {
+        var quick = Entry(ctx => ValueTask.FromResult<object?>(ctx.Arg<int>(0)));
+        var result = await RunOk(async ctx =>
+        {
+            long sum = 0;
+            for (int i = 0; i < 1000; i++)
+            {
+                ctx.SpawnMonitored(quick, Host, i).ThrowIfFailed();
+                var e = await ctx.Events().ReceiveAsync();
+                sum += (int)e.Result!;
+            }
+            return $"{sum}|{ctx.Core.MonitoringCount}";
+        });
+        Assert.Equal("499500|0", result);
+    }
+}

@@ -119,13 +119,6 @@ public sealed class EntryTable
     /// <exception cref="ArgumentException">Malformed or duplicate reference.</exception>
     public EntryDefinition Add(string reference, ProcessMain main) => Add(new CSharpEntry(reference, main));
 
-    /// <summary>Adds a C# entry whose body needs no result.</summary>
-    public EntryDefinition Add(string reference, Func<ProcessContext, ValueTask> main)
-    {
-        ArgumentNullException.ThrowIfNull(main);
-        return Add(new CSharpEntry(reference, async ctx => { await main(ctx); return null; }));
-    }
-
     /// <summary>Adds an entry of any kind.</summary>
     /// <exception cref="ArgumentException">Duplicate reference.</exception>
     public EntryDefinition Add(EntryDefinition entry)
