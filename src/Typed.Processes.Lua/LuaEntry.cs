@@ -1,0 +1,57 @@
+namespace Typed.Processes.Lua;
+
+/// <summary>Limits for Lua processes.</summary>
+public sealed record LuaOptions
+{
+    /// <summary>Native memory one Lua process may use (0 = unlimited). Exceeding it ends only that process with "not enough memory".</summary>
+    public long MemoryLimitBytes { get; init; } = 64L * 1024 * 1024;
+}
+
+/// <summary>A Lua library (manifest kind <c>library.lua</c>) made available to <c>require</c> by its name.</summary>
+/// <param name="Name">The name passed to require.</param>
+/// <param name="Source">The Lua source.</param>
+/// <param name="ChunkName">The file name used in error messages.</param>
+public sealed record LuaLibrary(string Name, string Source, string ChunkName);
+
+/// <summary>A Lua entry: a chunk that returns a table with the entry's <c>method</c> (default <c>main</c>).</summary>
+public sealed class LuaEntry : EntryDefinition
+{
+    /// <summary>Creates the entry.</summary>
+    public LuaEntry(string reference, string source, string chunkName, string method = "main",
+        IReadOnlyList<LuaLibrary>? libraries = null, LuaOptions? options = null) : base(reference)
+    {
+        Source = source ?? throw new ArgumentNullException(nameof(source));
+        ChunkName = chunkName;
+        Method = string.IsNullOrEmpty(method) ? "main" : method;
+        Libraries = libraries ?? [];
+        Options = options ?? new LuaOptions();
+    }
+
+    /// <summary>The Lua source.</summary>
+    public string Source { get; }
+
+    /// <summary>The file name used in error messages.</summary>
+    public string ChunkName { get; }
+
+    /// <summary>The function the process runs.</summary>
+    public string Method { get; }
+
+    /// <summary>Libraries this entry imports.</summary>
+    public IReadOnlyList<LuaLibrary> Libraries { get; }
+
+    /// <summary>Limits.</summary>
+    public LuaOptions Options { get; }
+
+    /// <inheritdoc />
+    public override string Kind => "process.lua";
+
+    internal override Result<ProcessCore> CreateProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args) =>
+        LuaProcess.Create(runtime, host, pid, args, this);
+
+    /// <summary>Compiles the source without running it: null if it is valid, else the error with file and line.</summary>
+    public static string? CheckSyntax(string source, string chunkName)
+    {
+        using var L = new KeraLua.Lua(false);
+        return L.LoadString(source, "@" + chunkName) == KeraLua.LuaStatus.OK ? null : L.ToString(-1, false);
+    }
+}
