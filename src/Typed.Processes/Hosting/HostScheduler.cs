@@ -108,7 +108,7 @@ internal sealed class HostScheduler
         finally
         {
             SynchronizationContext.SetSynchronizationContext(Context);
-            _executed++;
+            Interlocked.Increment(ref _executed);
         }
     }
 
