@@ -48,6 +48,23 @@ public sealed class LuaEntry : EntryDefinition
     internal override Result<ProcessCore> CreateProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args) =>
         LuaProcess.Create(runtime, host, pid, args, this);
 
+    private byte[]? _bytecode;
+
+    /// <summary>The entry compiled once to Lua bytecode (each process loads this instead of re-parsing the source).</summary>
+    internal byte[] Bytecode => _bytecode ??= Compile(Source, ChunkName);
+
+    /// <summary>Compiles <paramref name="source"/> to bytecode (with debug info, so errors keep file and line).</summary>
+    internal static byte[] Compile(string source, string chunkName)
+    {
+        using var L = new KeraLua.Lua(true);
+        if (L.LoadString(source, "@" + chunkName) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(L.ToString(-1, false));
+        L.GetGlobal("string");
+        L.GetField(-1, "dump");
+        L.PushCopy(-3);
+        if (L.PCall(1, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(L.ToString(-1, false));
+        return L.ToBuffer(-1, false);
+    }
+
     /// <summary>Compiles the source without running it: null if it is valid, else the error with file and line.</summary>
     public static string? CheckSyntax(string source, string chunkName)
     {

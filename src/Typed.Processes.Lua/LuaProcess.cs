@@ -59,7 +59,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
         L.PushString(WaitMarker); L.SetField(-2, "WAIT");
         L.SetGlobal("__tp");
-        if (L.LoadString(Prelude, "=prelude") != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+        if (L.LoadBuffer(PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
         var t = t_current; t_current = this;
         try
         {
@@ -72,7 +72,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 L.SetField(-2, lib.Name);
                 L.Pop(2);
             }
-            if (L.LoadString(_entry.Source, "@" + _entry.ChunkName) != LuaStatus.OK) return L.ToString(-1, false);
+            byte[] code;
+            try { code = _entry.Bytecode; }
+            catch (InvalidOperationException ex) { return ex.Message; }
+            if (L.LoadBuffer(code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return L.ToString(-1, false);
             if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
         }
         finally { t_current = t; }
@@ -97,7 +100,12 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     public override void Execute()
     {
         if (!IsAlive) { CloseState(); return; }
-        Volatile.Write(ref _runState, Running);
+        if (_pending is { Completed: false })
+        {
+            Park(); // a stale wake-up: the wait is not over yet
+            return;
+        }
+        Interlocked.Exchange(ref _runState, Running);
         var previous = t_current;
         t_current = this;
         LuaStatus status;
@@ -116,8 +124,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         {
             case LuaStatus.Yield when _pending is not null:
                 _thread.Pop(nres);
-                Volatile.Write(ref _runState, Waiting);
-                if (Interlocked.Exchange(ref _wakePending, 0) == 1) Wake();
+                Park();
                 break;
             case LuaStatus.Yield:
                 _thread.Pop(nres); // preempted by the hook (or a bare coroutine.yield): run again later
@@ -145,19 +152,30 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         }
     }
 
+    /// <summary>
+    /// The slice ended waiting. Dekker-style hand-off with <see cref="Wake"/>: each side publishes its own flag
+    /// (state Waiting / wake pending) with a full fence, then checks the other's; whoever wins the
+    /// Waiting→Scheduled CAS schedules the process, so a wake-up is never lost and never doubled.
+    /// </summary>
+    private void Park()
+    {
+        Interlocked.Exchange(ref _runState, Waiting);
+        if (Volatile.Read(ref _wakePending) == 1 && Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
+        {
+            Interlocked.Exchange(ref _wakePending, 0);
+            Host.Scheduler.Schedule(this);
+        }
+    }
+
     /// <summary>Called by a completed waiter (any thread): resume the coroutine once it has yielded.</summary>
     internal void Wake()
     {
+        Interlocked.Exchange(ref _wakePending, 1);
         if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
         {
+            Interlocked.Exchange(ref _wakePending, 0);
             Host.Scheduler.Schedule(this);
-            return;
         }
-        Volatile.Write(ref _wakePending, 1);
-        // The slice may have ended (Waiting) between the two steps.
-        if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting &&
-            Interlocked.Exchange(ref _wakePending, 0) == 1)
-            Host.Scheduler.Schedule(this);
     }
 
     protected override void OnDied(ExitInfo info)
@@ -226,7 +244,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     private const string WaitMarker = "\u0001wait";
 
-    private static readonly string Prelude = LoadPrelude();
+    private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadPrelude(), "prelude");
 
     private static string LoadPrelude()
     {
@@ -473,6 +491,12 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         private readonly LuaProcess _process;
         public LuaSelectWaiter(LuaProcess process) { _process = process; Owner = process; }
-        protected override void Wake() => _process.Wake();
+        public bool Completed => Volatile.Read(ref _completed);
+        private bool _completed;
+        protected override void Wake()
+        {
+            Volatile.Write(ref _completed, true);
+            _process.Wake();
+        }
     }
 }
