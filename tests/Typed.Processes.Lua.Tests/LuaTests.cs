@@ -321,6 +321,18 @@ public class LuaRuleTests : LuaTest
     }
 
     [Fact]
+    public async Task Lua_echo_ping_pong_never_loses_a_wake_up()
+    {
+        // Regression: a wake-up racing with the end of a slice was once lost and the pair hung.
+        var echo = Lua("return { main = function() local ch = process.listen('ping', { message = true }) while true do local m = ch:receive() process.send(m:from(), 'pong', m:payload()) end end }");
+        var client = Lua("return { main = function(e, n) local ch = process.listen('pong') local s = 0 for i = 1, n do process.send(e, 'ping', i) s = s + ch:receive() end return s end }");
+        var e = Runtime.Spawn(echo, Host).Value;
+        var r = await Run(client, e, 5000L);
+        Assert.Equal(5000L * 5001 / 2, r.Result);
+        Runtime.Terminate(e);
+    }
+
+    [Fact]
     public async Task Ten_thousand_idle_Lua_processes_wait_on_a_two_worker_host()
     {
         const int count = 10_000;
