@@ -90,12 +90,12 @@ public static class Program
 
     private static async Task<(string? Error, object? Result)> RunOne(ProcessRuntime runtime, string entry, string host, TimeSpan timeout, object?[] arguments)
     {
-        var pid = runtime.Spawn(entry, host, arguments);
-        if (!pid.Ok) return (pid.Error, null);
-        var wait = runtime.WaitForExitAsync(pid.Value);
+        var started = runtime.Start(entry, host, arguments);
+        if (!started.Ok) return (started.Error, null);
+        var wait = started.Value.Exit;
         if (await Task.WhenAny(wait, Task.Delay(timeout)) != wait)
         {
-            runtime.Terminate(pid.Value);
+            runtime.Terminate(started.Value.Pid);
             return ($"timed out after {timeout.TotalSeconds:0.###}s", null);
         }
         var exit = await wait;

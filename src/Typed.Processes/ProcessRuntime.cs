@@ -120,6 +120,18 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return observer.Completion.Task;
     }
 
+    /// <summary>
+    /// Spawns a process and observes its end atomically: the returned <see cref="RunningProcess.Exit"/> completes with
+    /// the process's real Exit event even if the process ends before this method returns (unlike
+    /// <see cref="Spawn"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
+    /// </summary>
+    public Result<RunningProcess> Start(string entry, string host, params object?[] args)
+    {
+        var observer = new ExitWaiter(this);
+        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer);
+        return pid.Ok ? Result<RunningProcess>.Success(new RunningProcess(pid.Value, observer.Completion.Task)) : Result<RunningProcess>.Failure(pid.Error!);
+    }
+
     /// <summary>Spawns a process and waits for its Exit event. A spawn error throws <see cref="ProcessException"/>.</summary>
     public async Task<ProcessEvent> RunAsync(string entry, string host, CancellationToken cancellationToken = default, params object?[] args)
     {
@@ -406,3 +418,8 @@ internal interface IPayloadGate
     /// <summary>Null if the payload is acceptable, else the error for the sender.</summary>
     string? CheckPayload(object? payload);
 }
+
+/// <summary>A process started with <see cref="ProcessRuntime.Start"/>: its PID and its Exit event.</summary>
+/// <param name="Pid">The process.</param>
+/// <param name="Exit">Completes with the process's Exit event.</param>
+public readonly record struct RunningProcess(Pid Pid, Task<ProcessEvent> Exit);

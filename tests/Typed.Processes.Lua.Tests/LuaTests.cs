@@ -8,7 +8,32 @@ namespace Typed.Processes.Lua.Tests;
 /// <summary>Captures process output (print) for assertions.</summary>
 public sealed class CapturingLoggerFactory : ILoggerFactory
 {
+    private readonly object _gate = new();
+    private readonly List<(Func<string, bool> Match, int Count, TaskCompletionSource Done)> _waits = new();
     public ConcurrentQueue<string> Lines { get; } = new();
+
+    /// <summary>Completes once <paramref name="count"/> logged lines satisfy <paramref name="match"/>.</summary>
+    public Task WaitForLinesAsync(Func<string, bool> match, int count)
+    {
+        lock (_gate)
+        {
+            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Lines.Count(match) >= count) tcs.SetResult();
+            else _waits.Add((match, count, tcs));
+            return tcs.Task;
+        }
+    }
+
+    private void Add(string line)
+    {
+        lock (_gate)
+        {
+            Lines.Enqueue(line);
+            for (var i = _waits.Count - 1; i >= 0; i--)
+                if (Lines.Count(_waits[i].Match) >= _waits[i].Count) { _waits[i].Done.SetResult(); _waits.RemoveAt(i); }
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new L(this);
     public void AddProvider(ILoggerProvider provider) { }
     public void Dispose() { }
@@ -17,7 +42,7 @@ public sealed class CapturingLoggerFactory : ILoggerFactory
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
         public bool IsEnabled(LogLevel logLevel) => true;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            f.Lines.Enqueue(formatter(state, exception));
+            f.Add(formatter(state, exception));
     }
 }
 
@@ -78,7 +103,10 @@ public class SeedTests : LuaTest
         Runtime.Send(pid, "other", "o1").ThrowIfFailed();
         var probe = Lua("""return { main = function(p) process.send(p, "other", "o2") return true end }""");
         Assert.Equal(true, (await Run(probe, pid)).Result);
-        // The worker loops forever; stop it and check it never failed and printed each inbox message.
+        // The worker loops forever: wait until it has printed both inbox messages, then stop it
+        // and check it never failed and the listener's message never reached the inbox.
+        await Log.WaitForLinesAsync(l => l.Contains("Inbox got:"), 2).WaitAsync(Guard);
+        Assert.False(exit.IsCompleted);
         Runtime.Terminate(pid).ThrowIfFailed();
         Assert.Equal("terminated", (await exit.WaitAsync(Guard)).Error);
         Assert.Equal(2, Log.Lines.Count(l => l.Contains("Inbox got:")));
