@@ -38,21 +38,21 @@ public sealed class ProcessContext
     // ---- spawning --------------------------------------------------------------------------------------------
 
     /// <summary>Starts a process from <paramref name="entry"/> on <paramref name="host"/>.</summary>
-    public Result<Pid> Spawn(string entry, string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Plain);
+    public Result<Pid> Spawn([EntryReference] string entry, [HostReference] string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Plain);
 
     /// <summary>Starts a process and monitors it atomically: exactly one Exit event arrives when it ends.</summary>
-    public Result<Pid> SpawnMonitored(string entry, string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Monitored);
+    public Result<Pid> SpawnMonitored([EntryReference] string entry, [HostReference] string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Monitored);
 
     /// <summary>Starts a process linked to this one atomically.</summary>
-    public Result<Pid> SpawnLinked(string entry, string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked);
+    public Result<Pid> SpawnLinked([EntryReference] string entry, [HostReference] string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked);
 
     // ---- messages --------------------------------------------------------------------------------------------
 
     /// <summary>Sends <paramref name="payload"/> to <paramref name="to"/> on <paramref name="topic"/>.</summary>
-    public Result Send(Pid to, string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
+    public Result Send(Pid to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
 
     /// <summary>Sends to a PID's text form or a registered name.</summary>
-    public Result Send(string to, string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
+    public Result Send(string to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
 
     /// <summary>Listens to <paramref name="topic"/>: its payloads arrive on the returned channel.</summary>
     public ProcessChannel<object?> Listen(string topic) => Listen<object?>(topic);
@@ -63,6 +63,19 @@ public sealed class ProcessContext
     {
         var r = Core.Listen(topic, new PayloadListener<T>(new ProcessChannel<T>(-1, ChannelKind.Topic, Core)));
         return (ProcessChannel<T>)r.Value;
+    }
+
+    /// <summary>
+    /// Listens to <paramref name="topic"/> for payloads of <typeparamref name="TPayload"/> (others are refused to the
+    /// sender) and delivers whole <see cref="Message"/> objects into <paramref name="into"/>, a channel several topics may
+    /// share (so one receive sees them in arrival order), or into a new channel when it is null. Used by generated entries.
+    /// </summary>
+    public Result<ProcessChannel<Message>> ListenMessages<TPayload>(string topic, ProcessChannel<Message>? into)
+    {
+        if (into is not null && (into.Owner != Core || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
+            return Result<ProcessChannel<Message>>.Failure("the target channel must be an unbounded channel of this process");
+        var r = Core.Listen(topic, new TypedMessageListener<TPayload>(into ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core)));
+        return r.Ok ? Result<ProcessChannel<Message>>.Success((ProcessChannel<Message>)r.Value) : Result<ProcessChannel<Message>>.Failure(r.Error!);
     }
 
     /// <summary>Listens to <paramref name="topic"/>: whole <see cref="Message"/> objects (sender, topic, payload) arrive.</summary>

@@ -35,6 +35,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     private ProcessContext? _context;
     private bool _inboxExposed;
 
+    /// <summary>The topics the entry declares (generated C# entries); null when it takes any topic.</summary>
+    internal TopicContract? Contract;
+
     protected ProcessCore(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args)
     {
         Runtime = runtime;
@@ -203,6 +206,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
                     return Result.Failure($"topic '{message.Topic}' of {Pid} takes {listener.PayloadTypeName}, not {message.Payload?.GetType().Name ?? "null"}");
                 listener.Offer(message);
             }
+            else if (Contract?.Check(this, message) is { } refused) return Result.Failure(refused);
             else inbox.TrySendBoxed(message);
         }
         return Result.Success;
@@ -425,6 +429,17 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
     public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
     public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
     public override string Describe() => $"payloads of {PayloadTypeName}";
+}
+
+/// <summary>Whole messages of one payload type into a channel that several topics may share (generated entries).</summary>
+internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) : TopicListener
+{
+    public override ProcessChannel Channel => channel;
+    public override bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public override void Offer(Message message) => channel.TrySendBoxed(message);
+    public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
+    public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
+    public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
 }
 
 internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicListener

@@ -83,13 +83,13 @@ public sealed class ProcessRuntime : IAsyncDisposable
     // ---- outside API -----------------------------------------------------------------------------------------
 
     /// <summary>Starts a process from outside any process. Unknown entry/host or a bad argument: an error, nothing started.</summary>
-    public Result<Pid> Spawn(string entry, string host, params object?[] args) => SpawnCore(entry, host, args, null, SpawnMode.Plain);
+    public Result<Pid> Spawn([EntryReference] string entry, [HostReference] string host, params object?[] args) => SpawnCore(entry, host, args, null, SpawnMode.Plain);
 
     /// <summary>Sends from outside any process (the message has no sender).</summary>
-    public Result Send(Pid to, string topic, object? payload) => SendCore(null, to, topic, payload);
+    public Result Send(Pid to, [TopicName] string topic, object? payload) => SendCore(null, to, topic, payload);
 
     /// <summary>Sends from outside any process to a PID's text form or a registered name.</summary>
-    public Result Send(string to, string topic, object? payload) => SendCore(null, to, topic, payload);
+    public Result Send(string to, [TopicName] string topic, object? payload) => SendCore(null, to, topic, payload);
 
     /// <summary>Ends a process at once with an error.</summary>
     public Result Terminate(Pid target) => TerminateCore(null, target);
@@ -125,7 +125,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// the process's real Exit event even if the process ends before this method returns (unlike
     /// <see cref="Spawn"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
     /// </summary>
-    public Result<RunningProcess> Start(string entry, string host, params object?[] args)
+    public Result<RunningProcess> Start([EntryReference] string entry, [HostReference] string host, params object?[] args)
     {
         var observer = new ExitWaiter(this);
         var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer);
@@ -133,7 +133,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
     }
 
     /// <summary>Spawns a process and waits for its Exit event. A spawn error throws <see cref="ProcessException"/>.</summary>
-    public async Task<ProcessEvent> RunAsync(string entry, string host, CancellationToken cancellationToken = default, params object?[] args)
+    public async Task<ProcessEvent> RunAsync([EntryReference] string entry, [HostReference] string host, CancellationToken cancellationToken = default, params object?[] args)
     {
         var observer = new ExitWaiter(this);
         var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer).Value;
@@ -207,6 +207,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         }
         if (!created.Ok) return Result<Pid>.Failure(created.Error);
         var process = created.Value;
+        process.Contract = definition.Topics;
         if (observer is not null) process.AddMonitor(observer);
         if (mode == SpawnMode.Linked && !parent!.LinkNewChild(process)) return Result<Pid>.Failure("the spawning process is not alive");
         if (mode == SpawnMode.Monitored) parent!.MonitorNewChild(process);

@@ -89,6 +89,12 @@ public abstract class EntryDefinition
     /// <summary>Free metadata (from a manifest's <c>meta</c>).</summary>
     public IReadOnlyDictionary<string, object?> Meta { get; init; } = new Dictionary<string, object?>();
 
+    /// <summary>
+    /// The topics the entry's processes take, checked when a message arrives that no listener takes yet; null (the
+    /// default) accepts any topic. Generated C# entries set it so that a wrong topic or payload is refused to the sender.
+    /// </summary>
+    public TopicContract? Topics { get; init; }
+
     /// <summary>Creates the (not yet started) process; an error if this entry cannot start one.</summary>
     internal abstract Result<ProcessCore> CreateProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args);
 }
@@ -137,4 +143,35 @@ public sealed class EntryTable
 
     /// <summary>All entries.</summary>
     public IReadOnlyCollection<EntryDefinition> All => _entries.Values.ToArray();
+}
+
+/// <summary>The topics an entry declares, with the payload type each takes.</summary>
+public sealed class TopicContract
+{
+    private readonly Dictionary<string, Type?> _topics;
+
+    /// <summary>Creates the contract.</summary>
+    /// <param name="topics">Topic to payload type (null: no payload expected, any value accepted).</param>
+    /// <param name="acceptsOtherTopics">Whether messages to undeclared topics are delivered (to the inbox) rather than refused.</param>
+    public TopicContract(IEnumerable<KeyValuePair<string, Type?>> topics, bool acceptsOtherTopics)
+    {
+        _topics = new Dictionary<string, Type?>(topics, StringComparer.Ordinal);
+        AcceptsOtherTopics = acceptsOtherTopics;
+    }
+
+    /// <summary>The declared topics.</summary>
+    public IReadOnlyDictionary<string, Type?> Topics => _topics;
+
+    /// <summary>Whether undeclared topics are delivered to the inbox.</summary>
+    public bool AcceptsOtherTopics { get; }
+
+    internal string? Check(ProcessCore process, Message message)
+    {
+        if (_topics.TryGetValue(message.Topic, out var type))
+            return type is null || message.Payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(message.Payload)
+                ? null
+                : $"topic '{message.Topic}' of {process.Describe()} takes {type.Name}, not {message.Payload?.GetType().Name ?? "null"}";
+        return AcceptsOtherTopics ? null
+            : $"{process.Describe()} has no topic '{message.Topic}' (its topics: {string.Join(", ", _topics.Keys.OrderBy(k => k, StringComparer.Ordinal))})";
+    }
 }

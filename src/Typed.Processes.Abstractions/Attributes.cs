@@ -1,0 +1,122 @@
+using System;
+
+namespace Typed.Processes;
+
+/// <summary>
+/// Declares a C# class as a process entry with the reference <c>namespace:name</c>. The class must be
+/// <c>partial</c>, non-generic and have a parameterless constructor or one taking a <c>ProcessContext</c>.
+/// The source generator adds the entry's constants, typed spawn/send stubs and its registration.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ProcessEntryAttribute : Attribute
+{
+    /// <summary>Declares the entry.</summary>
+    /// <param name="reference">The entry reference, <c>namespace:name</c>.</param>
+    public ProcessEntryAttribute(string reference) => Reference = reference;
+
+    /// <summary>The entry reference, <c>namespace:name</c>.</summary>
+    public string Reference { get; }
+}
+
+/// <summary>
+/// Marks a method of a <see cref="ProcessEntryAttribute"/> class as the handler of a topic. Allowed shapes:
+/// up to one payload parameter (the topic's payload type) and optionally a <c>MessageContext</c> parameter;
+/// returns <c>void</c>, <c>Task</c> or <c>ValueTask</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class TopicAttribute : Attribute
+{
+    /// <summary>Declares the handler.</summary>
+    /// <param name="name">The topic.</param>
+    public TopicAttribute(string name) => Name = name;
+
+    /// <summary>The topic.</summary>
+    public string Name { get; }
+}
+
+/// <summary>
+/// Marks the method that receives every message no <see cref="TopicAttribute"/> handler takes. Shape:
+/// <c>(Message)</c> or <c>(Message, MessageContext)</c>, returning <c>void</c>, <c>Task</c> or <c>ValueTask</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class InboxAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks the entry's main method. Its parameters are the spawn arguments (an optional first
+/// <c>ProcessContext</c> parameter is not one). Without topic handlers its return value is the process's
+/// result; with handlers it runs first, returns <c>void</c>/<c>Task</c>/<c>ValueTask</c>, and the handlers
+/// then run until one calls <c>MessageContext.Stop</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class ProcessMainAttribute : Attribute
+{
+}
+
+/// <summary>Declares a host (a named scheduler) so that generated code and analyzers know it.</summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true, Inherited = false)]
+public sealed class ProcessHostAttribute : Attribute
+{
+    /// <summary>Declares the host.</summary>
+    /// <param name="reference">The host reference, <c>namespace:name</c>.</param>
+    public ProcessHostAttribute(string reference) => Reference = reference;
+
+    /// <summary>The host reference.</summary>
+    public string Reference { get; }
+
+    /// <summary>The number of worker threads; defaults to the processor count.</summary>
+    public int Workers { get; set; }
+}
+
+/// <summary>
+/// Put by the generator on the type that stands for a Lua entry (so <c>Pid&lt;T&gt;</c> can name it); analyzers
+/// read it together with <see cref="DeclaredTopicAttribute"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class LuaEntryAttribute : Attribute
+{
+    /// <summary>Declares the Lua entry type.</summary>
+    /// <param name="reference">The entry reference.</param>
+    public LuaEntryAttribute(string reference) => Reference = reference;
+
+    /// <summary>The entry reference.</summary>
+    public string Reference { get; }
+}
+
+/// <summary>A topic a Lua entry listens on, with its payload type (<c>object</c> when any payload goes).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DeclaredTopicAttribute : Attribute
+{
+    /// <summary>Declares the topic.</summary>
+    /// <param name="name">The topic.</param>
+    /// <param name="payloadType">The payload type, or null when there is no payload.</param>
+    public DeclaredTopicAttribute(string name, Type? payloadType) { Name = name; PayloadType = payloadType; }
+
+    /// <summary>The topic.</summary>
+    public string Name { get; }
+
+    /// <summary>The payload type, or null for none.</summary>
+    public Type? PayloadType { get; }
+}
+
+/// <summary>Marks a string parameter that takes an entry reference; analyzers check literal arguments (TP0002).</summary>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class EntryReferenceAttribute : Attribute
+{
+}
+
+/// <summary>Marks a string parameter that takes a host reference; analyzers check literal arguments (TP0003).</summary>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class HostReferenceAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks a string parameter that takes a topic sent to the PID given in the same call; analyzers check literal
+/// arguments against the target entry's topics when the PID is typed (<c>Pid&lt;T&gt;</c>) (TP0001, TP0004).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class TopicNameAttribute : Attribute
+{
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel;
+
+namespace Typed.Processes;
+
+/// <summary>
+/// What a generated entry's topic handler knows about the message it handles: the sender and topic, the process's
+/// <see cref="ProcessContext"/>, and how to reply or stop. One instance serves every message of a process.
+/// </summary>
+public sealed class MessageContext
+{
+    private Message? _message;
+
+    /// <summary>Creates the context of a generated entry (called by generated code).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public MessageContext(ProcessContext process) => Process = process ?? throw new ArgumentNullException(nameof(process));
+
+    /// <summary>The process handling the message.</summary>
+    public ProcessContext Process { get; }
+
+    /// <summary>The message being handled.</summary>
+    public Message Message => _message ?? throw new InvalidOperationException("no message is being handled");
+
+    /// <summary>The sender; null when the message came from outside any process.</summary>
+    public Pid? From => Message.From;
+
+    /// <summary>The topic the message was sent to.</summary>
+    public string Topic => Message.Topic;
+
+    /// <summary>True once a handler called <see cref="Stop"/>.</summary>
+    public bool IsStopped { get; private set; }
+
+    /// <summary>The result given to <see cref="Stop"/>.</summary>
+    public object? Result { get; private set; }
+
+    /// <summary>Sends <paramref name="payload"/> to the sender on <paramref name="topic"/>; an error when there is no sender.</summary>
+    public Result Reply(string topic, object? payload) =>
+        From is { } from ? Process.Send(from, topic, payload) : Typed.Processes.Result.Failure("the message has no sender to reply to");
+
+    /// <summary>Ends the process normally after this handler returns; <paramref name="result"/> becomes the Exit event's result.</summary>
+    public void Stop(object? result = null)
+    {
+        IsStopped = true;
+        Result = result;
+    }
+
+    /// <summary>Sets the message being handled (called by generated code).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Begin(Message message) => _message = message ?? throw new ArgumentNullException(nameof(message));
+}
