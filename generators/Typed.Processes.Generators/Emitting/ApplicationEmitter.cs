@@ -1,0 +1,133 @@
+using System.Collections.Generic;
+using System.Linq;
+using Typed.Processes.Generators.Model;
+
+namespace Typed.Processes.Generators.Emitting;
+
+/// <summary>Emits the reference table with the registration call, and the types that stand for Lua entries.</summary>
+internal static class ApplicationEmitter
+{
+    private const string Runtime = EntryEmitter.Runtime;
+
+    public static string EmitReferences(ApplicationModel app)
+    {
+        var w = new IndentedWriter();
+        EntryEmitter.Header(w);
+        w.Open("namespace " + app.RootNamespace);
+        w.Line("/// <summary>Every entry and host reference this project declares (C# entries, hosts and Lua manifests).</summary>");
+        w.Line(EntryEmitter.GeneratedCode);
+        w.Open("internal static class ProcessReferences");
+        w.Line("/// <summary>Entry references.</summary>");
+        w.Open("public static class Entries");
+        var used = new HashSet<string>();
+        foreach (var reference in app.Entries.Select(e => e.Reference).Concat(app.LuaEntries.Select(e => e.Reference)).Distinct().OrderBy(r => r, System.StringComparer.Ordinal))
+        {
+            w.Line($"/// <summary><c>{reference}</c>.</summary>");
+            w.Line($"public const string {Names.Unique(Names.Pascal(reference), used)} = {Names.Literal(reference)};");
+        }
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Host references.</summary>");
+        w.Open("public static class Hosts");
+        used.Clear();
+        foreach (var reference in app.Hosts.Select(h => h.Reference).Concat(app.LuaHosts).Distinct().OrderBy(r => r, System.StringComparer.Ordinal))
+        {
+            w.Line($"/// <summary><c>{reference}</c>.</summary>");
+            w.Line($"public const string {Names.Unique(Names.Pascal(reference), used)} = {Names.Literal(reference)};");
+        }
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Registers this project's C# entries and declared hosts with a runtime, without reflection.</summary>");
+        w.Line(EntryEmitter.GeneratedCode);
+        w.Open("internal static class GeneratedProcessRegistration");
+        w.Line("/// <summary>");
+        w.Line("/// Adds every <c>[assembly: ProcessHost]</c> host the runtime lacks and every <c>[ProcessEntry]</c> class of this project.");
+        w.Line("/// Lua entries come from their manifests at run time (<c>AddLuaApplication</c>).");
+        w.Line("/// </summary>");
+        w.Open($"public static {Runtime}.ProcessRuntime AddGeneratedEntries(this {Runtime}.ProcessRuntime runtime)");
+        foreach (var host in app.Hosts)
+            w.Line($"if (!runtime.Hosts.Contains({Names.Literal(host.Reference)})) runtime.Hosts.Add({Names.Literal(host.Reference)}, {host.Workers});");
+        foreach (var entry in app.Entries.OrderBy(e => e.Reference, System.StringComparer.Ordinal))
+            w.Line($"runtime.Entries.Add({entry.FullyQualifiedName}.CreateEntry());");
+        w.Line("return runtime;");
+        w.Close();
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    public static string EmitLuaEntries(ApplicationModel app)
+    {
+        var w = new IndentedWriter();
+        EntryEmitter.Header(w);
+        // Payload types in manifests (meta.topics) are written as C#; these usings let them be short.
+        w.Line("using global::System;");
+        w.Line("using global::System.Collections.Generic;");
+        w.Line("using global::Typed.Processes;");
+        w.Line();
+        w.Open("namespace " + app.RootNamespace);
+        w.Line("/// <summary>Types that stand for the Lua entries of the application's manifests, with their typed stubs.</summary>");
+        w.Line(EntryEmitter.GeneratedCode);
+        w.Open("public static class LuaEntries");
+        var sends = new List<(string Pid, LuaEntryModel Entry)>();
+        var namespaces = new HashSet<string>();
+        foreach (var group in app.LuaEntries.GroupBy(e => e.Reference.Substring(0, e.Reference.IndexOf(':'))).OrderBy(g => g.Key, System.StringComparer.Ordinal))
+        {
+            var nsName = Names.Unique(Names.Pascal(group.Key), namespaces);
+            w.Line($"/// <summary>Lua namespace <c>{group.Key}</c>.</summary>");
+            w.Open($"public static class {nsName}");
+            var names = new HashSet<string>();
+            bool first = true;
+            foreach (var entry in group.OrderBy(e => e.Reference, System.StringComparer.Ordinal))
+            {
+                if (!first) w.Line();
+                first = false;
+                var typeName = Names.Unique(Names.Pascal(entry.Reference.Substring(entry.Reference.IndexOf(':') + 1)), names);
+                if (typeName == nsName) typeName += "Entry";
+                var pid = $"{Runtime}.Pid<{typeName}>";
+                sends.Add(($"{Runtime}.Pid<LuaEntries.{nsName}.{typeName}>", entry));
+                w.Line($"/// <summary>The Lua entry <c>{entry.Reference}</c>.</summary>");
+                w.Line($"[{Runtime}.LuaEntry({Names.Literal(entry.Reference)})]");
+                foreach (var t in entry.Topics)
+                    w.Line($"[{Runtime}.DeclaredTopic({Names.Literal(t.Name)}, {(t.PayloadType is null ? "null" : $"typeof({t.PayloadType.TrimEnd('?')})")})]");
+                w.Open($"public sealed class {typeName}");
+                w.Line($"private {typeName}() {{ }}");
+                w.Line();
+                w.Line("/// <summary>The entry reference.</summary>");
+                w.Line($"public const string EntryReference = {Names.Literal(entry.Reference)};");
+                w.Line();
+                EntryEmitter.EmitTopicConstants(w, typeName, entry.Topics.Select(t => (t.Name, t.PayloadType)));
+                foreach (var (verb, summary) in new[] { ("Spawn", "Spawns"), ("SpawnMonitored", "Spawns and monitors"), ("SpawnLinked", "Spawns and links to") })
+                {
+                    w.Line($"/// <summary>{summary} a <c>{entry.Reference}</c> process on <paramref name=\"host\"/>; <paramref name=\"args\"/> reach its main function.</summary>");
+                    w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, string host, params object?[] args) =>");
+                    w.Line($"    AsTypedPid(context.{verb}(EntryReference, host, args));");
+                    w.Line();
+                }
+                w.Line($"/// <summary>Spawns a <c>{entry.Reference}</c> process from outside any process.</summary>");
+                w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, string host, params object?[] args) =>");
+                w.Line("    AsTypedPid(runtime.Spawn(EntryReference, host, args));");
+                w.Line();
+                w.Line($"private static {Runtime}.Result<{pid}> AsTypedPid({Runtime}.Result<{Runtime}.Pid> pid) =>");
+                w.Line($"    pid.Ok ? {Runtime}.Result<{pid}>.Success(new {pid}(pid.Value)) : {Runtime}.Result<{pid}>.Failure(pid.Error!);");
+                w.Close();
+            }
+            w.Close();
+        }
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Typed sends to Lua processes, one per declared topic.</summary>");
+        w.Line(EntryEmitter.GeneratedCode);
+        w.Open("public static class LuaEntryMessages");
+        foreach (var (pid, entry) in sends)
+        {
+            var used = new HashSet<string>();
+            foreach (var t in entry.Topics)
+                EntryEmitter.EmitSend(w, Names.Unique("Send" + Names.Pascal(t.Name), used), pid, t.Name, t.PayloadType ?? "object?");
+        }
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+}

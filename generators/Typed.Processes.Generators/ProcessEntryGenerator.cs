@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using Typed.Processes.Generators.Emitting;
+using Typed.Processes.Generators.Model;
+using Typed.Processes.Generators.Parsing;
+using Typed.Processes.SourceModel;
+
+namespace Typed.Processes.Generators;
+
+/// <summary>
+/// Generates typed spawn/send stubs and registration for <c>[ProcessEntry]</c> classes, the reference table, and types
+/// with stubs for the Lua entries of <c>_index.yaml</c> manifests given as <c>AdditionalFiles</c>.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ProcessEntryGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps (for caching tests).</summary>
+    public static class Steps
+    {
+        public const string Entries = nameof(Entries);
+        public const string Hosts = nameof(Hosts);
+        public const string Manifests = nameof(Manifests);
+        public const string LuaSources = nameof(LuaSources);
+        public const string Application = nameof(Application);
+    }
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var entries = context.SyntaxProvider
+            .ForAttributeWithMetadataName(EntryParser.EntryAttribute, static (node, _) => node is ClassDeclarationSyntax, EntryParser.Parse)
+            .Where(static e => e is not null)
+            .Select(static (e, _) => e!)
+            .WithTrackingName(Steps.Entries);
+
+        var hosts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(HostParser.HostAttribute, static (node, _) => node is CompilationUnitSyntax, static (ctx, _) => HostParser.Parse(ctx))
+            .WithTrackingName(Steps.Hosts);
+
+        var manifests = context.AdditionalTextsProvider
+            .Where(static t => LuaManifest.IsManifest(t.Path))
+            .Select(static (t, ct) => LuaManifest.Read(LuaManifest.NormalizePath(t.Path), t.GetText(ct)?.ToString() ?? ""))
+            .WithTrackingName(Steps.Manifests);
+
+        var luaSources = context.AdditionalTextsProvider
+            .Where(static t => t.Path.EndsWith(".lua", StringComparison.OrdinalIgnoreCase))
+            .Select(static (t, ct) => new LuaSourceModel(LuaManifest.NormalizePath(t.Path), LuaManifest.ScanTopics(t.GetText(ct)?.ToString() ?? "")))
+            .WithTrackingName(Steps.LuaSources);
+
+        var rootNamespace = context.AnalyzerConfigOptionsProvider
+            .Select(static (o, _) => o.GlobalOptions.TryGetValue("build_property.RootNamespace", out var ns) && !string.IsNullOrWhiteSpace(ns) ? ns : "Typed.Processes.Generated");
+
+        var application = entries.Select(static (e, _) => new EntryRegistration(e.Reference, e.FullyQualifiedName)).Collect()
+            .Combine(hosts.Collect())
+            .Combine(manifests.Collect())
+            .Combine(luaSources.Collect())
+            .Combine(rootNamespace)
+            .Select(static (x, _) => BuildApplication(x.Right, x.Left.Left.Left.Left, HostParser.Flatten(x.Left.Left.Left.Right), x.Left.Left.Right, x.Left.Right))
+            .WithTrackingName(Steps.Application);
+
+        context.RegisterSourceOutput(entries, static (spc, entry) =>
+            spc.AddSource(EntryEmitter.HintName(entry), SourceText.From(EntryEmitter.Emit(entry), System.Text.Encoding.UTF8)));
+
+        context.RegisterSourceOutput(application, static (spc, app) =>
+        {
+            spc.AddSource("ProcessReferences.g.cs", SourceText.From(ApplicationEmitter.EmitReferences(app), System.Text.Encoding.UTF8));
+            if (app.LuaEntries.Count > 0)
+                spc.AddSource("LuaEntries.g.cs", SourceText.From(ApplicationEmitter.EmitLuaEntries(app), System.Text.Encoding.UTF8));
+        });
+    }
+
+    private static ApplicationModel BuildApplication(
+        string rootNamespace,
+        ImmutableArray<EntryRegistration> entries,
+        ImmutableArray<HostModel> hosts,
+        ImmutableArray<LuaManifestDeclaration> manifests,
+        ImmutableArray<LuaSourceModel> luaSources)
+    {
+        var sources = luaSources.GroupBy(s => s.Path, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Topics, StringComparer.OrdinalIgnoreCase);
+        var luaEntries = new List<LuaEntryModel>();
+        var luaHosts = new List<string>();
+        foreach (var manifest in manifests.OrderBy(m => m.Path, StringComparer.Ordinal))
+        {
+            luaHosts.AddRange(manifest.Hosts);
+            foreach (var entry in manifest.Entries)
+            {
+                if (luaEntries.Any(e => e.Reference == entry.Reference)) continue;
+                var topics = LuaManifest.TopicsOf(entry, path => sources.TryGetValue(path, out var t) ? t : null);
+                luaEntries.Add(new LuaEntryModel(entry.Reference, topics.ToEquatableArray()));
+            }
+        }
+        return new ApplicationModel(
+            rootNamespace,
+            entries.OrderBy(e => e.Reference, StringComparer.Ordinal).ToEquatableArray(),
+            hosts.OrderBy(h => h.Reference, StringComparer.Ordinal).ToEquatableArray(),
+            luaEntries.ToEquatableArray(),
+            luaHosts.Distinct().ToEquatableArray());
+    }
+}
