@@ -80,6 +80,17 @@ public static class Payloads
         return Result<object?>.Success(copy);
     }
 
+    /// <summary>
+    /// Declares <paramref name="type"/> immutable, as <see cref="ImmutableAttribute"/> does. The source generator calls
+    /// it for the payload, argument and result types of generated entries that it proved deeply immutable at compile
+    /// time (only read-only fields of immutable types, e.g. positional records of primitives and strings).
+    /// </summary>
+    public static void DeclareImmutable(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        s_immutableTypes[type] = true;
+    }
+
     /// <summary>True if values of <paramref name="type"/> are immutable under the rule above (element checks aside).</summary>
     public static bool IsImmutableType(Type type) => s_immutableTypes.GetOrAdd(type, static t => ComputeImmutable(t));
 

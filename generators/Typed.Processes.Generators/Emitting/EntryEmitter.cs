@@ -59,7 +59,16 @@ internal static class EntryEmitter
 
         w.Line($"/// <summary>The runtime entry for <see cref=\"{self}\"/>; <c>AddGeneratedEntries()</c> registers it.</summary>");
         w.Line(GeneratedCode);
-        w.Line($"public static {Runtime}.CSharpEntry CreateEntry() => new {Runtime}.CSharpEntry(EntryReference, RunProcessAsync) {{ Topics = TopicContract }};");
+        if (e.ImmutableTypes.Count == 0)
+            w.Line($"public static {Runtime}.CSharpEntry CreateEntry() => new {Runtime}.CSharpEntry(EntryReference, RunProcessAsync) {{ Topics = TopicContract }};");
+        else
+        {
+            w.Open($"public static {Runtime}.CSharpEntry CreateEntry()");
+            w.Line("// Proven deeply immutable at compile time (read-only fields of immutable types), so they may be sent.");
+            foreach (var type in e.ImmutableTypes) w.Line($"{Runtime}.Payloads.DeclareImmutable(typeof({type}));");
+            w.Line($"return new {Runtime}.CSharpEntry(EntryReference, RunProcessAsync) {{ Topics = TopicContract }};");
+            w.Close();
+        }
         w.Line();
 
         var parameters = e.Main?.Parameters ?? Typed.Processes.SourceModel.EquatableArray<ParameterModel>.Empty;

@@ -30,6 +30,7 @@ internal sealed record MainModel(string MethodName, bool TakesContext, Equatable
 internal sealed record HandlerModel(string MethodName, string? Topic, string? PayloadType, string? TypeOfPayload, EquatableArray<string> Arguments, ReturnKind Returns);
 
 /// <summary>A C# entry class, everything the emitter needs, nothing from Roslyn.</summary>
+/// <remarks><see cref="ImmutableTypes"/>: user payload/argument/result types proven immutable, declared to the runtime.</remarks>
 internal sealed record EntryModel(
     string Reference,
     string? Namespace,
@@ -40,7 +41,8 @@ internal sealed record EntryModel(
     bool ConstructorTakesContext,
     MainModel? Main,
     EquatableArray<HandlerModel> Handlers,
-    HandlerModel? Inbox)
+    HandlerModel? Inbox,
+    EquatableArray<string> ImmutableTypes)
 {
     /// <summary>The type's name as seen from its namespace, e.g. <c>Outer.Inner</c>.</summary>
     public string QualifiedTypeName => ContainingTypes.Count == 0 ? TypeName : string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => t.Name)) + "." + TypeName;

@@ -55,6 +55,12 @@ internal static class EntryParser
         if (ctorTakesContext is null) return null;
 
         MainModel? main = null;
+        var immutable = new List<string>();
+        void Prove(ITypeSymbol t)
+        {
+            foreach (var name in ImmutabilityProver.UserTypesToDeclare(t) ?? new List<string>())
+                if (!immutable.Contains(name)) immutable.Add(name);
+        }
         var handlers = new List<HandlerModel>();
         HandlerModel? inbox = null;
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
@@ -64,6 +70,10 @@ internal static class EntryParser
             {
                 var name = attribute.AttributeClass?.ToDisplayString();
                 if (method.IsStatic || method.IsGenericMethod) continue;
+                if (name is TopicAttribute or MainAttribute)
+                    foreach (var p in method.Parameters) Prove(p.Type);
+                if (name == MainAttribute && method.ReturnType is INamedTypeSymbol { IsGenericType: true } r) Prove(r.TypeArguments[0]);
+                else if (name == MainAttribute) Prove(method.ReturnType);
                 if (name == TopicAttribute && attribute.ConstructorArguments.FirstOrDefault().Value is string topic && topic.Length > 0)
                 {
                     if (ParseHandler(method, topic) is { } h && handlers.All(x => x.Topic != topic)) handlers.Add(h);
@@ -92,7 +102,8 @@ internal static class EntryParser
             ctorTakesContext.Value,
             main,
             handlers.ToEquatableArray(),
-            inbox);
+            inbox,
+            immutable.ToEquatableArray());
     }
 
     /// <summary>True for <c>namespace:name</c> with both parts non-empty and no spaces.</summary>

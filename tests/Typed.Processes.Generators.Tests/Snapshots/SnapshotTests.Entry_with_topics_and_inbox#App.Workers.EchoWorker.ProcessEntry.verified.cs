@@ -30,7 +30,12 @@ namespace App.Workers
 
         /// <summary>The runtime entry for <see cref="EchoWorker"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.CSharpEntry CreateEntry() => new global::Typed.Processes.CSharpEntry(EntryReference, RunProcessAsync) { Topics = TopicContract };
+        public static global::Typed.Processes.CSharpEntry CreateEntry()
+        {
+            // Proven deeply immutable at compile time (read-only fields of immutable types), so they may be sent.
+            global::Typed.Processes.Payloads.DeclareImmutable(typeof(global::App.Workers.EchoRequest));
+            return new global::Typed.Processes.CSharpEntry(EntryReference, RunProcessAsync) { Topics = TopicContract };
+        }
 
         /// <summary>Spawns a <see cref="EchoWorker"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

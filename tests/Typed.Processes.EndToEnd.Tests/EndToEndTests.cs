@@ -1,0 +1,155 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Typed.Processes.Lua;
+
+namespace Typed.Processes.EndToEnd;
+
+/// <summary>Typed C# and Lua workers driven through the generated stubs, in one runtime.</summary>
+public sealed class EndToEndTests : IAsyncLifetime
+{
+    private const string Host = ProcessReferences.Hosts.AppE2e;
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private readonly ProcessRuntime _runtime = new();
+
+    public EndToEndTests()
+    {
+        _runtime.AddGeneratedEntries();
+        _runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, "apps", "e2e"));
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync() => await _runtime.DisposeAsync();
+
+    /// <summary>Runs <paramref name="body"/> as a process and returns its result (failing on an error exit).</summary>
+    private async Task<object?> Run(ProcessMain body)
+    {
+        var entry = "test:p" + Guid.NewGuid().ToString("N")[..8];
+        _runtime.Entries.Add(entry, body);
+        var exit = await _runtime.RunAsync(entry, Host).WaitAsync(Guard);
+        Assert.True(exit.Error is null, exit.Error);
+        return exit.Result;
+    }
+
+    [Fact]
+    public async Task The_issue_example_works_through_typed_stubs()
+    {
+        var result = await Run(async ctx =>
+        {
+            var replies = ctx.Listen<string>("echoed");
+            var worker = EchoWorker.SpawnMonitored(ctx, Host).Value;
+            ctx.SendEcho(worker, new EchoRequest("hello")).ThrowIfFailed();
+            var reply = await replies.ReceiveAsync();
+            ctx.Send(worker, "something-else", 1).ThrowIfFailed(); // untyped access still works: to the inbox
+            ctx.SendStop(worker).ThrowIfFailed();
+            var exit = await ctx.Events().ReceiveAsync();
+            return $"{reply}|{exit.Kind}|{exit.From == (Pid)worker}|{exit.Result}|{exit.Error}";
+        });
+        Assert.Equal("hello|Exit|True|stopped after 1 other message(s)|", result);
+    }
+
+    [Fact]
+    public async Task A_typed_main_takes_arguments_and_returns_the_exit_result()
+    {
+        var result = await Run(async ctx =>
+        {
+            var adder = Adder.SpawnMonitored(ctx, Host, 20, 22).Value;
+            var exit = await ctx.Events().ReceiveAsync();
+            return $"{exit.From == (Pid)adder}|{exit.Result}";
+        });
+        Assert.Equal("True|42", result);
+
+        var direct = await _runtime.RunAsync(Adder.EntryReference, Host, CancellationToken.None, 1L, 2L).WaitAsync(Guard);
+        Assert.Equal(3L, direct.Result);
+        var wrong = await _runtime.RunAsync(Adder.EntryReference, Host, CancellationToken.None, "one", 2L).WaitAsync(Guard);
+        Assert.Contains("argument 0", wrong.Error);
+    }
+
+    [Fact]
+    public async Task Wrong_topics_and_payloads_sent_untyped_are_refused_to_the_sender()
+    {
+        var greeter = Greeter.Spawn(_runtime, Host, "Hi").Value;
+        var exit = _runtime.WaitForExitAsync(greeter);
+        // Refused whether or not the process has started listening yet.
+        var badPayload = _runtime.Send(greeter, "greet", 42);
+        var badTopic = _runtime.Send(greeter, "nope", "x");
+        Assert.Contains("takes String, not Int32", badPayload.Error);
+        Assert.Contains("has no topic 'nope' (its topics: greet, stop)", badTopic.Error);
+        // The greeter was not harmed and still works.
+        Assert.True(_runtime.IsAlive(greeter));
+        _runtime.SendStop(greeter).ThrowIfFailed();
+        Assert.Equal(0, (await exit.WaitAsync(Guard)).Result);
+
+        // An entry with an [Inbox] takes any topic, but still checks the payload of declared ones.
+        var echo = EchoWorker.Spawn(_runtime, Host).Value;
+        Assert.True(_runtime.Send(echo, "anything", 1).Ok);
+        Assert.Contains("takes EchoRequest", _runtime.Send(echo, "echo", "not a request").Error);
+        _runtime.SendStop(echo).ThrowIfFailed();
+    }
+
+    [Fact]
+    public async Task A_CSharp_process_drives_a_Lua_worker_through_generated_stubs()
+    {
+        var result = await Run(async ctx =>
+        {
+            var done = ctx.Listen<long>("done");
+            var doubler = LuaEntries.AppE2e.Doubler.SpawnMonitored(ctx, Host).Value;
+            ctx.SendTask(doubler, 21).ThrowIfFailed();
+            var doubled = await done.ReceiveAsync();
+            ctx.SendStop(doubler, null).ThrowIfFailed();
+            var exit = await ctx.Events().ReceiveAsync();
+            return $"{doubled}|{exit.Result}|{exit.Error}";
+        });
+        Assert.Equal("42|1|", result);
+    }
+
+    [Fact]
+    public async Task A_Lua_process_talks_to_a_typed_CSharp_worker()
+    {
+        var greeter = Greeter.Spawn(_runtime, Host, "Hello").Value;
+        var asked = await _runtime.RunAsync(ProcessReferences.Entries.AppE2eAsker, Host, CancellationToken.None, (Pid)greeter, "Lua").WaitAsync(Guard);
+        Assert.Null(asked.Error);
+        Assert.Equal("Hello, Lua (from app.workers:greeter)", asked.Result);
+        _runtime.SendStop(greeter).ThrowIfFailed();
+    }
+
+    [Fact]
+    public void The_reference_table_lists_every_registered_entry_and_host()
+    {
+        var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+        var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.math:adder", "app.workers:echo", "app.workers:greeter"], entries);
+        Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
+        Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
+        Assert.All(hosts, h => Assert.True(_runtime.Hosts.Contains(h), h));
+    }
+
+    [Theory]
+    [InlineData("ctx.SendNope(doubler, 1);", "CS1061")]          // unknown topic of a Lua worker
+    [InlineData("ctx.SendTask(doubler, \"text\");", "CS1503")]    // wrong payload type (meta.topics says long)
+    [InlineData("ctx.SendEcho(echo, \"text\");", "CS1503")]       // wrong payload type for a C# worker
+    [InlineData("ctx.SendTask(echo, 1);", "CS1503")]              // a topic of another entry
+    [InlineData("ctx.SendTask(doubler, 1); ctx.SendEcho(echo, new EchoRequest(\"x\"));", null)]
+    public void Mistakes_against_generated_stubs_do_not_compile(string statement, string? expectedError)
+    {
+        var source = $$"""
+            using Typed.Processes;
+            using Typed.Processes.EndToEnd;
+            static class Caller
+            {
+                static void Call(ProcessContext ctx, Pid<LuaEntries.AppE2e.Doubler> doubler, Pid<EchoWorker> echo)
+                {
+                    {{statement}}
+                }
+            }
+            """;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Append(typeof(EndToEndTests).Assembly.Location)
+            .Select(p => MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create("Caller", [CSharpSyntaxTree.ParseText(source)], references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ToList();
+        if (expectedError is null) Assert.Empty(errors);
+        else Assert.Equal([expectedError], errors);
+    }
+}
