@@ -78,13 +78,13 @@ internal static class EntryEmitter
         {
             w.Line($"/// <summary>{summary} a <see cref=\"{self}\"/> process on <paramref name=\"host\"/>.</summary>");
             w.Line(GeneratedCode);
-            w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, string host{declared}) =>");
+            w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, [{Runtime}.HostReference] string host{declared}) =>");
             w.Line($"    AsTypedPid(context.{verb}(EntryReference, host{passed}));");
             w.Line();
         }
         w.Line($"/// <summary>Spawns a <see cref=\"{self}\"/> process on <paramref name=\"host\"/> from outside any process.</summary>");
         w.Line(GeneratedCode);
-        w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, string host{declared}) =>");
+        w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, [{Runtime}.HostReference] string host{declared}) =>");
         w.Line($"    AsTypedPid(runtime.Spawn(EntryReference, host{passed}));");
         w.Line();
         w.Line($"private static {Runtime}.Result<{pid}> AsTypedPid({Runtime}.Result<{Runtime}.Pid> pid) =>");

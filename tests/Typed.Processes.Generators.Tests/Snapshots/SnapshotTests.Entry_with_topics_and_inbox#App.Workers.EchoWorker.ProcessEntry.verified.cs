@@ -39,22 +39,22 @@ namespace App.Workers
 
         /// <summary>Spawns a <see cref="EchoWorker"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> Spawn(global::Typed.Processes.ProcessContext context, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(context.Spawn(EntryReference, host));
 
         /// <summary>Spawns and monitors a <see cref="EchoWorker"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> SpawnMonitored(global::Typed.Processes.ProcessContext context, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host));
 
         /// <summary>Spawns and links to a <see cref="EchoWorker"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> SpawnLinked(global::Typed.Processes.ProcessContext context, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host));
 
         /// <summary>Spawns a <see cref="EchoWorker"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> Spawn(global::Typed.Processes.ProcessRuntime runtime, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(runtime.Spawn(EntryReference, host));
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<EchoWorker>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>

@@ -28,22 +28,22 @@ namespace App.Math
 
         /// <summary>Spawns a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessContext context, string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
             AsTypedPid(context.Spawn(EntryReference, host, a, b, label));
 
         /// <summary>Spawns and monitors a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnMonitored(global::Typed.Processes.ProcessContext context, string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host, a, b, label));
 
         /// <summary>Spawns and links to a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnLinked(global::Typed.Processes.ProcessContext context, string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host, a, b, label));
 
         /// <summary>Spawns a <see cref="Adder"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessRuntime runtime, string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
             AsTypedPid(runtime.Spawn(EntryReference, host, a, b, label));
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>

@@ -37,22 +37,22 @@ namespace App.Data
 
         /// <summary>Spawns a <see cref="Store"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> Spawn(global::Typed.Processes.ProcessContext context, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(context.Spawn(EntryReference, host));
 
         /// <summary>Spawns and monitors a <see cref="Store"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> SpawnMonitored(global::Typed.Processes.ProcessContext context, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host));
 
         /// <summary>Spawns and links to a <see cref="Store"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> SpawnLinked(global::Typed.Processes.ProcessContext context, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host));
 
         /// <summary>Spawns a <see cref="Store"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> Spawn(global::Typed.Processes.ProcessRuntime runtime, string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host) =>
             AsTypedPid(runtime.Spawn(EntryReference, host));
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>

@@ -33,19 +33,19 @@ namespace UserProject
                 }
 
                 /// <summary>Spawns a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessContext context, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(context.Spawn(EntryReference, host, args));
 
                 /// <summary>Spawns and monitors a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnMonitored(global::Typed.Processes.ProcessContext context, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(context.SpawnMonitored(EntryReference, host, args));
 
                 /// <summary>Spawns and links to a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnLinked(global::Typed.Processes.ProcessContext context, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(context.SpawnLinked(EntryReference, host, args));
 
                 /// <summary>Spawns a <c>app.lua:echo</c> process from outside any process.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessRuntime runtime, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(runtime.Spawn(EntryReference, host, args));
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
@@ -76,19 +76,19 @@ namespace UserProject
                 }
 
                 /// <summary>Spawns a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessContext context, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(context.Spawn(EntryReference, host, args));
 
                 /// <summary>Spawns and monitors a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnMonitored(global::Typed.Processes.ProcessContext context, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(context.SpawnMonitored(EntryReference, host, args));
 
                 /// <summary>Spawns and links to a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnLinked(global::Typed.Processes.ProcessContext context, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(context.SpawnLinked(EntryReference, host, args));
 
                 /// <summary>Spawns a <c>app.lua:task_worker</c> process from outside any process.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessRuntime runtime, string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
                     AsTypedPid(runtime.Spawn(EntryReference, host, args));
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
