@@ -178,3 +178,35 @@ public class EntryClassTests
         public partial class Echo2 { }
         """);
 }
+
+public class NotReferencedTests
+{
+    // Look-alike attributes in another namespace, and no Typed.Processes reference: no rule fires.
+    private const string Source = """
+        namespace Other
+        {
+            [System.AttributeUsage(System.AttributeTargets.Class)]
+            public sealed class ProcessEntryAttribute(string reference) : System.Attribute { public string Reference { get; } = reference; }
+            [System.AttributeUsage(System.AttributeTargets.Method)]
+            public sealed class TopicAttribute(string name) : System.Attribute { public string Name { get; } = name; }
+
+            [ProcessEntry("bad")]
+            public abstract class Entry
+            {
+                [Topic("a")] public static int Handler(int a, int b) => a + b;
+            }
+
+            public class Runtime { public void Spawn(string entry, string host) { } }
+            class Caller { void M(Runtime runtime) => runtime.Spawn("nope", "nope"); }
+        }
+        """;
+
+    [Fact]
+    public Task EntryClassAnalyzer_Silent() => Verifier.AnalyzeWithoutTypedProcessesAsync<EntryClassAnalyzer>(Source);
+
+    [Fact]
+    public Task ReferenceAnalyzer_Silent() => Verifier.AnalyzeWithoutTypedProcessesAsync<ReferenceAnalyzer>(Source);
+
+    [Fact]
+    public Task TopicAnalyzer_Silent() => Verifier.AnalyzeWithoutTypedProcessesAsync<TopicAnalyzer>(Source);
+}

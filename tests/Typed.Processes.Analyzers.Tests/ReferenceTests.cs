@@ -174,10 +174,4 @@ public class ReferenceTests
         [ProcessEntry("app:echo")]
         public partial class Echo { }
         """, LuaApp);
-
-    [Fact]
-    public Task NoTypedProcessesReference_NoDiagnostic() => Verifier.AnalyzeAsync<ReferenceAnalyzer>("""
-        class Runtime { public void Spawn(string entry, string host) { } }
-        class Caller { void M(Runtime runtime) => runtime.Spawn("nope", "nope"); }
-        """);
 }

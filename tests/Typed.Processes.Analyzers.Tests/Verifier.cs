@@ -32,10 +32,22 @@ internal static class Verifier
     }
 
     /// <summary>Configures a test: offline references and the given additional files (path, text).</summary>
-    private static void Configure(SolutionState state, (string Path, string Text)[] additionalFiles)
+    private static void Configure(SolutionState state, (string Path, string Text)[] additionalFiles, bool referenceTypedProcesses = true)
     {
-        state.AdditionalReferences.AddRange(References);
+        state.AdditionalReferences.AddRange(referenceTypedProcesses ? References : References.Where(r => !IsTypedProcesses(r)));
         foreach (var file in additionalFiles) state.AdditionalFiles.Add((file.Path, file.Text));
+    }
+
+    private static bool IsTypedProcesses(MetadataReference reference) =>
+        reference is PortableExecutableReference { FilePath: { } path } && Path.GetFileName(path).StartsWith("Typed.Processes", StringComparison.Ordinal);
+
+    /// <summary>Expects no diagnostic from a compilation that does not reference the Typed.Processes assemblies.</summary>
+    public static Task AnalyzeWithoutTypedProcessesAsync<TAnalyzer>(string source)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source, ReferenceAssemblies = NoPackages };
+        Configure(test.TestState, [], referenceTypedProcesses: false);
+        return test.RunAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>Expects exactly the diagnostics marked in <paramref name="source"/> (<c>{|TP0001:...|}</c> markup).</summary>
