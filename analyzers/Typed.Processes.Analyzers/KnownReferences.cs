@@ -27,6 +27,9 @@ internal sealed class KnownReferences
     /// <summary>Process entries read from manifests: reference and manifest path.</summary>
     public List<(string Reference, string Manifest)> ManifestEntries { get; } = new();
 
+    /// <summary>[LuaEntry] marker types of the compilation: reference and type name.</summary>
+    public ConcurrentQueue<(string Reference, string Type)> LuaMarkers { get; } = new();
+
     /// <summary>True when at least one manifest was among the AdditionalFiles.</summary>
     public bool HasManifests { get; private set; }
 
@@ -69,26 +72,30 @@ internal sealed class KnownReferences
     /// </summary>
     public void AddDeclaredTypes(Compilation compilation, KnownTypes types, CancellationToken cancellationToken)
     {
-        Visit(compilation.Assembly.GlobalNamespace);
+        Visit(compilation.Assembly.GlobalNamespace, own: true);
         var abstractions = types.ProcessEntry!.ContainingAssembly;
         foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (SymbolEqualityComparer.Default.Equals(assembly, abstractions)) continue;
             if (!assembly.Modules.Any(m => m.ReferencedAssemblySymbols.Any(r => SymbolEqualityComparer.Default.Equals(r, abstractions)))) continue;
-            Visit(assembly.GlobalNamespace);
+            Visit(assembly.GlobalNamespace, own: false);
             foreach (var a in assembly.GetAttributes())
                 if (KnownTypes.Is(a.AttributeClass, types.ProcessHost) && KnownTypes.FirstString(a) is { } host) AddHost(host);
         }
-        void Visit(INamespaceOrTypeSymbol container)
+        void Visit(INamespaceOrTypeSymbol container, bool own)
         {
             foreach (var member in container.GetMembers())
             {
-                if (member is INamespaceSymbol ns) { Visit(ns); continue; }
+                if (member is INamespaceSymbol ns) { Visit(ns, own); continue; }
                 if (member is not INamedTypeSymbol type) continue;
                 if (KnownTypes.FirstString(KnownTypes.Find(type, types.ProcessEntry)) is { } reference) AddEntry(reference);
-                if (KnownTypes.FirstString(KnownTypes.Find(type, types.LuaEntry)) is { } lua) AddEntry(lua);
-                if (type.GetTypeMembers().Length > 0) Visit(type);
+                if (KnownTypes.FirstString(KnownTypes.Find(type, types.LuaEntry)) is { } lua)
+                {
+                    AddEntry(lua);
+                    if (own) LuaMarkers.Enqueue((lua, type.ToDisplayString()));
+                }
+                if (type.GetTypeMembers().Length > 0) Visit(type, own);
             }
         }
     }

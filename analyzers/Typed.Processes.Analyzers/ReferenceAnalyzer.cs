@@ -111,8 +111,11 @@ public sealed class ReferenceAnalyzer : DiagnosticAnalyzer
                 .Select(o => $"also by class '{o.Type.ToDisplayString()}'")
                 .Concat(known.ManifestEntries.Where(m => m.Reference == reference)
                     .Select(m => $"also as a Lua entry in '{System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(m.Manifest))}/{System.IO.Path.GetFileName(m.Manifest)}'"))
-                .ToArray();
-            if (others.Length == 0) continue;
+                .ToList();
+            // Lua marker types (emitted by the generator) stand for manifest entries: name them when the manifest is not seen.
+            if (!known.ManifestEntries.Any(m => m.Reference == reference))
+                others.AddRange(known.LuaMarkers.Where(m => m.Reference == reference).Select(m => $"also as the Lua entry type '{m.Type}'"));
+            if (others.Count == 0) continue;
             var location = KnownTypes.LocationOf(attribute, type.Locations.FirstOrDefault());
             if (!location.IsInSource) continue;
             context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DuplicateEntry, location, reference, string.Join(", ", others)));

@@ -174,4 +174,79 @@ public class ReferenceTests
         [ProcessEntry("app:echo")]
         public partial class Echo { }
         """, LuaApp);
+
+    [Fact]
+    public Task LuaEntryRegistration_IsDeclared() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Declarations + """
+        class Caller
+        {
+            void M(ProcessRuntime runtime)
+            {
+                runtime.Entries.Add(new Typed.Processes.Lua.LuaEntry("app:inline", "return { main = function() end }", "inline"));
+                runtime.Spawn("app:inline", "app:processes");
+                runtime.Spawn({|TP0002:"app:online"|}, "app:processes");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ComputedLuaEntryRegistration_OnlyMalformedReported() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Declarations + """
+        class Caller
+        {
+            void M(ProcessRuntime runtime, string name)
+            {
+                runtime.Entries.Add(new Typed.Processes.Lua.LuaEntry(name, "return { main = function() end }", "inline"));
+                runtime.Spawn("app:anything", "app:processes");
+                runtime.Spawn({|TP0002:"anything"|}, "app:processes");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LuaApplicationLoadedWithoutManifests_OnlyMalformedReported() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Declarations + """
+        class Caller
+        {
+            void M(ProcessRuntime runtime)
+            {
+                Typed.Processes.Lua.LuaRuntimeExtensions.AddLuaApplication(runtime, "apps/seed");
+                runtime.Spawn("app.test.process:seed_spawn", "app:processes");
+                runtime.Spawn({|TP0002:"seed_spawn"|}, "app:processes");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task EntriesAndHostsOfReferencedAssemblies_AreDeclared() => Verifier.AnalyzeWithLibraryAsync<ReferenceAnalyzer>("""
+        using Typed.Processes;
+
+        class Caller
+        {
+            void M(ProcessRuntime runtime)
+            {
+                runtime.Spawn("lib:echo", "lib:processes");
+                runtime.Spawn("lib:worker", "lib:processes");
+                runtime.Spawn({|TP0002:"lib:missing"|}, {|TP0003:"lib:missing"|});
+            }
+        }
+        """, """
+        using Typed.Processes;
+
+        [assembly: ProcessHost("lib:processes")]
+
+        [ProcessEntry("lib:echo")]
+        public partial class LibraryEcho { [ProcessMain] public void Main() { } }
+
+        [LuaEntry("lib:worker")]
+        public sealed class LibraryWorkerLua { }
+        """);
+
+    [Fact]
+    public Task EntryClassDuplicatesLuaMarkerType() => Verifier.AnalyzeAsync<ReferenceAnalyzer>("""
+        using Typed.Processes;
+
+        [LuaEntry("app:worker")]
+        public sealed class WorkerLua { }
+
+        [ProcessEntry({|TP0006:"app:worker"|})]
+        public partial class Worker { }
+        """);
 }

@@ -28,6 +28,7 @@ internal static class Verifier
             .ToHashSet(StringComparer.Ordinal);
         paths.Add(typeof(Pid).Assembly.Location);
         paths.Add(typeof(ProcessEntryAttribute).Assembly.Location);
+        paths.Add(typeof(Typed.Processes.Lua.LuaEntry).Assembly.Location);
         return [.. paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     }
 
@@ -40,6 +41,22 @@ internal static class Verifier
 
     private static bool IsTypedProcesses(MetadataReference reference) =>
         reference is PortableExecutableReference { FilePath: { } path } && Path.GetFileName(path).StartsWith("Typed.Processes", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Expects the marked diagnostics in <paramref name="source"/>, compiled with a reference to a library project built
+    /// from <paramref name="librarySource"/>.
+    /// </summary>
+    public static Task AnalyzeWithLibraryAsync<TAnalyzer>(string source, string librarySource)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source, ReferenceAssemblies = NoPackages };
+        Configure(test.TestState, []);
+        var library = test.TestState.AdditionalProjects["Library"];
+        library.Sources.Add(("/Library/Library.cs", librarySource));
+        library.AdditionalReferences.AddRange(References);
+        test.TestState.AdditionalProjectReferences.Add("Library");
+        return test.RunAsync(TestContext.Current.CancellationToken);
+    }
 
     /// <summary>Expects no diagnostic from a compilation that does not reference the Typed.Processes assemblies.</summary>
     public static Task AnalyzeWithoutTypedProcessesAsync<TAnalyzer>(string source)
