@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -30,18 +31,20 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             if (KnownTypes.Create(start.Compilation) is not { TopicName: not null, TypedPid: not null } types) return;
-            start.RegisterOperationAction(c => AnalyzeCall(c, types, ((IInvocationOperation)c.Operation).Arguments), OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeCall(c, types, ((IObjectCreationOperation)c.Operation).Arguments), OperationKind.ObjectCreation);
+            var manifestTopics = EntryTopics.ReadManifestTopics(start.Options.AdditionalFiles, start.CancellationToken);
+            start.RegisterOperationAction(c => AnalyzeCall(c, types, manifestTopics, ((IInvocationOperation)c.Operation).Arguments), OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeCall(c, types, manifestTopics, ((IObjectCreationOperation)c.Operation).Arguments), OperationKind.ObjectCreation);
         });
     }
 
-    private static void AnalyzeCall(OperationAnalysisContext context, KnownTypes types, ImmutableArray<IArgumentOperation> arguments)
+    private static void AnalyzeCall(OperationAnalysisContext context, KnownTypes types, IReadOnlyDictionary<string, string[]> manifestTopics,
+        ImmutableArray<IArgumentOperation> arguments)
     {
         foreach (var argument in arguments)
         {
             if (argument.Parameter is not { } parameter || !KnownTypes.Has(parameter, types.TopicName)) continue;
             if (argument.Value.ConstantValue is not { HasValue: true, Value: string topic }) continue;
-            if (TargetEntry(arguments, types) is not { } target || EntryTopics.Of(target, types) is not { } entry) continue;
+            if (TargetEntry(arguments, types) is not { } target || EntryTopics.Of(target, types, manifestTopics) is not { } entry) continue;
 
             if (!entry.Topics.TryGetValue(topic, out var payloadType))
             {

@@ -155,4 +155,57 @@ public class TopicTests
             }
         }
         """);
+
+    private static readonly (string, string)[] LuaApp =
+    [
+        ("/app/_index.yaml", """
+            version: "1.0"
+            namespace: app
+            entries:
+              - name: worker
+                kind: process.lua
+                source: file://worker.lua
+                meta:
+                  topics:
+                    stop: any
+            """),
+        ("/app/worker.lua", """
+            local function main()
+              local tasks = process.listen("task")
+              -- process.listen("commented")
+              return tasks:receive()
+            end
+            return { main = main }
+            """),
+    ];
+
+    private const string BareMarker = """
+        using Typed.Processes;
+
+        [LuaEntry("app:worker")]
+        public sealed class WorkerLua { }
+
+        """;
+
+    [Fact]
+    public Task LuaMarkerWithoutDeclaredTopics_UsesManifestTopics() => Verifier.AnalyzeAsync<TopicAnalyzer>(BareMarker + """
+        class Caller
+        {
+            void M(ProcessContext context, Pid<WorkerLua> worker)
+            {
+                context.Send(worker, "task", 1);
+                context.Send(worker, "stop", null);
+                context.Send(worker, {|TP0001:"tsak"|}, 1);
+                context.Send(worker, {|TP0001:"commented"|}, 1);
+            }
+        }
+        """, LuaApp);
+
+    [Fact]
+    public Task LuaMarkerWithoutDeclaredTopicsOrManifest_NotChecked() => Verifier.AnalyzeAsync<TopicAnalyzer>(BareMarker + """
+        class Caller
+        {
+            void M(ProcessContext context, Pid<WorkerLua> worker) => context.Send(worker, "anything", 1);
+        }
+        """);
 }
