@@ -1,0 +1,63 @@
+using Microsoft.CodeAnalysis;
+
+namespace Typed.Processes.Analyzers;
+
+/// <summary>Every diagnostic the Typed.Processes analyzers report (see docs/diagnostics).</summary>
+internal static class Diagnostics
+{
+    public const string Category = "Typed.Processes";
+
+    private static string HelpLink(string id) => $"https://github.com/typed-processes/typed-processes/blob/main/docs/diagnostics/{id}.md";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string description, bool compilationEnd = false) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: description, helpLinkUri: HelpLink(id),
+            customTags: compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : System.Array.Empty<string>());
+
+    public static readonly DiagnosticDescriptor UnknownTopic = Error(
+        "TP0001",
+        "Unknown topic",
+        "Topic '{0}' is not a topic of entry '{1}'{2}",
+        "A constant topic sent to a typed PID (Pid<T>) must be one of the topics the entry T declares; the process would refuse the message.");
+
+    public static readonly DiagnosticDescriptor UnknownEntry = Error(
+        "TP0002",
+        "Unknown entry reference",
+        "Entry reference '{0}' {1}",
+        "A constant entry reference must have the form 'namespace:name' and name an entry declared in the compilation, a referenced assembly, a manifest or a registration.", compilationEnd: true);
+
+    public static readonly DiagnosticDescriptor UnknownHost = Error(
+        "TP0003",
+        "Unknown host reference",
+        "Host reference '{0}' {1}",
+        "A constant host reference must have the form 'namespace:name' and name a host declared with [assembly: ProcessHost], in a manifest or with Hosts.Add.", compilationEnd: true);
+
+    public static readonly DiagnosticDescriptor PayloadNotAccepted = Error(
+        "TP0004",
+        "Payload type not accepted by the topic",
+        "Topic '{0}' of entry '{1}' takes a payload of type '{2}', not '{3}'",
+        "The payload sent on a declared topic must be implicitly convertible to the topic's payload type; the process would refuse the message.");
+
+    public static readonly DiagnosticDescriptor InvalidHandler = Error(
+        "TP0005",
+        "Invalid handler signature",
+        "'{0}' is not a valid handler: {1}",
+        "[Topic], [Inbox] and [ProcessMain] methods must have the shapes the source generator can call.");
+
+    public static readonly DiagnosticDescriptor DuplicateEntry = Error(
+        "TP0006",
+        "Duplicate entry reference",
+        "Entry reference '{0}' is declared more than once ({1})",
+        "Each entry reference may be declared once; the runtime refuses to register the second entry.", compilationEnd: true);
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        "TP0007",
+        "Entry class must be partial",
+        "{0} '{1}' must be partial because the source generator adds members to the process entry '{2}'",
+        "The source generator adds members to an entry class, so the class and every type that contains it must be declared partial.");
+
+    public static readonly DiagnosticDescriptor InvalidEntry = Error(
+        "TP0008",
+        "Entry class cannot be instantiated or reference is malformed",
+        "{0}",
+        "An entry class must be a non-generic, non-abstract, non-static class with a parameterless constructor or one taking a ProcessContext, and entry and host references must have the form 'namespace:name'.");
+}

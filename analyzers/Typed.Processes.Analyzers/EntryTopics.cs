@@ -1,0 +1,99 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Typed.Processes.SourceModel;
+
+namespace Typed.Processes.Analyzers;
+
+/// <summary>The topics an entry type accepts: a C# entry's [Topic] handlers, or a Lua marker's [DeclaredTopic]s.</summary>
+internal sealed class EntryTopics
+{
+    private EntryTopics(string name, Dictionary<string, ITypeSymbol?> topics, bool acceptsOtherTopics)
+    {
+        Name = name;
+        Topics = topics;
+        AcceptsOtherTopics = acceptsOtherTopics;
+    }
+
+    /// <summary>The entry reference (or the type name when the reference is missing).</summary>
+    public string Name { get; }
+
+    /// <summary>Topic name to payload type; null when any payload goes.</summary>
+    public Dictionary<string, ITypeSymbol?> Topics { get; }
+
+    /// <summary>True when the entry has an [Inbox] handler, which takes every other topic.</summary>
+    public bool AcceptsOtherTopics { get; }
+
+    /// <summary>
+    /// The topics of <paramref name="entry"/>, or null when it is not an entry type or its topics are unknown (a Lua
+    /// marker type without [DeclaredTopic]s whose manifest is not among the AdditionalFiles).
+    /// </summary>
+    /// <param name="entry">The entry type (T of <c>Pid&lt;T&gt;</c>).</param>
+    /// <param name="types">The known types.</param>
+    /// <param name="manifestTopics">Topics of the Lua entries of the manifests among the AdditionalFiles, by reference.</param>
+    public static EntryTopics? Of(ITypeSymbol entry, KnownTypes types, IReadOnlyDictionary<string, string[]> manifestTopics)
+    {
+        if (entry is not INamedTypeSymbol named) return null;
+        var topics = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
+        if (KnownTypes.Find(named, types.ProcessEntry) is { } processEntry)
+        {
+            bool inbox = false;
+            foreach (var member in named.GetMembers())
+            {
+                if (member is not IMethodSymbol method) continue;
+                if (KnownTypes.Has(method, types.Inbox)) inbox = true;
+                if (KnownTypes.FirstString(KnownTypes.Find(method, types.Topic)) is not { } topic || topics.ContainsKey(topic)) continue;
+                ITypeSymbol? payload = null;
+                foreach (var p in method.Parameters)
+                    if (!KnownTypes.Is(p.Type, types.MessageContext)) { payload = p.Type; break; }
+                topics.Add(topic, IsAny(payload) ? null : payload);
+            }
+            return new EntryTopics(KnownTypes.FirstString(processEntry) ?? named.Name, topics, inbox);
+        }
+        if (KnownTypes.Find(named, types.LuaEntry) is { } luaEntry)
+        {
+            foreach (var a in named.GetAttributes())
+            {
+                if (!KnownTypes.Is(a.AttributeClass, types.DeclaredTopic) || a.ConstructorArguments.Length < 1) continue;
+                if (a.ConstructorArguments[0].Value is not string topic || topics.ContainsKey(topic)) continue;
+                var payload = a.ConstructorArguments.Length > 1 ? a.ConstructorArguments[1].Value as ITypeSymbol : null;
+                topics.Add(topic, IsAny(payload) ? null : payload);
+            }
+            var reference = KnownTypes.FirstString(luaEntry);
+            if (topics.Count == 0)
+            {
+                // No [DeclaredTopic]s: fall back to what the manifest and the Lua source say, else the topics are unknown.
+                if (reference is null || !manifestTopics.TryGetValue(reference, out var fromManifest)) return null;
+                foreach (var topic in fromManifest) topics[topic] = null;
+            }
+            return new EntryTopics(reference ?? named.Name, topics, acceptsOtherTopics: false);
+        }
+        return null;
+    }
+
+    /// <summary>Topic names of the Lua entries of the manifests among <paramref name="files"/> (meta.topics and literal process.listen calls).</summary>
+    public static IReadOnlyDictionary<string, string[]> ReadManifestTopics(ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, string[]>(System.StringComparer.Ordinal);
+        if (!files.Any(f => LuaManifest.IsManifest(f.Path))) return result;
+        var sources = new Dictionary<string, AdditionalText>(System.StringComparer.Ordinal);
+        foreach (var file in files)
+            if (file.Path.EndsWith(".lua", System.StringComparison.OrdinalIgnoreCase)) sources[LuaManifest.NormalizePath(file.Path)] = file;
+        foreach (var file in files)
+        {
+            if (!LuaManifest.IsManifest(file.Path) || file.GetText(cancellationToken)?.ToString() is not { } text) continue;
+            foreach (var entry in LuaManifest.Read(file.Path, text).Entries)
+            {
+                var topics = LuaManifest.TopicsOf(entry, path =>
+                    sources.TryGetValue(path, out var source) && source.GetText(cancellationToken)?.ToString() is { } lua
+                        ? LuaManifest.ScanTopics(lua)
+                        : null);
+                result[entry.Reference] = topics.Select(t => t.Name).ToArray();
+            }
+        }
+        return result;
+    }
+
+    private static bool IsAny(ITypeSymbol? type) => type is null || type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Error;
+}

@@ -1,0 +1,105 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Typed.Processes.Analyzers;
+
+/// <summary>
+/// TP0001 and TP0004: a constant topic sent to a typed PID (<c>Pid&lt;T&gt;</c>) must be a topic of T, and the payload
+/// must fit the topic's payload type.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class TopicAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Diagnostic property: the declared topics nearest to the unknown one, best first, separated by '\n'.</summary>
+    public const string CandidatesProperty = "Candidates";
+
+    private const int MaxCandidates = 3;
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Diagnostics.UnknownTopic, Diagnostics.PayloadNotAccepted);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (KnownTypes.Create(start.Compilation) is not { TopicName: not null, TypedPid: not null } types) return;
+            var manifestTopics = EntryTopics.ReadManifestTopics(start.Options.AdditionalFiles, start.CancellationToken);
+            start.RegisterOperationAction(c => AnalyzeCall(c, types, manifestTopics, ((IInvocationOperation)c.Operation).Arguments), OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeCall(c, types, manifestTopics, ((IObjectCreationOperation)c.Operation).Arguments), OperationKind.ObjectCreation);
+        });
+    }
+
+    private static void AnalyzeCall(OperationAnalysisContext context, KnownTypes types, IReadOnlyDictionary<string, string[]> manifestTopics,
+        ImmutableArray<IArgumentOperation> arguments)
+    {
+        foreach (var argument in arguments)
+        {
+            if (argument.Parameter is not { } parameter || !KnownTypes.Has(parameter, types.TopicName)) continue;
+            if (argument.Value.ConstantValue is not { HasValue: true, Value: string topic }) continue;
+            if (TargetEntry(arguments, types) is not { } target || EntryTopics.Of(target, types, manifestTopics) is not { } entry) continue;
+
+            if (!entry.Topics.TryGetValue(topic, out var payloadType))
+            {
+                if (entry.AcceptsOtherTopics) continue;
+                var candidates = entry.Topics.Keys
+                    .OrderBy(t => References.Distance(topic, t)).ThenBy(t => t, System.StringComparer.Ordinal)
+                    .Take(MaxCandidates).ToArray();
+                var hint = candidates.Length > 0 ? $"; did you mean '{candidates[0]}'?" : "; it declares no topics";
+                var properties = ImmutableDictionary<string, string?>.Empty.Add(CandidatesProperty, string.Join("\n", candidates));
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.UnknownTopic, argument.Value.Syntax.GetLocation(), properties, topic, entry.Name, hint));
+                continue;
+            }
+            if (payloadType is not null) CheckPayload(context, arguments, topic, entry, payloadType);
+        }
+    }
+
+    /// <summary>T of the call's <c>Pid&lt;T&gt;</c> argument (also behind an implicit conversion to <c>Pid</c>).</summary>
+    private static ITypeSymbol? TargetEntry(ImmutableArray<IArgumentOperation> arguments, KnownTypes types)
+    {
+        foreach (var argument in arguments)
+        {
+            var value = argument.Value;
+            while (true)
+            {
+                if (value.Type is INamedTypeSymbol { IsGenericType: true } named && KnownTypes.Is(named.OriginalDefinition, types.TypedPid))
+                    return named.TypeArguments[0];
+                if (value is IConversionOperation conversion && conversion.Conversion.IsImplicit) value = conversion.Operand;
+                else break;
+            }
+        }
+        return null;
+    }
+
+    private static void CheckPayload(OperationAnalysisContext context, ImmutableArray<IArgumentOperation> arguments, string topic, EntryTopics entry, ITypeSymbol payloadType)
+    {
+        var argument = arguments.FirstOrDefault(a => a.Parameter?.Name == "payload");
+        if (argument is null) return;
+        var value = argument.Value;
+        // Look through the conversion to the parameter's type (usually object) to the value's own type.
+        while (value is IConversionOperation conversion && (conversion.Conversion.IsImplicit || conversion.Type?.SpecialType == SpecialType.System_Object))
+            value = conversion.Operand;
+        if (value.Type is null)
+        {
+            // null or default literal: fine for reference and nullable types.
+            if (value.ConstantValue is { HasValue: true, Value: null } &&
+                payloadType.IsValueType && payloadType.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.PayloadNotAccepted, argument.Value.Syntax.GetLocation(),
+                    topic, entry.Name, payloadType.ToDisplayString(), "null"));
+            }
+            return;
+        }
+        if (value.Type.TypeKind == TypeKind.Error) return;
+        if (context.Compilation.ClassifyCommonConversion(value.Type, payloadType).IsImplicit) return;
+        context.ReportDiagnostic(Diagnostic.Create(Diagnostics.PayloadNotAccepted, argument.Value.Syntax.GetLocation(),
+            topic, entry.Name, payloadType.ToDisplayString(), value.Type.ToDisplayString()));
+    }
+}
