@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Typed.Processes.Lua;
 
 namespace Typed.Processes.EndToEnd;
@@ -70,9 +72,11 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         var greeter = Greeter.Spawn(_runtime, Host, "Hi").Value;
         var exit = _runtime.WaitForExitAsync(greeter);
-        // Refused whether or not the process has started listening yet.
-        var badPayload = _runtime.Send(greeter, "greet", 42);
-        var badTopic = _runtime.Send(greeter, "nope", "x");
+        // Untyped (a plain Pid, which the analyzers cannot check): refused at run time instead, to the sender,
+        // whether or not the process has started listening yet.
+        Pid untyped = greeter;
+        var badPayload = _runtime.Send(untyped, "greet", 42);
+        var badTopic = _runtime.Send(untyped, "nope", "x");
         Assert.Contains("takes String, not Int32", badPayload.Error);
         Assert.Contains("has no topic 'nope' (its topics: greet, stop)", badTopic.Error);
         // The greeter was not harmed and still works.
@@ -83,7 +87,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         // An entry with an [Inbox] takes any topic, but still checks the payload of declared ones.
         var echo = EchoWorker.Spawn(_runtime, Host).Value;
         Assert.True(_runtime.Send(echo, "anything", 1).Ok);
-        Assert.Contains("takes EchoRequest", _runtime.Send(echo, "echo", "not a request").Error);
+        Assert.Contains("takes EchoRequest", _runtime.Send((Pid)echo, "echo", "not a request").Error);
         _runtime.SendStop(echo).ThrowIfFailed();
     }
 
@@ -151,5 +155,44 @@ public sealed class EndToEndTests : IAsyncLifetime
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ToList();
         if (expectedError is null) Assert.Empty(errors);
         else Assert.Equal([expectedError], errors);
+    }
+
+    [Theory]
+    [InlineData("ctx.Send(doubler, \"nope\", 1L);", "TP0001")]               // unknown topic of a Lua worker, untyped send
+    [InlineData("ctx.Send(echo, \"echp\", new EchoRequest(\"x\"));", "TP0001")] // ... of a C# worker (no inbox needed: typo)
+    [InlineData("ctx.Send(doubler, \"task\", \"text\");", "TP0004")]          // payload type from meta.topics
+    [InlineData("ctx.Spawn(\"app.e2e:nobody\", \"app:e2e\");", "TP0002")]       // unknown entry
+    [InlineData("ctx.Spawn(\"app.e2e:doubler\", \"app:nohost\");", "TP0003")]   // unknown host
+    [InlineData("ctx.Send(doubler, \"task\", 2L); ctx.Spawn(\"app.e2e:doubler\", \"app:e2e\");", null)]
+    public async Task The_analyzers_catch_untyped_mistakes_across_the_CSharp_Lua_boundary(string statement, string? expected)
+    {
+        var source = $$"""
+            using Typed.Processes;
+            using Typed.Processes.EndToEnd;
+            static class Caller
+            {
+                static void Call(ProcessContext ctx, Pid<LuaEntries.AppE2e.Doubler> doubler, Pid<EchoWorker> echo)
+                {
+                    {{statement}}
+                }
+            }
+            """;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Append(typeof(EndToEndTests).Assembly.Location)
+            .Select(p => MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create("Caller", [CSharpSyntaxTree.ParseText(source)], references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var path = typeof(EndToEndTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "AnalyzerAssembly").Value!;
+        var analyzers = System.Reflection.Assembly.LoadFrom(path).GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .Select(t => (Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+        Assert.NotEmpty(analyzers);
+        var diagnostics = await compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
+        var ids = diagnostics.Select(d => d.Id).ToList();
+        if (expected is null) Assert.Empty(ids);
+        else Assert.Equal([expected], ids);
     }
 }
