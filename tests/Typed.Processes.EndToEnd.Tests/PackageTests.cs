@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.IO.Compression;
+
+namespace Typed.Processes.EndToEnd;
+
+/// <summary>
+/// `dotnet pack` produces the package a user installs: the runtime with the generator and the analyzers under
+/// analyzers/dotnet/cs and the build props/targets; a fresh project that references only that package gets typed
+/// stubs for its C# and Lua entries and runs them.
+/// </summary>
+public class PackageTests
+{
+    [Fact]
+    public async Task The_packed_package_carries_the_generator_and_analyzers_and_works_in_a_fresh_project()
+    {
+        var root = RepoRoot();
+        var work = Directory.CreateTempSubdirectory("tp-package-");
+        try
+        {
+            var feed = Path.Combine(work.FullName, "feed");
+            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes" })
+                await Dotnet(root, $"pack {project} -c Release -o \"{feed}\"", TimeSpan.FromMinutes(4));
+
+            using (var package = ZipFile.OpenRead(Directory.GetFiles(feed, "Typed.Processes.0.*.nupkg").Single()))
+            {
+                var names = package.Entries.Select(e => e.FullName).ToList();
+                Assert.Contains("analyzers/dotnet/cs/Typed.Processes.Generators.dll", names);
+                Assert.Contains("analyzers/dotnet/cs/Typed.Processes.Analyzers.dll", names);
+                Assert.Contains("analyzers/dotnet/cs/Typed.Processes.Analyzers.CodeFixes.dll", names);
+                Assert.Contains("buildTransitive/Typed.Processes.props", names);
+                Assert.Contains("buildTransitive/Typed.Processes.targets", names);
+                Assert.Contains("lib/net10.0/Typed.Processes.dll", names);
+            }
+
+            var consumer = Path.Combine(work.FullName, "consumer");
+            Directory.CreateDirectory(Path.Combine(consumer, "app"));
+            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "apps", "e2e")))
+                File.Copy(file, Path.Combine(consumer, "app", Path.GetFileName(file)));
+            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
+                    <RestoreAdditionalProjectSources>{feed}</RestoreAdditionalProjectSources>
+                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup><PackageReference Include="Typed.Processes" Version="0.1.0" /></ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+                using Consumer;
+                using Typed.Processes;
+                [assembly: ProcessHost("app:main", Workers = 2)]
+                await using var runtime = new ProcessRuntime();
+                runtime.AddGeneratedEntries();
+                var hello = Hello.Spawn(runtime, ProcessReferences.Hosts.AppMain).Value;
+                var exit = runtime.WaitForExitAsync(hello);
+                runtime.SendGreet(hello, "package").ThrowIfFailed();
+                Console.WriteLine((await exit).Result);
+                Console.WriteLine(LuaEntries.AppE2e.Doubler.EntryReference);
+
+                [ProcessEntry("app:hello")]
+                partial class Hello
+                {
+                    [Topic("greet")] void OnGreet(string name, MessageContext ctx) => ctx.Stop($"hello {name}");
+                }
+                """);
+            var output = await Dotnet(consumer, "run", TimeSpan.FromMinutes(4));
+            Assert.Contains("hello package", output);
+            Assert.Contains("app.e2e:doubler", output);
+
+            // The analyzers in the package reject a wrong topic in the fresh project's build.
+            File.AppendAllText(Path.Combine(consumer, "Bad.cs"), """
+                static class Bad
+                {
+                    static void Call(Typed.Processes.ProcessContext ctx, Typed.Processes.Pid<Hello> hello) => ctx.Send(hello, "gret", "x");
+                }
+                """);
+            var failure = await Assert.ThrowsAsync<Exception>(() => Dotnet(consumer, "build", TimeSpan.FromMinutes(4)));
+            Assert.Contains("TP0001", failure.Message);
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<string> Dotnet(string directory, string arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments + " -nologo")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment.Remove("CI"); // the consumer is a user project, not this repository's CI build
+        // No build servers left behind holding this test's output pipes open.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new Exception($"dotnet {arguments} timed out after {timeout}");
+        }
+        var text = await stdout + await stderr;
+        if (process.ExitCode != 0) throw new Exception($"dotnet {arguments} failed ({process.ExitCode}):\n{text}");
+        return text;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Typed.Processes.sln"))) dir = Path.GetDirectoryName(dir)!;
+        return dir;
+    }
+}
