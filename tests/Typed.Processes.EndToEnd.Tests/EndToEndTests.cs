@@ -136,22 +136,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     [InlineData("ctx.SendTask(doubler, 1); ctx.SendEcho(echo, new EchoRequest(\"x\"));", null)]
     public void Mistakes_against_generated_stubs_do_not_compile(string statement, string? expectedError)
     {
-        var source = $$"""
-            using Typed.Processes;
-            using Typed.Processes.EndToEnd;
-            static class Caller
-            {
-                static void Call(ProcessContext ctx, Pid<LuaEntries.AppE2e.Doubler> doubler, Pid<EchoWorker> echo)
-                {
-                    {{statement}}
-                }
-            }
-            """;
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Append(typeof(EndToEndTests).Assembly.Location)
-            .Select(p => MetadataReference.CreateFromFile(p));
-        var compilation = CSharpCompilation.Create("Caller", [CSharpSyntaxTree.ParseText(source)], references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = CompileCaller(statement);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ToList();
         if (expectedError is null) Assert.Empty(errors);
         else Assert.Equal([expectedError], errors);
@@ -165,6 +150,24 @@ public sealed class EndToEndTests : IAsyncLifetime
     [InlineData("ctx.Spawn(\"app.e2e:doubler\", \"app:nohost\");", "TP0003")]   // unknown host
     [InlineData("ctx.Send(doubler, \"task\", 2L); ctx.Spawn(\"app.e2e:doubler\", \"app:e2e\");", null)]
     public async Task The_analyzers_catch_untyped_mistakes_across_the_CSharp_Lua_boundary(string statement, string? expected)
+    {
+        var compilation = CompileCaller(statement);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var path = typeof(EndToEndTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "AnalyzerAssembly").Value!;
+        var analyzers = System.Reflection.Assembly.LoadFrom(path).GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .Select(t => (Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+        Assert.NotEmpty(analyzers);
+        var diagnostics = await compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
+        var ids = diagnostics.Select(d => d.Id).ToList();
+        if (expected is null) Assert.Empty(ids);
+        else Assert.Equal([expected], ids);
+    }
+
+    /// <summary>A user compilation, referencing this project (and its generated types), with one statement in a method.</summary>
+    private static CSharpCompilation CompileCaller(string statement)
     {
         var source = $$"""
             using Typed.Processes;
@@ -182,17 +185,6 @@ public sealed class EndToEndTests : IAsyncLifetime
             .Select(p => MetadataReference.CreateFromFile(p));
         var compilation = CSharpCompilation.Create("Caller", [CSharpSyntaxTree.ParseText(source)], references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        var path = typeof(EndToEndTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "AnalyzerAssembly").Value!;
-        var analyzers = System.Reflection.Assembly.LoadFrom(path).GetTypes()
-            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
-            .Select(t => (Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
-        Assert.NotEmpty(analyzers);
-        var diagnostics = await compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
-        var ids = diagnostics.Select(d => d.Id).ToList();
-        if (expected is null) Assert.Empty(ids);
-        else Assert.Equal([expected], ids);
+        return compilation;
     }
 }
