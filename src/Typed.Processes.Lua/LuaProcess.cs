@@ -21,7 +21,6 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private KeraLua.Lua? _state;
     private KeraLua.Lua? _thread;
     private int _runState = Idle;
-    private int _wakePending;
     private bool _started;
     private long _sliceStart;
     private LuaSelectWaiter? _pending;
@@ -153,29 +152,25 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     }
 
     /// <summary>
-    /// The slice ended waiting. Dekker-style hand-off with <see cref="Wake"/>: each side publishes its own flag
-    /// (state Waiting / wake pending) with a full fence, then checks the other's; whoever wins the
-    /// Waiting→Scheduled CAS schedules the process, so a wake-up is never lost and never doubled.
+    /// The slice ended waiting (or a wake-up came before the wait was over). Dekker-style hand-off with
+    /// <see cref="Wake"/>: the waker publishes its waiter's completion and then tries the Waiting→Scheduled CAS; the
+    /// parker publishes Waiting (a full fence) and then checks the completion itself. Whoever wins the CAS schedules
+    /// the process, so a wake-up is never lost and never doubled. The waiter's own completion is the only flag: an
+    /// earlier version kept a separate "wake pending" flag that a late reset by one waker could clear after the next
+    /// waker had set it (a rare hang under load).
     /// </summary>
     private void Park()
     {
         Interlocked.Exchange(ref _runState, Waiting);
-        if (Volatile.Read(ref _wakePending) == 1 && Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
-        {
-            Interlocked.Exchange(ref _wakePending, 0);
+        if ((_pending is null or { Completed: true } || !IsAlive) && Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
             Host.Scheduler.Schedule(this);
-        }
     }
 
-    /// <summary>Called by a completed waiter (any thread): resume the coroutine once it has yielded.</summary>
+    /// <summary>Called by a completed waiter (any thread) after it published its completion: resume the coroutine once it has yielded.</summary>
     internal void Wake()
     {
-        Interlocked.Exchange(ref _wakePending, 1);
         if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
-        {
-            Interlocked.Exchange(ref _wakePending, 0);
             Host.Scheduler.Schedule(this);
-        }
     }
 
     protected override void OnDied(ExitInfo info)
@@ -495,7 +490,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         private bool _completed;
         protected override void Wake()
         {
-            Volatile.Write(ref _completed, true);
+            // Publish the completion before the CAS in LuaProcess.Wake (Interlocked: a full fence), see Park.
+            Interlocked.Exchange(ref _completed, true);
             _process.Wake();
         }
     }

@@ -351,13 +351,16 @@ public class LuaRuleTests : LuaTest
     [Fact]
     public async Task Lua_echo_ping_pong_never_loses_a_wake_up()
     {
-        // Regression: a wake-up racing with the end of a slice was once lost and the pair hung.
+        // Regression: a wake-up racing with the end of a slice was once lost and the pair hung (twice: once in the
+        // run-state hand-off, once when a late reset of a "wake pending" flag cleared a newer wake-up). Several pairs
+        // at once on two workers make those interleavings frequent.
+        const long rounds = 20_000;
         var echo = Lua("return { main = function() local ch = process.listen('ping', { message = true }) while true do local m = ch:receive() process.send(m:from(), 'pong', m:payload()) end end }");
         var client = Lua("return { main = function(e, n) local ch = process.listen('pong') local s = 0 for i = 1, n do process.send(e, 'ping', i) s = s + ch:receive() end return s end }");
-        var e = Runtime.Spawn(echo, Host).Value;
-        var r = await Run(client, e, 5000L);
-        Assert.Equal(5000L * 5001 / 2, r.Result);
-        Runtime.Terminate(e);
+        var echoes = Enumerable.Range(0, 4).Select(_ => Runtime.Spawn(echo, Host).Value).ToArray();
+        var results = await Task.WhenAll(echoes.Select(e => Runtime.RunAsync(client, Host, CancellationToken.None, e, rounds))).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.All(results, r => Assert.Equal(rounds * (rounds + 1) / 2, r.Result));
+        foreach (var e in echoes) Runtime.Terminate(e);
     }
 
     [Fact]
