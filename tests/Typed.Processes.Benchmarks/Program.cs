@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Typed.Processes.Benchmarks;
+
+// Usage: dotnet run -c Release --project tests/Typed.Processes.Benchmarks -- [--quick] [--only <scenario,...>] [--no-report]
+// Hidden: --child <scenario> <args...>  (memory scenarios re-execute this binary so that their heap/working-set
+// deltas are not polluted by other scenarios)
+if (args.Length > 0 && args[0] == "--child") return await Memory.RunChild(args[1..]);
+
+Harness.Quick = args.Contains("--quick");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? [];
+bool Want(string name) => only.Length == 0 || only.Contains(name);
+bool quick = Harness.Quick;
+var total = Stopwatch.StartNew();
+var tables = new List<Table>();
+Console.WriteLine($"Typed.Processes benchmarks ({(quick ? "quick" : "full")} mode)");
+
+async Task Scenario(string name, Func<Task<IEnumerable<Table>>> run)
+{
+    if (!Want(name)) return;
+    Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {name}");
+    tables.AddRange(await run());
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+}
+
+await Scenario("pingpong", async () =>
+[
+    await PingPong.Run(1, quick ? 100_000 : 500_000),
+    await PingPong.Run(8, quick ? 25_000 : 125_000),
+]);
+
+var command = "dotnet run -c Release --project tests/Typed.Processes.Benchmarks --" + (quick ? " --quick" : "");
+if (!args.Contains("--no-report") && only.Length == 0)
+{
+    var root = Report.FindRepoRoot();
+    var findingsPath = Path.Combine(root, "tests", "Typed.Processes.Benchmarks", "Findings.md");
+    var findings = File.Exists(findingsPath) ? File.ReadAllText(findingsPath) : "";
+    var preamble = quick
+        ? "**Quick mode**: smaller counts and fewer iterations than the full run (each table says its workload)."
+        : "Full mode.";
+    var path = Path.Combine(root, "docs", "benchmarks.md");
+    File.WriteAllText(path, Report.Render(tables, command, total.Elapsed, preamble, findings));
+    Console.WriteLine($"wrote {path}");
+}
+Console.WriteLine($"done in {total.Elapsed.TotalSeconds:0} s");
+return 0;
