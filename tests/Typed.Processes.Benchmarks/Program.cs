@@ -29,6 +29,12 @@ await Scenario("pingpong", async () =>
     await PingPong.Run(8, quick ? 25_000 : 125_000),
 ]);
 
+await Scenario("spawn", async () =>
+[
+    await Spawn.SpawnExit(quick ? 100_000 : 500_000),
+    await Spawn.Skynet(quick ? 100_000 : 1_000_000, quick ? 3 : 5, 1),
+]);
+
 var command = "dotnet run -c Release --project tests/Typed.Processes.Benchmarks --" + (quick ? " --quick" : "");
 if (!args.Contains("--no-report") && only.Length == 0)
 {
