@@ -35,6 +35,8 @@ await Scenario("spawn", async () =>
     await Spawn.Skynet(quick ? 100_000 : 1_000_000, quick ? 3 : 5, 1),
 ]);
 
+await Scenario("memory", async () => await Memory.Run(100_000, quick ? 20_000 : 100_000));
+
 var command = "dotnet run -c Release --project tests/Typed.Processes.Benchmarks --" + (quick ? " --quick" : "");
 if (!args.Contains("--no-report") && only.Length == 0)
 {
