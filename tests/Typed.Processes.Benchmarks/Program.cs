@@ -39,6 +39,8 @@ await Scenario("memory", async () => await Memory.Run(100_000, quick ? 20_000 : 
 
 await Scenario("lua", async () => await LuaBench.Run(quick ? 2_000 : 10_000, quick ? 50_000 : 200_000));
 
+await Scenario("fanout", async () => [await FanOut.Run(10_000, 10_000)]);
+
 var command = "dotnet run -c Release --project tests/Typed.Processes.Benchmarks --" + (quick ? " --quick" : "");
 if (!args.Contains("--no-report") && only.Length == 0)
 {
