@@ -50,6 +50,18 @@ public sealed class Table(string title, string unit, Better better, string workl
 public static class Harness
 {
     public static bool Quick { get; set; }
+
+    /// <summary>Bytes allocated (all threads) per operation while the last measured iteration ran.</summary>
+    public static double LastAllocatedPerOp { get; private set; } = double.NaN;
+
+    /// <summary>Records allocations of one run: call with the op count after <see cref="Measure"/>-style timing.</summary>
+    public static async Task<double> Allocations(Func<Task> run, long ops)
+    {
+        long before = GC.GetTotalAllocatedBytes(true);
+        await run();
+        LastAllocatedPerOp = (GC.GetTotalAllocatedBytes(true) - before) / (double)ops;
+        return LastAllocatedPerOp;
+    }
     public static int Warmups => Quick ? 1 : 2;
     public static int Iterations => Quick ? 3 : 7;
 

@@ -7,6 +7,8 @@ namespace Typed.Processes.Benchmarks;
 /// <summary>Scenario 1: ping-pong round trips between pairs of C# processes / actors / tasks.</summary>
 public static class PingPong
 {
+    private static readonly Dictionary<string, double> Alloc = new();
+
     public static async Task<Table> Run(int pairs, int roundTripsPerPair)
     {
         var table = new Table($"Ping-pong, {pairs} pair{(pairs == 1 ? "" : "s")}", "round trips/s", Better.Higher,
@@ -17,6 +19,9 @@ public static class PingPong
         var akka = table.Add("Akka.NET", await Akka(pairs, roundTripsPerPair, total));
         var proto = table.Add("Proto.Actor", await Proto(pairs, roundTripsPerPair, total));
         var chan = table.Add("System.Threading.Channels (limit)", await Channels(pairs, roundTripsPerPair, total), limit: true);
+        table.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Allocated bytes per round trip (all threads, one extra run): ours {Alloc["ours"]:0}, Akka.NET {Alloc["akka"]:0}, Proto.Actor {Alloc["proto"]:0}, channels {Alloc["chan"]:0}."));
+        Console.WriteLine("  " + table.Notes[^1]);
         table.Targets.Add(Report.Target("vs Akka.NET", table.Ratio(ours, akka), 1.5));
         table.Targets.Add(Report.Target("vs Proto.Actor", table.Ratio(ours, proto), 1.0));
         table.Targets.Add(Report.Target("vs bare channels", table.Ratio(ours, chan), 0.5));
@@ -47,17 +52,16 @@ public static class PingPong
             }
             return null;
         });
-        return await Harness.Measure(async () =>
+        async Task Once()
         {
-            var seconds = await Harness.Time(async () =>
-            {
-                var exits = new Task<ProcessEvent>[pairs];
-                for (int p = 0; p < pairs; p++) exits[p] = rt.Start("bench:pinger", Systems.Host, n).Unwrap().Exit;
-                foreach (var e in await Task.WhenAll(exits))
-                    if (e.Error is not null) throw new InvalidOperationException(e.Error);
-            });
-            return total / seconds;
-        });
+            var exits = new Task<ProcessEvent>[pairs];
+            for (int p = 0; p < pairs; p++) exits[p] = rt.Start("bench:pinger", Systems.Host, n).Unwrap().Exit;
+            foreach (var e in await Task.WhenAll(exits))
+                if (e.Error is not null) throw new InvalidOperationException(e.Error);
+        }
+        var stats = await Harness.Measure(async () => total / await Harness.Time(Once));
+        Alloc["ours"] = await Harness.Allocations(Once, total);
+        return stats;
     }
 
     // ---- Akka.NET ----
@@ -100,16 +104,14 @@ public static class PingPong
             pingers[p] = system.ActorOf(AkkaProps.Create<AkkaPinger>());
             pongers[p] = system.ActorOf(AkkaProps.Create<AkkaPonger>());
         }
-        var stats = await Harness.Measure(async () =>
+        async Task Once()
         {
-            var seconds = await Harness.Time(async () =>
-            {
-                var t = done.Reset(pairs);
-                for (int p = 0; p < pairs; p++) pingers[p].Tell(new AkkaStart(pongers[p], n, done));
-                await t;
-            });
-            return total / seconds;
-        });
+            var t = done.Reset(pairs);
+            for (int p = 0; p < pairs; p++) pingers[p].Tell(new AkkaStart(pongers[p], n, done));
+            await t;
+        }
+        var stats = await Harness.Measure(async () => total / await Harness.Time(Once));
+        Alloc["akka"] = await Harness.Allocations(Once, total);
         await system.Terminate();
         return stats;
     }
@@ -161,16 +163,14 @@ public static class PingPong
             pingers[p] = system.Root.Spawn(ProtoProps.FromProducer(() => new ProtoPinger()));
             pongers[p] = system.Root.Spawn(ProtoProps.FromProducer(() => new ProtoPonger()));
         }
-        var stats = await Harness.Measure(async () =>
+        async Task Once()
         {
-            var seconds = await Harness.Time(async () =>
-            {
-                var t = done.Reset(pairs);
-                for (int p = 0; p < pairs; p++) system.Root.Send(pingers[p], new ProtoStart(pongers[p], n, done));
-                await t;
-            });
-            return total / seconds;
-        });
+            var t = done.Reset(pairs);
+            for (int p = 0; p < pairs; p++) system.Root.Send(pingers[p], new ProtoStart(pongers[p], n, done));
+            await t;
+        }
+        var stats = await Harness.Measure(async () => total / await Harness.Time(Once));
+        Alloc["proto"] = await Harness.Allocations(Once, total);
         await system.ShutdownAsync();
         return stats;
     }
@@ -194,20 +194,19 @@ public static class PingPong
             for (int i = 0; i < count; i++) pong.TryWrite(await ping.ReadAsync());
         }
 
-        return await Harness.Measure(async () =>
+        async Task Once()
         {
-            var seconds = await Harness.Time(async () =>
+            var tasks = new List<Task>();
+            for (int p = 0; p < pairs; p++)
             {
-                var tasks = new List<Task>();
-                for (int p = 0; p < pairs; p++)
-                {
-                    var (a, b) = (New(), New());
-                    tasks.Add(Task.Run(() => Ponger(a.Reader, b.Writer, n)));
-                    tasks.Add(Task.Run(() => Pinger(a.Writer, b.Reader, n)));
-                }
-                await Task.WhenAll(tasks);
-            });
-            return total / seconds;
-        });
+                var (a, b) = (New(), New());
+                tasks.Add(Task.Run(() => Ponger(a.Reader, b.Writer, n)));
+                tasks.Add(Task.Run(() => Pinger(a.Writer, b.Reader, n)));
+            }
+            await Task.WhenAll(tasks);
+        }
+        var stats = await Harness.Measure(async () => total / await Harness.Time(Once));
+        Alloc["chan"] = await Harness.Allocations(Once, total);
+        return stats;
     }
 }
