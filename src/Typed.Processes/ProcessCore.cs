@@ -13,7 +13,7 @@ internal interface IExitObserver
 /// <summary>
 /// The runtime's side of a process, whatever language it is written in: identity, mailbox, event channel,
 /// monitors, links, names and its end. Language bindings (C#, Lua) derive from it and decide how code runs.
-/// Locks: <see cref="_gate"/> guards state, links and monitors; the inbox channel's lock guards mailbox routing.
+/// Locks: <see cref="_gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
 /// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
 /// </summary>
 internal abstract class ProcessCore : HostWorkItem, IExitObserver
@@ -196,8 +196,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     internal Result Deliver(Pid? from, string topic, object? payload)
     {
         if (!IsAlive) return Result.Failure($"process {Pid} is not alive");
-        var inbox = InboxChannel;
-        lock (inbox.SyncRoot)
+        // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
+        // never creates its inbox channel.
+        lock (_gate)
         {
             if (TryGetListener(topic, out var listener))
             {
@@ -205,7 +206,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
                     return Result.Failure($"topic '{topic}' of {Pid} takes {listener.PayloadTypeName}, not {payload?.GetType().Name ?? "null"}");
                 listener.Offer(from, topic, payload);
             }
-            else inbox.TrySendBoxed(new Message(from, topic, payload));
+            else InboxChannel.TrySendBoxed(new Message(from, topic, payload));
         }
         return Result.Success;
     }
@@ -238,8 +239,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     internal Result<ProcessChannel> Listen(string topic, TopicListener listener)
     {
         if (string.IsNullOrEmpty(topic)) return Result<ProcessChannel>.Failure("topic must be a non-empty string");
-        var inbox = InboxChannel;
-        lock (inbox.SyncRoot)
+        lock (_gate)
         {
             if (TryGetListener(topic, out var existing))
             {
@@ -248,7 +248,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
             }
             if (_topic1 is null) (_topic1, _listener1) = (topic, listener);
             else (_listeners ??= new Dictionary<string, TopicListener>(StringComparer.Ordinal))[topic] = listener;
-            inbox.RemoveBuffered(
+            Volatile.Read(ref _inbox)?.RemoveBuffered(
                 m => ((Message)m!).Topic == topic,
                 m =>
                 {
@@ -263,7 +263,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>Stops listening to a topic; messages already in its channel stay there, later ones go to the inbox.</summary>
     internal bool Unlisten(string topic)
     {
-        lock (InboxChannel.SyncRoot)
+        lock (_gate)
         {
             if (_topic1 is not null && string.Equals(_topic1, topic, StringComparison.Ordinal))
             {

@@ -188,7 +188,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
         if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"unknown host '{host}'");
         args ??= [];
-        var prepared = new object?[args.Length];
+        object?[] prepared = args.Length == 0 ? [] : new object?[args.Length];
         for (int i = 0; i < args.Length; i++)
         {
             var r = Payloads.Prepare(args[i]);

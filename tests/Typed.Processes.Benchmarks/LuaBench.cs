@@ -50,6 +50,7 @@ public static class LuaBench
         // ---- spawn ----
         var spawn = new Table("Lua spawn", "µs per process", Better.Lower,
             $"{spawnCount:N0} Lua processes (`main` returns at once) spawned from outside and awaited until they all exited");
+        if (spawnCount > 0)
         await using (var rt = Systems.NewRuntime())
         {
             rt.Entries.Add(new LuaEntry("bench:luaempty", EmptySource, "luaempty.lua"));

@@ -41,6 +41,8 @@ await Scenario("lua", async () => await LuaBench.Run(quick ? 2_000 : 10_000, qui
 
 await Scenario("fanout", async () => [await FanOut.Run(10_000, 10_000)]);
 
+if (only.Contains("luaecho")) await LuaBench.Run(0, 200_000); // profiling aid: the echo alone
+
 var command = "dotnet run -c Release --project tests/Typed.Processes.Benchmarks --" + (quick ? " --quick" : "");
 if (!args.Contains("--no-report") && only.Length == 0)
 {

@@ -26,7 +26,8 @@ public enum ChannelKind
 public abstract class ProcessChannel
 {
     private static long s_lastId;
-    private readonly object _lock = new();
+    // The channel is its own lock (internal code only; saves a lock object per channel, i.e. per listener).
+    private object _lock => this;
     private readonly int _capacity; // -1 = unbounded
     private RingBuffer<object?>? _buffer;
     private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
