@@ -20,7 +20,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
 {
     private const int Created = 0, Running = 1, Dead = 2;
 
-    private readonly object _gate = new();
+    private object _gate => this; // internal type: nothing else locks a process object
     private int _state;
     private ExitInfo? _exit;
     private List<ProcessCore>? _links;
