@@ -16,6 +16,7 @@ public static class PingPong
         long total = (long)pairs * roundTripsPerPair;
 
         var ours = table.Add("Typed.Processes (C#)", await Ours(pairs, roundTripsPerPair, total), ours: true);
+        if (Environment.GetEnvironmentVariable("BENCH_OURS_ONLY") == "1") return table; // profiling aid
         var akka = table.Add("Akka.NET", await Akka(pairs, roundTripsPerPair, total));
         var proto = table.Add("Proto.Actor", await Proto(pairs, roundTripsPerPair, total));
         var chan = table.Add("System.Threading.Channels (limit)", await Channels(pairs, roundTripsPerPair, total), limit: true);

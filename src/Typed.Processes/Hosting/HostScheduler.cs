@@ -29,7 +29,6 @@ internal sealed class HostScheduler
     private int _sleepers;
     private int _wakePending;
     private volatile bool _stopping;
-    private long _executed;
     private readonly Worker[] _workers;
     [ThreadStatic] private static Worker? t_worker;
 
@@ -41,6 +40,7 @@ internal sealed class HostScheduler
         public readonly HostScheduler Scheduler = scheduler;
         public HostWorkItem? Next;
         public int LocalRuns;
+        public long Executed; // written by its worker only (a shared atomic counter bounced between cores)
     }
 
     public HostScheduler(string name, int workers, ILogger logger)
@@ -65,7 +65,15 @@ internal sealed class HostScheduler
 
     public HostSynchronizationContext Context { get; }
 
-    public long ExecutedCount => Interlocked.Read(ref _executed);
+    public long ExecutedCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (var w in _workers) n += Volatile.Read(ref w.Executed);
+            return n;
+        }
+    }
 
     public int QueueLength
     {
@@ -125,6 +133,7 @@ internal sealed class HostScheduler
             if (item is not null)
             {
                 Run(item);
+                Volatile.Write(ref me.Executed, me.Executed + 1);
                 continue;
             }
             if (_stopping) return;
@@ -190,7 +199,6 @@ internal sealed class HostScheduler
         finally
         {
             SynchronizationContext.SetSynchronizationContext(Context);
-            Interlocked.Increment(ref _executed);
         }
     }
 
