@@ -65,6 +65,7 @@ public static class LuaBench
         var echo = new Table("Lua echo round trip", "round trips/s", Better.Higher,
             $"two Lua processes, {roundTrips:N0} round trips (integer payload); the limit is the same hand-off between two plain " +
             "coroutines in one lua_State (KeraLua, no runtime)");
+        if (roundTrips > 0)
         await using (var rt = Systems.NewRuntime())
         {
             rt.Entries.Add(new LuaEntry("bench:luaponger", PongerSource, "luaponger.lua"));

@@ -42,6 +42,7 @@ await Scenario("lua", async () => await LuaBench.Run(quick ? 2_000 : 10_000, qui
 await Scenario("fanout", async () => [await FanOut.Run(10_000, 10_000)]);
 
 if (only.Contains("luaecho")) await LuaBench.Run(0, 200_000); // profiling aid: the echo alone
+if (only.Contains("luaspawn")) await LuaBench.Run(10_000, 0); // profiling aid: the spawn alone
 
 var command = "dotnet run -c Release --project tests/Typed.Processes.Benchmarks --" + (quick ? " --quick" : "");
 if (!args.Contains("--no-report") && only.Length == 0)
