@@ -68,14 +68,16 @@ public static class Harness
     /// <summary>Runs <paramref name="once"/> warm-up + measured times; each call returns that iteration's figure.</summary>
     public static async Task<Stats> Measure(Func<Task<double>> once, int? iterations = null, int? warmups = null)
     {
-        for (int i = 0; i < (warmups ?? Warmups); i++) await once();
+        // A stuck iteration fails the scenario (reported) instead of hanging the whole run.
+        var limit = TimeSpan.FromSeconds(Quick ? 60 : 240);
+        for (int i = 0; i < (warmups ?? Warmups); i++) await once().WaitAsync(limit);
         var values = new List<double>();
         for (int i = 0; i < (iterations ?? Iterations); i++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
-            values.Add(await once());
+            values.Add(await once().WaitAsync(limit));
         }
         return Stats.Of(values);
     }

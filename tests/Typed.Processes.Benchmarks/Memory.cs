@@ -44,8 +44,27 @@ public static class Memory
         var luaWs = ws.Rows[1].Stats.Median;
         heap.Targets.Add(Report.Absolute("idle C# process (GC heap)", csHeap, "bytes", 500));
         ws.Targets.Add(Report.Absolute("idle Lua process (working set: the lua_State lives in native memory)", luaWs, "bytes", 8 * 1024));
+        var (bareKb, processKb) = await LuaHeapSizes();
+        ws.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {bareKb:0.0} KB; a Typed.Processes Lua process state (libraries + prelude + entry) {processKb:0.0} KB, before allocator overhead."));
         heap.Notes.Add($"The Lua row's GC heap figure ({Harness.Format(luaHeap)} bytes) excludes the lua_State, which is allocated natively; see the working-set table.");
         return [heap, ws];
+    }
+
+    /// <summary>KB in use by Lua itself: a bare state with the standard libraries, and one of our process states.</summary>
+    private static async Task<(double Bare, double Process)> LuaHeapSizes()
+    {
+        double bare;
+        using (var L = new KeraLua.Lua())
+        {
+            L.OpenLibs();
+            L.DoString("collectgarbage(); collectgarbage(); return collectgarbage('count')");
+            bare = L.ToNumber(-1);
+        }
+        await using var rt = Systems.NewRuntime();
+        rt.Entries.Add(new LuaEntry("bench:luacount", "return { main = function() collectgarbage(); collectgarbage(); return collectgarbage('count') end }", "luacount.lua"));
+        var exit = await rt.Start("bench:luacount", Systems.Host).Unwrap().Exit;
+        return (bare, exit.Result is double d ? d : double.NaN);
     }
 
     private static async Task<(double Heap, double Ws)> RunInChild(string system, int count)

@@ -18,7 +18,17 @@ async Task Scenario(string name, Func<Task<IEnumerable<Table>>> run)
 {
     if (!Want(name)) return;
     Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {name}");
-    tables.AddRange(await run());
+    try
+    {
+        tables.AddRange(await run());
+    }
+    catch (Exception ex)
+    {
+        Console.WriteLine($"  {name} FAILED: {ex.GetType().Name}: {ex.Message}");
+        var failed = new Table($"{name}: FAILED", "-", Better.Higher, "see the note");
+        failed.Notes.Add($"The scenario failed in this run: {ex.GetType().Name}: {ex.Message}");
+        tables.Add(failed);
+    }
     GC.Collect();
     GC.WaitForPendingFinalizers();
 }

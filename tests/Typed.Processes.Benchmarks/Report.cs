@@ -40,6 +40,11 @@ public static class Report
                       $"Proto.Actor {typeof(Proto.ActorSystem).Assembly.GetName().Version}, KeraLua {typeof(KeraLua.Lua).Assembly.GetName().Version} (Lua 5.4)");
         sb.AppendLine();
         sb.AppendLine(preamble);
+        sb.AppendLine();
+        sb.AppendLine("## Targets at a glance");
+        sb.AppendLine();
+        foreach (var t in tables)
+            foreach (var target in t.Targets) sb.AppendLine($"- {t.Title} — {target}");
         foreach (var t in tables)
         {
             sb.AppendLine();
@@ -65,8 +70,9 @@ public static class Report
             }
             sb.AppendLine();
             sb.AppendLine("Ratio = how many times better ours is than that row (above 1: ours is better; for costs it is that row's cost ÷ ours).");
-            foreach (var target in t.Targets) { sb.AppendLine(); sb.AppendLine("- Target " + target); }
-            foreach (var note in t.Notes) { sb.AppendLine(); sb.AppendLine("- " + note); }
+            if (t.Targets.Count + t.Notes.Count > 0) sb.AppendLine();
+            foreach (var target in t.Targets) sb.AppendLine("- Target " + target);
+            foreach (var note in t.Notes) sb.AppendLine("- " + note);
         }
         sb.AppendLine();
         sb.AppendLine(findings);
