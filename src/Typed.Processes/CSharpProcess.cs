@@ -6,6 +6,8 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
 {
     private ValueTask<object?> _running;
 
+    internal override bool PrefersLocal => true;
+
     public override void Execute()
     {
         if (!IsAlive) return;

@@ -472,6 +472,8 @@ internal abstract class AsyncWaiter : Waiter
         _core.OnCompleted(continuation, state, token, flags);
     }
 
+    internal override bool PrefersLocal => true;
+
     public override void Execute()
     {
         var continuation = _continuation!;

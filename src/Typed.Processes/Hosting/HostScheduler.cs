@@ -7,6 +7,10 @@ namespace Typed.Processes.Hosting;
 internal abstract class HostWorkItem
 {
     public abstract void Execute();
+
+    /// <summary>True for items that may use a worker's next slot (resumptions of C# process code). Lua processes
+    /// always go through the shared FIFO queue: their park/wake hand-off was designed and tested with it.</summary>
+    internal virtual bool PrefersLocal => false;
 }
 
 /// <summary>
@@ -19,6 +23,7 @@ internal abstract class HostWorkItem
 /// shared queue; a worker takes its slot at most <see cref="MaxLocalRuns"/> times in a row before serving the
 /// shared queue; an idle worker steals an item that has sat in another worker's slot for a while (that worker
 /// is busy), and a sleeping worker is woken when a slot is filled, so nothing starves behind a long item.
+/// Only C# resumptions use the slot (<see cref="HostWorkItem.PrefersLocal"/>); Lua processes keep the FIFO queue.
 /// </summary>
 internal sealed class HostScheduler
 {
@@ -94,7 +99,7 @@ internal sealed class HostScheduler
     /// so it goes to the back of the shared queue, never to the calling worker's next slot.</summary>
     public void Schedule(HostWorkItem item, bool yielding)
     {
-        if (!yielding && t_worker is { } w && w.Scheduler == this)
+        if (!yielding && item.PrefersLocal && t_worker is { } w && w.Scheduler == this)
         {
             var displaced = Interlocked.Exchange(ref w.Next, item);
             if (displaced is null)
@@ -233,6 +238,8 @@ internal sealed class HostSynchronizationContext(HostScheduler scheduler) : Sync
 
     private sealed class PostedCallback(SendOrPostCallback callback, object? state) : HostWorkItem
     {
+        internal override bool PrefersLocal => true;
+
         public override void Execute() => callback(state);
     }
 }
