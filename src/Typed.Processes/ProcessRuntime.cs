@@ -241,7 +241,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         var prepared = Payloads.Prepare(payload);
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
-        return live.Deliver(new Message(sender?.Pid, topic, prepared.Value));
+        return live.Deliver(sender?.Pid, topic, prepared.Value);
     }
 
     internal Result MonitorCore(ProcessCore self, Pid target) => MonitorResolved(self, Resolve(target));

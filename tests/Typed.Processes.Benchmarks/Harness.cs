@@ -51,6 +51,9 @@ public static class Harness
 {
     public static bool Quick { get; set; }
 
+    /// <summary>Iterations abandoned after hanging (see <see cref="Measure"/>).</summary>
+    public static int Hangs { get; set; }
+
     /// <summary>Bytes allocated (all threads) per operation while the last measured iteration ran.</summary>
     public static double LastAllocatedPerOp { get; private set; } = double.NaN;
 
@@ -68,16 +71,30 @@ public static class Harness
     /// <summary>Runs <paramref name="once"/> warm-up + measured times; each call returns that iteration's figure.</summary>
     public static async Task<Stats> Measure(Func<Task<double>> once, int? iterations = null, int? warmups = null)
     {
-        // A stuck iteration fails the scenario (reported) instead of hanging the whole run.
-        var limit = TimeSpan.FromSeconds(Quick ? 60 : 240);
-        for (int i = 0; i < (warmups ?? Warmups); i++) await once().WaitAsync(limit);
+        // A stuck iteration is abandoned and run again (counted in Hangs, reported); a second one fails the scenario.
+        var limit = TimeSpan.FromSeconds(60);
+        int retries = 0;
+        async Task<double> Once()
+        {
+            try
+            {
+                return await once().WaitAsync(limit);
+            }
+            catch (TimeoutException) when (retries++ == 0)
+            {
+                Hangs++;
+                Console.WriteLine("  (an iteration hung for 60 s; abandoned and retried)");
+                return await once().WaitAsync(limit);
+            }
+        }
+        for (int i = 0; i < (warmups ?? Warmups); i++) await Once();
         var values = new List<double>();
         for (int i = 0; i < (iterations ?? Iterations); i++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
-            values.Add(await once().WaitAsync(limit));
+            values.Add(await Once());
         }
         return Stats.Of(values);
     }
@@ -93,7 +110,7 @@ public static class Harness
     public static string Format(double v) => v switch
     {
         double.NaN => "n/a",
-        >= 100_000 => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+        >= 10_000 => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
         >= 100 => v.ToString("0", System.Globalization.CultureInfo.InvariantCulture),
         >= 10 => v.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture),
         >= 1 => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),

@@ -15,6 +15,14 @@ public static class Report
     public static string Absolute(string what, double value, string unit, double goal) =>
         $"{what}: **{Harness.Format(value)} {unit}** (goal ≤ {Harness.Format(goal)} {unit}) — {(value <= goal ? "met" : "**missed**")}";
 
+    /// <summary>The informational version (the NuGet package version), without a source-link suffix.</summary>
+    private static string PackageVersion(Type t)
+    {
+        var info = t.Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        return info is null ? t.Assembly.GetName().Version?.ToString() ?? "?" : info.Split('+')[0];
+    }
+
     public static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
@@ -36,8 +44,8 @@ public static class Report
         sb.AppendLine($"- Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription.Trim()} ({RuntimeInformation.OSArchitecture}), " +
                       $"{(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024)).ToString("0.0", Inv)} GB available to .NET");
         sb.AppendLine($"- .NET: {RuntimeInformation.FrameworkDescription}, workstation non-concurrent GC, Release build, tiered PGO");
-        sb.AppendLine($"- Peers: Akka.NET {typeof(Akka.Actor.ActorSystem).Assembly.GetName().Version}, " +
-                      $"Proto.Actor {typeof(Proto.ActorSystem).Assembly.GetName().Version}, KeraLua {typeof(KeraLua.Lua).Assembly.GetName().Version} (Lua 5.4)");
+        sb.AppendLine($"- Peers (package versions): Akka.NET {PackageVersion(typeof(Akka.Actor.ActorSystem))}, " +
+                      $"Proto.Actor {PackageVersion(typeof(Proto.ActorSystem))}, KeraLua {PackageVersion(typeof(KeraLua.Lua))} (Lua 5.4)");
         sb.AppendLine();
         sb.AppendLine(preamble);
         sb.AppendLine();

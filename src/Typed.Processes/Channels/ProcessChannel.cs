@@ -26,7 +26,8 @@ public enum ChannelKind
 public abstract class ProcessChannel
 {
     private static long s_lastId;
-    private readonly object _lock = new();
+    // The channel is its own lock (internal code only; saves a lock object per channel, i.e. per listener).
+    private object _lock => this;
     private readonly int _capacity; // -1 = unbounded
     private RingBuffer<object?>? _buffer;
     private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
@@ -194,8 +195,8 @@ public abstract class ProcessChannel
     {
         lock (_lock)
         {
-            _receivers?.RemoveAll(e => ReferenceEquals(e.Waiter, waiter));
-            _senders?.RemoveAll(e => ReferenceEquals(e.Waiter, waiter));
+            if (_receivers is { Count: > 0 }) _receivers.RemoveAll(waiter, static (e, w) => ReferenceEquals(e.Waiter, w));
+            if (_senders is { Count: > 0 }) _senders.RemoveAll(waiter, static (e, w) => ReferenceEquals(e.Waiter, w));
         }
     }
 
