@@ -128,7 +128,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             case LuaStatus.Yield:
                 _thread.Pop(nres); // preempted by the hook (or a bare coroutine.yield): run again later
                 Volatile.Write(ref _runState, Scheduled);
-                Host.Scheduler.Schedule(this);
+                Host.Scheduler.Schedule(this, yielding: true);
                 break;
             case LuaStatus.OK:
                 var ok = _thread.ToBoolean(1);

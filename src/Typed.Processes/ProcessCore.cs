@@ -13,14 +13,14 @@ internal interface IExitObserver
 /// <summary>
 /// The runtime's side of a process, whatever language it is written in: identity, mailbox, event channel,
 /// monitors, links, names and its end. Language bindings (C#, Lua) derive from it and decide how code runs.
-/// Locks: <see cref="_gate"/> guards state, links and monitors; the inbox channel's lock guards mailbox routing.
+/// Locks: <see cref="_gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
 /// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
 /// </summary>
 internal abstract class ProcessCore : HostWorkItem, IExitObserver
 {
     private const int Created = 0, Running = 1, Dead = 2;
 
-    private readonly object _gate = new();
+    private object _gate => this; // internal type: nothing else locks a process object
     private int _state;
     private ExitInfo? _exit;
     private List<ProcessCore>? _links;
@@ -28,6 +28,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     private HashSet<ProcessCore>? _monitoring;
     private List<string>? _names;
     private ProcessChannel<Message>? _inbox;
+    private string? _topic1;              // the first listener is kept out of the dictionary (most processes have one)
+    private TopicListener? _listener1;
     private Dictionary<string, TopicListener>? _listeners;
     private ProcessChannel<ProcessEvent>? _events;
     private Waiter? _waiter;
@@ -194,22 +196,38 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     }
 
     /// <summary>Delivers a message (already prepared). Routing: a listener of the topic takes it; else it waits in the inbox.</summary>
-    internal Result Deliver(Message message)
+    internal Result Deliver(Pid? from, string topic, object? payload)
     {
         if (!IsAlive) return Result.Failure($"process {Pid} is not alive");
-        var inbox = InboxChannel;
-        lock (inbox.SyncRoot)
+        // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
+        // never creates its inbox channel.
+        lock (_gate)
         {
-            if (_listeners is not null && _listeners.TryGetValue(message.Topic, out var listener))
+            if (TryGetListener(topic, out var listener))
             {
-                if (!listener.Accepts(message.Payload))
-                    return Result.Failure($"topic '{message.Topic}' of {Pid} takes {listener.PayloadTypeName}, not {message.Payload?.GetType().Name ?? "null"}");
-                listener.Offer(message);
+                if (!listener.Accepts(payload))
+                    return Result.Failure($"topic '{topic}' of {Pid} takes {listener.PayloadTypeName}, not {payload?.GetType().Name ?? "null"}");
+                listener.Offer(from, topic, payload);
             }
-            else if (Contract?.Check(this, message) is { } refused) return Result.Failure(refused);
-            else inbox.TrySendBoxed(message);
+            else if (Contract?.Check(this, topic, payload) is { } refused) return Result.Failure(refused);
+            else InboxChannel.TrySendBoxed(new Message(from, topic, payload));
         }
         return Result.Success;
+    }
+
+    /// <summary>Delivers a message object (already prepared).</summary>
+    internal Result Deliver(Message message) => Deliver(message.From, message.Topic, message.Payload);
+
+    private bool TryGetListener(string topic, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TopicListener? listener)
+    {
+        if (_topic1 is not null && string.Equals(_topic1, topic, StringComparison.Ordinal))
+        {
+            listener = _listener1!;
+            return true;
+        }
+        if (_listeners is not null) return _listeners.TryGetValue(topic, out listener);
+        listener = null;
+        return false;
     }
 
     /// <summary>The inbox: every message no listener takes, oldest first, as <see cref="Message"/> objects.</summary>
@@ -225,17 +243,16 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     internal Result<ProcessChannel> Listen(string topic, TopicListener listener)
     {
         if (string.IsNullOrEmpty(topic)) return Result<ProcessChannel>.Failure("topic must be a non-empty string");
-        var inbox = InboxChannel;
-        lock (inbox.SyncRoot)
+        lock (_gate)
         {
-            _listeners ??= new Dictionary<string, TopicListener>(StringComparer.Ordinal);
-            if (_listeners.TryGetValue(topic, out var existing))
+            if (TryGetListener(topic, out var existing))
             {
                 if (existing.SameShape(listener)) return Result<ProcessChannel>.Success(existing.Channel);
                 return Result<ProcessChannel>.Failure($"topic '{topic}' already has a listener of another kind ({existing.Describe()})");
             }
-            _listeners[topic] = listener;
-            inbox.RemoveBuffered(
+            if (_topic1 is null) (_topic1, _listener1) = (topic, listener);
+            else (_listeners ??= new Dictionary<string, TopicListener>(StringComparer.Ordinal))[topic] = listener;
+            Volatile.Read(ref _inbox)?.RemoveBuffered(
                 m => ((Message)m!).Topic == topic,
                 m =>
                 {
@@ -250,7 +267,15 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>Stops listening to a topic; messages already in its channel stay there, later ones go to the inbox.</summary>
     internal bool Unlisten(string topic)
     {
-        lock (InboxChannel.SyncRoot) return _listeners?.Remove(topic) ?? false;
+        lock (_gate)
+        {
+            if (_topic1 is not null && string.Equals(_topic1, topic, StringComparison.Ordinal))
+            {
+                (_topic1, _listener1) = (null, null);
+                return true;
+            }
+            return _listeners?.Remove(topic) ?? false;
+        }
     }
 
     // ---- events ----------------------------------------------------------------------------------------------
@@ -416,6 +441,7 @@ internal abstract class TopicListener
     public abstract ProcessChannel Channel { get; }
     public abstract bool Accepts(object? payload);
     public abstract void Offer(Message message);
+    public abstract void Offer(Pid? from, string topic, object? payload);
     public abstract string PayloadTypeName { get; }
     public abstract bool SameShape(TopicListener other);
     public abstract string Describe();
@@ -426,6 +452,7 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
     public override void Offer(Message message) => channel.TrySendBoxed(message.Payload);
+    public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
     public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
     public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
     public override string Describe() => $"payloads of {PayloadTypeName}";
@@ -437,6 +464,7 @@ internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) :
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
     public override void Offer(Message message) => channel.TrySendBoxed(message);
+    public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
     public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
     public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
     public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
@@ -447,6 +475,7 @@ internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicLi
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => true;
     public override void Offer(Message message) => channel.TrySendBoxed(message);
+    public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
     public override string PayloadTypeName => "any payload";
     public override bool SameShape(TopicListener other) => other is MessageListener;
     public override string Describe() => "message objects";

@@ -188,7 +188,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
         if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"unknown host '{host}'");
         args ??= [];
-        var prepared = new object?[args.Length];
+        object?[] prepared = args.Length == 0 ? [] : new object?[args.Length];
         for (int i = 0; i < args.Length; i++)
         {
             var r = Payloads.Prepare(args[i]);
@@ -242,7 +242,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         var prepared = Payloads.Prepare(payload);
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
-        return live.Deliver(new Message(sender?.Pid, topic, prepared.Value));
+        return live.Deliver(sender?.Pid, topic, prepared.Value);
     }
 
     internal Result MonitorCore(ProcessCore self, Pid target) => MonitorResolved(self, Resolve(target));

@@ -26,7 +26,8 @@ public enum ChannelKind
 public abstract class ProcessChannel
 {
     private static long s_lastId;
-    private readonly object _lock = new();
+    // The channel is its own lock (internal code only; saves a lock object per channel, i.e. per listener).
+    private object _lock => this;
     private readonly int _capacity; // -1 = unbounded
     private RingBuffer<object?>? _buffer;
     private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
@@ -194,8 +195,8 @@ public abstract class ProcessChannel
     {
         lock (_lock)
         {
-            _receivers?.RemoveAll(e => ReferenceEquals(e.Waiter, waiter));
-            _senders?.RemoveAll(e => ReferenceEquals(e.Waiter, waiter));
+            if (_receivers is { Count: > 0 }) _receivers.RemoveAll(waiter, static (e, w) => ReferenceEquals(e.Waiter, w));
+            if (_senders is { Count: > 0 }) _senders.RemoveAll(waiter, static (e, w) => ReferenceEquals(e.Waiter, w));
         }
     }
 
@@ -263,6 +264,10 @@ public sealed class ProcessChannel<T> : ProcessChannel
 {
     internal ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner) : base(capacity, kind, owner) { }
 
+    private ReceiveWaiter<T>? _spareWaiter;
+
+    internal void ReturnWaiter(ReceiveWaiter<T> waiter) => Interlocked.CompareExchange(ref _spareWaiter, waiter, null);
+
     /// <summary>Creates a standalone channel (outside processes, e.g. for tests); inside a process use <c>ctx.NewChannel</c>.</summary>
     public static ProcessChannel<T> Create(int capacity = 0) => new(capacity, ChannelKind.Local, null);
 
@@ -292,7 +297,11 @@ public sealed class ProcessChannel<T> : ProcessChannel
     {
         if (TryReceiveBoxed(out var v, out var ok))
             return ok ? new ValueTask<T>((T)v!) : ValueTask.FromException<T>(new ChannelClosedException());
-        var waiter = new ReceiveWaiter<T>(Owner, cancellationToken);
+        // One receive waiter per channel is recycled (a process receives from a channel one wait at a time; a
+        // concurrent second receive simply allocates its own).
+        var waiter = Interlocked.Exchange(ref _spareWaiter, null);
+        if (waiter is null) waiter = new ReceiveWaiter<T>(Owner, cancellationToken, this);
+        else waiter.Reuse(cancellationToken);
         waiter.Begin();
         ReceiveOrWait(waiter);
         return new ValueTask<T>(waiter, waiter.Version);
@@ -390,7 +399,7 @@ public readonly struct SelectResult
 internal abstract class AsyncWaiter : Waiter
 {
     private protected ManualResetValueTaskSourceCore<bool> _core;
-    private readonly CancellationToken _cancellation;
+    private CancellationToken _cancellation;
     private CancellationTokenRegistration _registration;
 
     protected AsyncWaiter(ProcessCore? owner, CancellationToken cancellation)
@@ -410,6 +419,15 @@ internal abstract class AsyncWaiter : Waiter
 
     internal const string CancelledReason = "\u0001cancelled";
 
+    /// <summary>Prepares a waiter that finished normally (and was unregistered) for another wait.</summary>
+    private protected void ResetAsync(CancellationToken cancellation)
+    {
+        ResetWaiter();
+        _registration = default;
+        _cancellation = cancellation;
+        _core.Reset();
+    }
+
     protected override void Wake() => _core.SetResult(true);
 
     private protected void Finish(short token)
@@ -427,18 +445,65 @@ internal abstract class AsyncWaiter : Waiter
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    private Action<object?>? _continuation;
+    private object? _continuationState;
+    private Typed.Processes.Hosting.HostScheduler? _postTo;
+
+    private static readonly Action<object?> s_schedule = static s =>
+    {
+        var w = (AsyncWaiter)s!;
+        w._postTo!.Schedule(w);
+    };
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        // Awaited on a host's worker (process code): the waiter itself is the work item that resumes the
+        // awaiting code on that host, instead of SynchronizationContext.Post (a tuple and a callback object).
+        if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 &&
+            SynchronizationContext.Current is Typed.Processes.Hosting.HostSynchronizationContext host)
+        {
+            _continuation = continuation;
+            _continuationState = state;
+            _postTo = host.Scheduler;
+            _core.RunContinuationsAsynchronously = false; // s_schedule only queues: safe to run inline from Wake
+            _core.OnCompleted(s_schedule, this, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
+            return;
+        }
+        _core.RunContinuationsAsynchronously = true;
         _core.OnCompleted(continuation, state, token, flags);
+    }
+
+    internal override bool PrefersLocal => true;
+
+    public override void Execute()
+    {
+        var continuation = _continuation!;
+        var state = _continuationState;
+        _continuation = null;
+        _continuationState = null;
+        _postTo = null;
+        continuation(state);
+    }
 
     public short Version => _core.Version;
 }
 
-internal sealed class ReceiveWaiter<T>(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<T>
+internal sealed class ReceiveWaiter<T>(ProcessCore? owner, CancellationToken ct, ProcessChannel<T>? home = null)
+    : AsyncWaiter(owner, ct), IValueTaskSource<T>
 {
+    public void Reuse(CancellationToken cancellation) => ResetAsync(cancellation);
+
     public T GetResult(short token)
     {
         Finish(token);
-        return Ok ? (T)Value! : throw new ChannelClosedException();
+        if (!Ok) throw new ChannelClosedException();
+        var value = (T)Value!;
+        if (home is not null)
+        {
+            ResetAsync(default); // bumps the version: a stale ValueTask over this waiter now fails instead of reading a later value
+            home.ReturnWaiter(this);
+        }
+        return value;
     }
 }
 

@@ -54,6 +54,22 @@ internal sealed class RingBuffer<T>
         return removedCount;
     }
 
+    /// <summary>Removes every item matching <paramref name="match"/> given <paramref name="state"/> (no closure), keeping the others in order.</summary>
+    public void RemoveAll<TState>(TState state, Func<T, TState, bool> match)
+    {
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            var item = _items[(_head + i) % _items.Length];
+            if (match(item, state)) continue;
+            _items[(_head + kept) % _items.Length] = item;
+            kept++;
+        }
+        for (int i = kept; i < _count; i++) _items[(_head + i) % _items.Length] = default!;
+        _count = kept;
+        if (_count == 0) _head = 0;
+    }
+
     private void Grow()
     {
         var next = new T[Math.Max(4, _items.Length * 2)];

@@ -7,8 +7,11 @@ namespace Typed.Processes.Channels;
 /// entry is then stale and skipped. Subclasses decide how the owner is resumed (an awaiting C# continuation, or
 /// a Lua coroutine scheduled on its host).
 /// </summary>
-internal abstract class Waiter
+internal abstract class Waiter : Typed.Processes.Hosting.HostWorkItem
 {
+    /// <summary>Async waiters run their owner's continuation as a host work item (no extra allocation).</summary>
+    public override void Execute() => throw new InvalidOperationException("this waiter is not a work item");
+
     private int _state; // 0 = waiting, 1 = claimed
     private ProcessChannel? _single;
     private List<ProcessChannel>? _many;
@@ -48,6 +51,18 @@ internal abstract class Waiter
         AbortReason = reason;
         Wake();
         return true;
+    }
+
+    /// <summary>Makes a finished, unregistered waiter reusable for a new wait by the same owner.</summary>
+    private protected void ResetWaiter()
+    {
+        CaseIndex = -1;
+        Value = null;
+        Ok = false;
+        AbortReason = null;
+        _single = null;
+        _many = null;
+        Volatile.Write(ref _state, 0);
     }
 
     /// <summary>Resumes the owner. Must not run the owner's code inline (it may be called under a channel lock).</summary>

@@ -7,12 +7,23 @@ namespace Typed.Processes.Hosting;
 internal abstract class HostWorkItem
 {
     public abstract void Execute();
+
+    /// <summary>True for items that may use a worker's next slot (resumptions of C# process code). Lua processes
+    /// always go through the shared FIFO queue: their park/wake hand-off was designed and tested with it.</summary>
+    internal virtual bool PrefersLocal => false;
 }
 
 /// <summary>
 /// A fixed pool of worker threads sharing one FIFO queue. Processes are not threads: a C# process is an async
 /// state machine whose continuations are posted here (through <see cref="HostSynchronizationContext"/>); a Lua
 /// process is a coroutine resumed by work items. Idle workers spin briefly, then sleep on a semaphore.
+/// Locality (like Go's runnext): an item scheduled by a worker while it runs an item goes to that worker's
+/// one-item "next" slot and runs right after the current item, on the same core, without waking anyone (a
+/// message hand-off between two processes stays on one worker). A newer item displaces the older one to the
+/// shared queue; a worker takes its slot at most <see cref="MaxLocalRuns"/> times in a row before serving the
+/// shared queue; an idle worker steals an item that has sat in another worker's slot for a while (that worker
+/// is busy), and a sleeping worker is woken when a slot is filled, so nothing starves behind a long item.
+/// Only C# resumptions use the slot (<see cref="HostWorkItem.PrefersLocal"/>); Lua processes keep the FIFO queue.
 /// </summary>
 internal sealed class HostScheduler
 {
@@ -23,7 +34,19 @@ internal sealed class HostScheduler
     private int _sleepers;
     private int _wakePending;
     private volatile bool _stopping;
-    private long _executed;
+    private readonly Worker[] _workers;
+    [ThreadStatic] private static Worker? t_worker;
+
+    private const int MaxLocalRuns = 32;
+    private static readonly long StealAfterTicks = System.Diagnostics.Stopwatch.Frequency / 100_000; // 10 µs
+
+    private sealed class Worker(HostScheduler scheduler)
+    {
+        public readonly HostScheduler Scheduler = scheduler;
+        public HostWorkItem? Next;
+        public int LocalRuns;
+        public long Executed; // written by its worker only (a shared atomic counter bounced between cores)
+    }
 
     public HostScheduler(string name, int workers, ILogger logger)
     {
@@ -31,9 +54,12 @@ internal sealed class HostScheduler
         _logger = logger;
         Context = new HostSynchronizationContext(this);
         _threads = new Thread[workers];
+        _workers = new Worker[workers];
+        for (int i = 0; i < workers; i++) _workers[i] = new Worker(this);
         for (int i = 0; i < workers; i++)
         {
-            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"{name} worker {i + 1}" };
+            var worker = _workers[i];
+            _threads[i] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"{name} worker {i + 1}" };
             _threads[i].Start();
         }
     }
@@ -44,34 +70,79 @@ internal sealed class HostScheduler
 
     public HostSynchronizationContext Context { get; }
 
-    public long ExecutedCount => Interlocked.Read(ref _executed);
+    public long ExecutedCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (var w in _workers) n += Volatile.Read(ref w.Executed);
+            return n;
+        }
+    }
 
-    public int QueueLength => _queue.Count;
+    public int QueueLength
+    {
+        get
+        {
+            int n = _queue.Count;
+            foreach (var w in _workers) if (Volatile.Read(ref w.Next) is not null) n++;
+            return n;
+        }
+    }
 
     /// <summary>True when called from one of this host's workers.</summary>
     public bool IsCurrent => SynchronizationContext.Current == Context;
 
-    public void Schedule(HostWorkItem item)
+    public void Schedule(HostWorkItem item) => Schedule(item, yielding: false);
+
+    /// <summary>Queues an item. <paramref name="yielding"/>: the item gives way to others (a preempted Lua slice),
+    /// so it goes to the back of the shared queue, never to the calling worker's next slot.</summary>
+    public void Schedule(HostWorkItem item, bool yielding)
     {
+        if (!yielding && item.PrefersLocal && t_worker is { } w && w.Scheduler == this)
+        {
+            var displaced = Interlocked.Exchange(ref w.Next, item);
+            if (displaced is null)
+            {
+                // Normally this worker runs it next; wake a sleeper only so that it can steal it if the current
+                // item turns out to be long (it will find the slot empty otherwise and go back to sleep).
+                WakeOne();
+                return;
+            }
+            item = displaced;
+        }
         _queue.Enqueue(item);
+        WakeOne();
+    }
+
+    private void WakeOne()
+    {
         if (Volatile.Read(ref _sleepers) > 0 && Interlocked.Exchange(ref _wakePending, 1) == 0) _signal.Release();
     }
 
-    private void WorkerLoop()
+    private void WorkerLoop(Worker me)
     {
+        t_worker = me;
         SynchronizationContext.SetSynchronizationContext(Context);
         while (true)
         {
-            if (_queue.TryDequeue(out var item))
+            HostWorkItem? item = null;
+            if (me.LocalRuns < MaxLocalRuns && (item = Interlocked.Exchange(ref me.Next, null)) is not null) me.LocalRuns++;
+            else if (_queue.TryDequeue(out item))
             {
+                me.LocalRuns = 0;
                 // Chain wake-ups: if more work is waiting and someone sleeps, wake one more worker.
-                if (!_queue.IsEmpty && Volatile.Read(ref _sleepers) > 0 && Interlocked.Exchange(ref _wakePending, 1) == 0)
-                    _signal.Release();
+                if (!_queue.IsEmpty) WakeOne();
+            }
+            else if ((item = Interlocked.Exchange(ref me.Next, null)) is not null) me.LocalRuns = 0;
+            if (item is not null)
+            {
                 Run(item);
+                Volatile.Write(ref me.Executed, me.Executed + 1);
                 continue;
             }
             if (_stopping) return;
-            if (SpinForWork()) continue;
+            if (SpinForWork(me)) continue;
             Interlocked.Increment(ref _sleepers);
             if (!_queue.IsEmpty || _stopping)
             {
@@ -84,13 +155,38 @@ internal sealed class HostScheduler
         }
     }
 
-    private bool SpinForWork()
+    // How long an idle worker polls the queue before sleeping: long enough that a message hand-off between
+    // processes on two workers rarely needs a semaphore wake-up (a syscall on both sides), short enough to
+    // give the core back quickly when the host is really idle.
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
+
+    private bool SpinForWork(Worker me)
     {
-        for (int i = 0; i < 30; i++)
+        long start = System.Diagnostics.Stopwatch.GetTimestamp(), until = start + SpinTicks;
+        HostWorkItem? seen = null;
+        Worker? seenAt = null;
+        long seenSince = 0;
+        do
         {
             if (!_queue.IsEmpty) return true;
-            Thread.SpinWait(30);
-        }
+            // Steal an item that has waited in another (busy) worker's slot for StealAfterTicks.
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (seen is not null && Volatile.Read(ref seenAt!.Next) == seen)
+            {
+                if (now - seenSince >= StealAfterTicks && Interlocked.CompareExchange(ref seenAt.Next, null, seen) == seen)
+                {
+                    _queue.Enqueue(seen); // run it through the shared queue (this worker takes it next)
+                    return true;
+                }
+            }
+            else
+            {
+                seen = null;
+                foreach (var w in _workers)
+                    if (w != me && Volatile.Read(ref w.Next) is { } candidate) { (seen, seenAt, seenSince) = (candidate, w, now); break; }
+            }
+            Thread.SpinWait(20);
+        } while (System.Diagnostics.Stopwatch.GetTimestamp() < until && !_stopping);
         return !_queue.IsEmpty;
     }
 
@@ -108,7 +204,6 @@ internal sealed class HostScheduler
         finally
         {
             SynchronizationContext.SetSynchronizationContext(Context);
-            Interlocked.Increment(ref _executed);
         }
     }
 
@@ -143,6 +238,8 @@ internal sealed class HostSynchronizationContext(HostScheduler scheduler) : Sync
 
     private sealed class PostedCallback(SendOrPostCallback callback, object? state) : HostWorkItem
     {
+        internal override bool PrefersLocal => true;
+
         public override void Execute() => callback(state);
     }
 }

@@ -165,13 +165,13 @@ public sealed class TopicContract
     /// <summary>Whether undeclared topics are delivered to the inbox.</summary>
     public bool AcceptsOtherTopics { get; }
 
-    internal string? Check(ProcessCore process, Message message)
+    internal string? Check(ProcessCore process, string topic, object? payload)
     {
-        if (_topics.TryGetValue(message.Topic, out var type))
-            return type is null || message.Payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(message.Payload)
+        if (_topics.TryGetValue(topic, out var type))
+            return type is null || payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(payload)
                 ? null
-                : $"topic '{message.Topic}' of {process.Describe()} takes {type.Name}, not {message.Payload?.GetType().Name ?? "null"}";
+                : $"topic '{topic}' of {process.Describe()} takes {type.Name}, not {payload?.GetType().Name ?? "null"}";
         return AcceptsOtherTopics ? null
-            : $"{process.Describe()} has no topic '{message.Topic}' (its topics: {string.Join(", ", _topics.Keys.OrderBy(k => k, StringComparer.Ordinal))})";
+            : $"{process.Describe()} has no topic '{topic}' (its topics: {string.Join(", ", _topics.Keys.OrderBy(k => k, StringComparer.Ordinal))})";
     }
 }

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using Proto;
+using Process = System.Diagnostics.Process;
+using Typed.Processes.Lua;
+
+namespace Typed.Processes.Benchmarks;
+
+/// <summary>
+/// Scenario 3: memory per idle process. Each system is measured in a fresh child process (this binary re-executed with
+/// <c>--child mem &lt;system&gt; &lt;count&gt;</c>), so that the GC heap and working-set deltas only contain that system.
+/// </summary>
+public static class Memory
+{
+    public const string LuaIdleSource = """
+        return { main = function(collector)
+          process.send(collector, "up", 1)
+          process.listen("go"):receive()
+        end }
+        """;
+
+    public static async Task<Table[]> Run(int count, int luaCount)
+    {
+        var heap = new Table($"Idle memory: GC heap per process", "bytes", Better.Lower,
+            $"{count:N0} idle processes/actors each waiting for a message (Lua: {luaCount:N0}), measured in a fresh child process: " +
+            "GC.GetTotalMemory(true) after - before, divided by the count");
+        var ws = new Table($"Idle memory: working set per process", "bytes", Better.Lower,
+            heap.Workload.Replace("GC.GetTotalMemory(true)", "Process.WorkingSet64", StringComparison.Ordinal));
+        foreach (var (system, name, n, ours) in new[]
+                 {
+                     ("ours-cs", "Typed.Processes (C#)", count, true),
+                     ("ours-lua", "Typed.Processes (Lua)", luaCount, true),
+                     ("akka", "Akka.NET", count, false),
+                     ("proto", "Proto.Actor", count, false),
+                 })
+        {
+            var (h, w) = await RunInChild(system, n);
+            heap.Add(name, Stats.Single(h), ours);
+            ws.Add(name, Stats.Single(w), ours);
+        }
+        var csHeap = heap.Rows[0].Stats.Median;
+        var luaHeap = heap.Rows[1].Stats.Median;
+        var luaWs = ws.Rows[1].Stats.Median;
+        heap.Targets.Add(Report.Absolute("idle C# process (GC heap)", csHeap, "bytes", 500));
+        ws.Targets.Add(Report.Absolute("idle Lua process (working set: the lua_State lives in native memory)", luaWs, "bytes", 8 * 1024));
+        var (bareKb, processKb) = await LuaHeapSizes();
+        ws.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {bareKb:0.0} KB; a Typed.Processes Lua process state (libraries + prelude + entry) {processKb:0.0} KB, before allocator overhead."));
+        heap.Notes.Add($"The Lua row's GC heap figure ({Harness.Format(luaHeap)} bytes) excludes the lua_State, which is allocated natively; see the working-set table.");
+        return [heap, ws];
+    }
+
+    /// <summary>KB in use by Lua itself: a bare state with the standard libraries, and one of our process states.</summary>
+    private static async Task<(double Bare, double Process)> LuaHeapSizes()
+    {
+        double bare;
+        using (var L = new KeraLua.Lua())
+        {
+            L.OpenLibs();
+            L.DoString("collectgarbage(); collectgarbage(); return collectgarbage('count')");
+            bare = L.ToNumber(-1);
+        }
+        await using var rt = Systems.NewRuntime();
+        rt.Entries.Add(new LuaEntry("bench:luacount", "return { main = function() collectgarbage(); collectgarbage(); return collectgarbage('count') end }", "luacount.lua"));
+        var exit = await rt.Start("bench:luacount", Systems.Host).Unwrap().Exit;
+        return (bare, exit.Result is double d ? d : double.NaN);
+    }
+
+    private static async Task<(double Heap, double Ws)> RunInChild(string system, int count)
+    {
+        var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
+        var exe = Environment.ProcessPath!;
+        psi.FileName = exe;
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet") psi.ArgumentList.Add(typeof(Memory).Assembly.Location);
+        foreach (var a in new[] { "--child", "mem", system, count.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+                   ?? throw new InvalidOperationException($"child {system} failed (exit {p.ExitCode}): {output}");
+        var parts = line.Split(' ');
+        return (double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    // ======================= child side =======================
+    public static async Task<int> RunChild(string[] args)
+    {
+        if (args[0] != "mem") throw new ArgumentException("unknown child scenario " + args[0]);
+        string system = args[1];
+        int count = int.Parse(args[2], CultureInfo.InvariantCulture);
+        Func<int, Task> spawnIdle = system switch
+        {
+            "ours-cs" => OursCs(),
+            "ours-lua" => OursLua(),
+            "akka" => AkkaIdleSystem(),
+            "proto" => ProtoIdle(),
+            _ => throw new ArgumentException(system),
+        };
+        await spawnIdle(Math.Min(1000, count)); // warm-up: code paths and lazily created structures
+        var (heap0, ws0) = Snapshot();
+        await spawnIdle(count);
+        var (heap1, ws1) = Snapshot();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RESULT {(double)(heap1 - heap0) / count:0.0} {(double)(ws1 - ws0) / count:0.0}"));
+        Console.Out.Flush();
+        Environment.Exit(0); // the idle processes die with this process
+        return 0;
+    }
+
+    private static (long Heap, long Ws) Snapshot()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+        long heap = GC.GetTotalMemory(true);
+        using var me = Process.GetCurrentProcess();
+        me.Refresh();
+        return (heap, me.WorkingSet64);
+    }
+
+    private static Func<int, Task> OursCs()
+    {
+        var rt = Systems.NewRuntime();
+        var started = new Countdown();
+        rt.Entries.Add("bench:idle", async ctx =>
+        {
+            var go = ctx.Listen<int>("go");
+            started.Signal();
+            return await go.ReceiveAsync();
+        });
+        return n =>
+        {
+            var t = started.Reset(n);
+            for (int i = 0; i < n; i++) rt.Spawn("bench:idle", Systems.Host).Unwrap();
+            return t;
+        };
+    }
+
+    private static Func<int, Task> OursLua()
+    {
+        var rt = Systems.NewRuntime();
+        rt.Entries.Add(new LuaEntry("bench:luaidle", LuaIdleSource, "luaidle.lua"));
+        rt.Entries.Add("bench:collector", async ctx =>
+        {
+            int n = (int)ctx.Args[0]!;
+            var up = ctx.Listen<long>("up");
+            for (int i = 0; i < n; i++) await up.ReceiveAsync();
+            return null;
+        });
+        return async n =>
+        {
+            var collector = rt.Start("bench:collector", Systems.Host, n).Unwrap();
+            for (int i = 0; i < n; i++) rt.Spawn("bench:luaidle", Systems.Host, collector.Pid).Unwrap();
+            var exit = await collector.Exit;
+            if (exit.Error is not null) throw new InvalidOperationException(exit.Error);
+        };
+    }
+
+    private sealed class AkkaIdle : UntypedActor
+    {
+        public static readonly Countdown Started = new();
+        protected override void PreStart() => Started.Signal();
+        protected override void OnReceive(object message) { }
+    }
+
+    private sealed class AkkaIdleParent : UntypedActor
+    {
+        private static readonly AkkaProps ChildProps = AkkaProps.Create<AkkaIdle>();
+        protected override void OnReceive(object message)
+        {
+            if (message is int n) for (int i = 0; i < n; i++) Context.ActorOf(ChildProps);
+        }
+    }
+
+    private static Func<int, Task> AkkaIdleSystem()
+    {
+        var system = Systems.NewAkka();
+        return n =>
+        {
+            var t = AkkaIdle.Started.Reset(n);
+            system.ActorOf(AkkaProps.Create<AkkaIdleParent>()).Tell(n);
+            return t;
+        };
+    }
+
+    private static Func<int, Task> ProtoIdle()
+    {
+        var system = Systems.NewProto();
+        var started = new Countdown();
+        var props = ProtoProps.FromFunc(c =>
+        {
+            if (c.Message is Started) started.Signal();
+            return Task.CompletedTask;
+        });
+        return n =>
+        {
+            var t = started.Reset(n);
+            for (int i = 0; i < n; i++) system.Root.Spawn(props);
+            return t;
+        };
+    }
+}
