@@ -144,7 +144,9 @@ internal sealed class HostScheduler
             if (_stopping) return;
             if (SpinForWork(me)) continue;
             Interlocked.Increment(ref _sleepers);
-            if (!_queue.IsEmpty || _stopping)
+            // Not while another worker's slot holds an item: that worker may be busy for long, and the item was
+            // put there before this worker counted itself as a sleeper (so nobody would wake it for the item).
+            if (!_queue.IsEmpty || _stopping || AnyOtherSlotFilled(me))
             {
                 Interlocked.Decrement(ref _sleepers);
                 continue;
@@ -153,6 +155,13 @@ internal sealed class HostScheduler
             Volatile.Write(ref _wakePending, 0);
             Interlocked.Decrement(ref _sleepers);
         }
+    }
+
+    private bool AnyOtherSlotFilled(Worker me)
+    {
+        foreach (var w in _workers)
+            if (w != me && Volatile.Read(ref w.Next) is not null) return true;
+        return false;
     }
 
     // How long an idle worker polls the queue before sleeping: long enough that a message hand-off between
