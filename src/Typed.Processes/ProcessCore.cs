@@ -206,7 +206,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
             if (TryGetListener(topic, out var listener))
             {
                 if (!listener.Accepts(payload))
-                    return Result.Failure($"topic '{topic}' of {Pid} takes {listener.PayloadTypeName}, not {payload?.GetType().Name ?? "null"}");
+                    return Result.Failure(WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload));
                 listener.Offer(from, topic, payload);
             }
             else if (Contract?.Check(this, topic, payload) is { } refused) return Result.Failure(refused);
@@ -215,8 +215,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
         return Result.Success;
     }
 
-    /// <summary>Delivers a message object (already prepared).</summary>
-    internal Result Deliver(Message message) => Deliver(message.From, message.Topic, message.Payload);
+    /// <summary>The sender's error for a payload that the topic's listener or the entry's contract does not take.</summary>
+    internal static string WrongPayload(string topic, string process, string expected, object? payload) =>
+        $"topic '{topic}' of {process} takes {expected}, not {payload?.GetType().Name ?? "null"}";
 
     private bool TryGetListener(string topic, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TopicListener? listener)
     {
@@ -447,13 +448,20 @@ internal abstract class TopicListener
     public abstract string Describe();
 }
 
+/// <summary>Which payloads a listener typed <typeparamref name="T"/> takes, and how errors name that type.</summary>
+internal static class PayloadShape<T>
+{
+    public static bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public static string Name => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
+}
+
 internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListener
 {
     public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
     public override void Offer(Message message) => channel.TrySendBoxed(message.Payload);
     public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
-    public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
+    public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
     public override string Describe() => $"payloads of {PayloadTypeName}";
 }
@@ -462,10 +470,10 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
 internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) : TopicListener
 {
     public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
     public override void Offer(Message message) => channel.TrySendBoxed(message);
     public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
-    public override string PayloadTypeName => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
+    public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
     public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
 }

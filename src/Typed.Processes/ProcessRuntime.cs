@@ -135,10 +135,9 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Spawns a process and waits for its Exit event. A spawn error throws <see cref="ProcessException"/>.</summary>
     public async Task<ProcessEvent> RunAsync([EntryReference] string entry, [HostReference] string host, CancellationToken cancellationToken = default, params object?[] args)
     {
-        var observer = new ExitWaiter(this);
-        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer).Value;
+        var (pid, exit) = Start(entry, host, args).Value;
         using var reg = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => Terminate(pid)) : default;
-        return await observer.Completion.Task.ConfigureAwait(false);
+        return await exit.ConfigureAwait(false);
     }
 
     private sealed class ExitWaiter(ProcessRuntime runtime) : IExitObserver

@@ -170,7 +170,7 @@ public sealed class TopicContract
         if (_topics.TryGetValue(topic, out var type))
             return type is null || payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(payload)
                 ? null
-                : $"topic '{topic}' of {process.Describe()} takes {type.Name}, not {payload?.GetType().Name ?? "null"}";
+                : ProcessCore.WrongPayload(topic, process.Describe(), type.Name, payload);
         return AcceptsOtherTopics ? null
             : $"{process.Describe()} has no topic '{topic}' (its topics: {string.Join(", ", _topics.Keys.OrderBy(k => k, StringComparer.Ordinal))})";
     }
