@@ -79,7 +79,7 @@ public class SnapshotTests
                 [ProcessEntry("app.nested:second")]
                 partial class Second
                 {
-                    [Topic("event")] void OnEvent(string? text, ProcessContext process) { }
+                    [Topic("event")] void OnEvent(string? text, MessageContext ctx) { }
                 }
             }
             """);

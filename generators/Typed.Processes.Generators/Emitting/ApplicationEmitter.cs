@@ -98,19 +98,8 @@ internal static class ApplicationEmitter
                 w.Line($"public const string EntryReference = {Names.Literal(entry.Reference)};");
                 w.Line();
                 EntryEmitter.EmitTopicConstants(w, typeName, entry.Topics.Select(t => (t.Name, t.PayloadType)));
-                foreach (var (verb, summary) in new[] { ("Spawn", "Spawns"), ("SpawnMonitored", "Spawns and monitors"), ("SpawnLinked", "Spawns and links to") })
-                {
-                    w.Line($"/// <summary>{summary} a <c>{entry.Reference}</c> process on <paramref name=\"host\"/>; <paramref name=\"args\"/> reach its main function.</summary>");
-                    w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, [{Runtime}.HostReference] string host, params object?[] args) =>");
-                    w.Line($"    AsTypedPid(context.{verb}(EntryReference, host, args));");
-                    w.Line();
-                }
-                w.Line($"/// <summary>Spawns a <c>{entry.Reference}</c> process from outside any process.</summary>");
-                w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, [{Runtime}.HostReference] string host, params object?[] args) =>");
-                w.Line("    AsTypedPid(runtime.Spawn(EntryReference, host, args));");
-                w.Line();
-                w.Line($"private static {Runtime}.Result<{pid}> AsTypedPid({Runtime}.Result<{Runtime}.Pid> pid) =>");
-                w.Line($"    pid.Ok ? {Runtime}.Result<{pid}>.Success(new {pid}(pid.Value)) : {Runtime}.Result<{pid}>.Failure(pid.Error!);");
+                EntryEmitter.EmitSpawnStubs(w, pid, $"<c>{entry.Reference}</c>", "; <paramref name=\"args\"/> reach its main function",
+                    ", params object?[] args", ", args", attribute: null);
                 w.Close();
             }
             w.Close();

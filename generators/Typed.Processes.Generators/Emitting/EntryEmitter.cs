@@ -74,24 +74,38 @@ internal static class EntryEmitter
         var parameters = e.Main?.Parameters ?? Typed.Processes.SourceModel.EquatableArray<ParameterModel>.Empty;
         var declared = string.Concat(parameters.Select(p => $", {p.Type} {Names.Parameter(p.Name)}"));
         var passed = string.Concat(parameters.Select(p => ", " + Names.Parameter(p.Name)));
+        EmitSpawnStubs(w, pid, $"<see cref=\"{self}\"/>", "", declared, passed, GeneratedCode);
+
+        EmitRun(w, e);
+    }
+
+    /// <summary>
+    /// The typed spawn stubs of an entry type (C# or Lua): Spawn, SpawnMonitored, SpawnLinked on a ProcessContext and
+    /// Spawn on a ProcessRuntime, each returning <c>Result&lt;Pid&lt;T&gt;&gt;</c>, plus the private conversion they share.
+    /// </summary>
+    /// <param name="subject">How the summaries name the entry (a cref or a code reference).</param>
+    /// <param name="note">Appended to the in-process summaries.</param>
+    /// <param name="declared">The extra parameters, each with a leading ", ".</param>
+    /// <param name="passed">The extra arguments, each with a leading ", ".</param>
+    /// <param name="attribute">A line put before each stub, or null.</param>
+    internal static void EmitSpawnStubs(IndentedWriter w, string pid, string subject, string note, string declared, string passed, string? attribute)
+    {
         foreach (var (verb, summary) in new[] { ("Spawn", "Spawns"), ("SpawnMonitored", "Spawns and monitors"), ("SpawnLinked", "Spawns and links to") })
         {
-            w.Line($"/// <summary>{summary} a <see cref=\"{self}\"/> process on <paramref name=\"host\"/>.</summary>");
-            w.Line(GeneratedCode);
+            w.Line($"/// <summary>{summary} a {subject} process on <paramref name=\"host\"/>{note}.</summary>");
+            if (attribute is not null) w.Line(attribute);
             w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, [{Runtime}.HostReference] string host{declared}) =>");
             w.Line($"    AsTypedPid(context.{verb}(EntryReference, host{passed}));");
             w.Line();
         }
-        w.Line($"/// <summary>Spawns a <see cref=\"{self}\"/> process on <paramref name=\"host\"/> from outside any process.</summary>");
-        w.Line(GeneratedCode);
+        w.Line($"/// <summary>Spawns a {subject} process {(note.Length == 0 ? "on <paramref name=\"host\"/> " : "")}from outside any process.</summary>");
+        if (attribute is not null) w.Line(attribute);
         w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, [{Runtime}.HostReference] string host{declared}) =>");
         w.Line($"    AsTypedPid(runtime.Spawn(EntryReference, host{passed}));");
         w.Line();
         w.Line($"private static {Runtime}.Result<{pid}> AsTypedPid({Runtime}.Result<{Runtime}.Pid> pid) =>");
         w.Line($"    pid.Ok ? {Runtime}.Result<{pid}>.Success(new {pid}(pid.Value)) : {Runtime}.Result<{pid}>.Failure(pid.Error!);");
         w.Line();
-
-        EmitRun(w, e);
     }
 
     internal static void EmitTopicConstants(IndentedWriter w, string owner, IEnumerable<(string Topic, string? Payload)> topics)
@@ -172,7 +186,6 @@ internal static class EntryEmitter
         {
             "payload" => h.PayloadType!.EndsWith("?") ? $"({h.PayloadType})message.Payload" : $"({h.PayloadType})message.Payload!",
             "context" => "handling",
-            "process" => "context",
             _ => "message",
         });
         var call = $"instance.{h.MethodName}({string.Join(", ", args)})";

@@ -26,7 +26,7 @@ internal sealed record MainModel(string MethodName, bool TakesContext, Equatable
 /// <param name="Topic">The topic, or null for the inbox handler.</param>
 /// <param name="PayloadType">The payload parameter's type (fully qualified, with nullable annotation), or null when it has none.</param>
 /// <param name="TypeOfPayload">The same type as <c>typeof</c> accepts it (no nullable reference annotation).</param>
-/// <param name="Arguments">What to pass, in order: "payload", "context" or "message".</param>
+/// <param name="Arguments">What to pass, in order: "payload", "context" (the MessageContext) or "message".</param>
 internal sealed record HandlerModel(string MethodName, string? Topic, string? PayloadType, string? TypeOfPayload, EquatableArray<string> Arguments, ReturnKind Returns);
 
 /// <summary>A C# entry class, everything the emitter needs, nothing from Roslyn.</summary>

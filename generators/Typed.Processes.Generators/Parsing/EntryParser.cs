@@ -123,7 +123,6 @@ internal static class EntryParser
         {
             if (p.RefKind != RefKind.None) return null;
             if (IsType(p.Type, MessageContextType)) { if (arguments.Contains("context")) return null; arguments.Add("context"); }
-            else if (IsType(p.Type, ProcessContextType)) { if (arguments.Contains("process")) return null; arguments.Add("process"); }
             else if (topic is null)
             {
                 if (!IsType(p.Type, MessageType) || arguments.Contains("message")) return null;

@@ -66,7 +66,7 @@ namespace Outer.Space
                 switch (message.Topic)
                 {
                     case "event":
-                        instance.OnEvent((string?)message.Payload, context);
+                        instance.OnEvent((string?)message.Payload, handling);
                         break;
                     default:
                         break;
