@@ -184,8 +184,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         var L = Interlocked.Exchange(ref _state, null);
         if (L is null) return;
         _thread = null;
+        var used = _budget.Used;
         L.Close();
         _budget.Dispose();
+        NativeHeapTrimmer.Released(used);
     }
 
     // ---- hook and allocator ----------------------------------------------------------------------------------
