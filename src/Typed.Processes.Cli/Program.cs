@@ -40,7 +40,9 @@ public static class Program
         try
         {
             var root = BuildCommand(stdout, stderr, interrupt);
-            var parsed = root.Parse(args);
+            // Entry arguments are passed as given: no @response-file expansion (an argument "@alice" is a string, not
+            // a file to read) and no bundling of short options.
+            var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null, EnablePosixBundling = false });
             if (parsed.Errors.Count > 0 && parsed.Action is not { ClearsParseErrors: true })
             {
                 // One line per problem and no usage dump: a script calling tproc wants the reason, not the manual.
@@ -85,9 +87,11 @@ public static class Program
         test.SetAction((parsed, _) => Execute(parsed.GetValue(testDir)!, null, [],
             parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
 
-        return new RootCommand("tproc: runs Typed.Processes Lua applications.\n" +
+        var root = new RootCommand("tproc: runs Typed.Processes Lua applications.\n" +
             "Exit codes: 0 success; 1 the entry failed, returned false or timed out, or a test failed; 2 bad command line or application; " +
             "130/143 interrupted by SIGINT/SIGTERM.") { run, test };
+        root.Directives.Clear(); // [suggest]/[diagram] before the command would be read as directives, not as input
+        return root;
     }
 
     // No DefaultValueFactory: help would print the default as 00:05:00; the description gives it in the option's own syntax.

@@ -101,10 +101,10 @@ public class CliTests
     public async Task Entry_arguments_are_passed_as_given_including_ones_that_look_like_options()
     {
         using var app = App();
-        var (code, output, err) = await Tproc("run", app.Path, "w:echo", "--timeout", "10s", "7", "x y", "true", "--", "--host", "-1", "");
+        var (code, output, err) = await Tproc("run", app.Path, "w:echo", "--timeout", "10s", "7", "x y", "true", "@alice", "--", "--host", "-1", "");
         Assert.Equal("", err);
         Assert.Equal(0, code);
-        Assert.Equal("number:7,string:x y,boolean:true,string:--host,number:-1,string:", output.Trim());
+        Assert.Equal("number:7,string:x y,boolean:true,string:@alice,string:--host,number:-1,string:", output.Trim());
         var sum = await Tproc("run", app.Path, "w:ok", "2", "3");
         Assert.Equal((0, "5"), (sum.Code, sum.Out.Trim()));
     }
