@@ -1,5 +1,9 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Typed.Processes;
 using Typed.Processes.Lua;
@@ -9,45 +13,127 @@ namespace Typed.Processes.Cli;
 /// <summary>tproc: run a Lua application's entry, or its tests.</summary>
 public static class Program
 {
-    private const string Usage =
-        "usage:\n  tproc run <app-dir> <entry-ref> [--host <host-ref>] [--timeout <dur>] [args...]\n  tproc test <app-dir> [--timeout <dur>]";
+    // Task.Delay and the runtime's timers take at most ~49.7 days; 30 days is far beyond any test or batch run and
+    // leaves a clear message (not an ArgumentOutOfRangeException) for typos such as 100000h.
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(30);
+    internal static readonly TimeSpan MaxGrace = TimeSpan.FromHours(1);
+    internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>Entry point: exit code 0 success, 1 process failure, 2 bad usage or input.</summary>
-    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
-
-    /// <summary>The CLI with explicit output streams (used by tests).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Entry point: exit code 0 success, 1 process failure, 2 bad usage or input, 130/143 interrupted by SIGINT/SIGTERM.</summary>
+    public static async Task<int> Main(string[] args)
     {
-        if (args.Length < 2 || args[0] is not ("run" or "test"))
+        // Results and print lines are UTF-8 text (Lua strings are bytes; the runtime decodes them as UTF-8): write
+        // them as UTF-8 whatever the locale says (no BOM: it would be the first bytes of the output).
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        try { Console.OutputEncoding = utf8; Console.InputEncoding = utf8; }
+        catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or System.Security.SecurityException) { }
+        using var interrupt = Interrupt.FromSignals();
+        return await RunAsync(args, Console.Out, Console.Error, interrupt);
+    }
+
+    /// <summary>The CLI with explicit output streams (used by tests); never throws.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) => RunAsync(args, stdout, stderr, null);
+
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    {
+        try
         {
-            stderr.WriteLine(Usage);
-            return 2;
-        }
-        string? host = null;
-        var timeout = TimeSpan.FromMinutes(5);
-        var rest = new List<string>();
-        for (int i = 1; i < args.Length; i++)
-        {
-            if (args[i] == "--host" && i + 1 < args.Length) host = args[++i];
-            else if (args[i] == "--timeout" && i + 1 < args.Length)
+            var root = BuildCommand(stdout, stderr, interrupt);
+            // Entry arguments are passed as given: no @response-file expansion (an argument "@alice" is a string, not
+            // a file to read) and no bundling of short options.
+            var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null, EnablePosixBundling = false });
+            if (parsed.Errors.Count > 0 && parsed.Action is not { ClearsParseErrors: true })
             {
-                if (!Duration.TryParse(args[++i], out timeout, out var error)) { stderr.WriteLine($"tproc: --timeout: {error}"); return 2; }
+                // One line per problem and no usage dump: a script calling tproc wants the reason, not the manual.
+                foreach (var line in parsed.Errors.Select(e => e.Message).Distinct()) stderr.WriteLine("tproc: " + OneLine(line));
+                if (args.Length == 0) stderr.WriteLine("tproc: see 'tproc --help'");
+                return 2;
             }
-            else rest.Add(args[i]);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
         }
-        var app = LuaApplication.Load(rest[0]);
-        foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + w);
+        catch (Exception ex)
+        {
+            stderr.WriteLine($"tproc: internal error: {ex.GetType().Name}: {OneLine(LuaApplication.SafeMessage(ex))}");
+            return 1;
+        }
+    }
+
+    private static RootCommand BuildCommand(TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    {
+        var host = new Option<string?>("--host") { Description = "The host to run on (required if the application declares several).", HelpName = "host-ref" };
+        var timeout = DurationOption("--timeout", "Ends the entry (or each test) after this long (Go-style: 30s, 1m30s, 2h).", DefaultTimeout, MaxTimeout);
+        var grace = DurationOption("--grace", "On SIGINT/SIGTERM, how long running processes get to act on their CANCEL event.", DefaultGrace, MaxGrace);
+        var appDir = new Argument<string>("app-dir") { Description = "The application folder (every _index.yaml under it is loaded)." };
+        var entry = new Argument<string>("entry-ref") { Description = "The entry to run, namespace:name." };
+        var entryArgs = new Argument<string[]>("args")
+        {
+            Description = "Arguments passed to the entry's main (integers, numbers, true/false converted; the rest strings). Put them after -- if one starts with '-'.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+
+        var run = new Command("run", "Run an entry and print its result.") { appDir, entry, entryArgs, host, timeout, grace };
+        run.SetAction((parsed, _) => Execute(parsed.GetValue(appDir)!, parsed.GetValue(entry), parsed.GetValue(entryArgs) ?? [],
+            parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
+
+        var testDir = new Argument<string>("app-dir") { Description = "The application folder." };
+        var test = new Command("test", "Run every entry whose meta.test is true.") { testDir, host, timeout, grace };
+        test.SetAction((parsed, _) => Execute(parsed.GetValue(testDir)!, null, [],
+            parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
+
+        var root = new RootCommand("tproc: runs Typed.Processes Lua applications.\n" +
+            "Exit codes: 0 success; 1 the entry failed, returned false or timed out, or a test failed; 2 bad command line or application; " +
+            "130/143 interrupted by SIGINT/SIGTERM.") { run, test };
+        root.Directives.Clear(); // [suggest]/[diagram] before the command would be read as directives, not as input
+        return root;
+    }
+
+    // No DefaultValueFactory: help would print the default as 00:05:00; the description gives it in the option's own syntax.
+    private static Option<TimeSpan?> DurationOption(string name, string description, TimeSpan defaultValue, TimeSpan max) => new(name)
+    {
+        Description = $"{description} Default {FormatDuration(defaultValue)}, at most {FormatDuration(max)}.",
+        HelpName = "duration",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
+            if (!Duration.TryParse(text, out var value, out var error)) result.AddError($"{name}: {error}");
+            else if (value <= TimeSpan.Zero) result.AddError($"{name}: the duration must be positive (got '{text}')");
+            else if (value > max) result.AddError($"{name}: '{text}' is too long (at most {FormatDuration(max)})");
+            return value;
+        },
+    };
+
+    private static async Task<int> Execute(string dir, string? entry, string[] arguments, string? host, TimeSpan timeout, TimeSpan grace,
+        TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    {
+        var app = LuaApplication.Load(dir);
+        foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
         if (app.Errors.Count > 0)
         {
-            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + e);
+            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
             return 2;
         }
         using var loggerFactory = new LineLoggerFactory(stdout, stderr);
         await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
-        app.AddTo(runtime);
-        return args[0] == "run"
-            ? await RunEntry(runtime, app, rest, host, timeout, stdout, stderr)
-            : await RunTests(runtime, app, host, timeout, stdout, stderr);
+        try
+        {
+            app.AddTo(runtime);
+        }
+        catch (Exception ex) when (ex is ArgumentException or ProcessException)
+        {
+            stderr.WriteLine("tproc: " + OneLine(ex.Message));
+            return 2;
+        }
+        var session = new Session(runtime, timeout, grace, stderr, interrupt?.Signal ?? new TaskCompletionSource<PosixSignal>().Task);
+        return entry is not null
+            ? await RunEntry(session, app, entry, arguments, host, stdout, stderr)
+            : await RunTests(session, app, host, stdout, stderr);
     }
 
     private static string? PickHost(ProcessRuntime runtime, string? host, TextWriter stderr)
@@ -55,10 +141,10 @@ public static class Program
         if (host is not null)
         {
             if (runtime.Hosts.Contains(host)) return host;
-            stderr.WriteLine($"tproc: unknown host '{host}' (declared: {string.Join(", ", runtime.Hosts.All.Select(h => h.Reference))})");
+            stderr.WriteLine($"tproc: unknown host '{host}' (declared: {string.Join(", ", runtime.Hosts.All.Select(h => h.Reference).Order(StringComparer.Ordinal))})");
             return null;
         }
-        var hosts = runtime.Hosts.All.ToList();
+        var hosts = runtime.Hosts.All.OrderBy(h => h.Reference, StringComparer.Ordinal).ToList();
         if (hosts.Count == 1) return hosts[0].Reference;
         stderr.WriteLine(hosts.Count == 0
             ? "tproc: the application declares no process.host"
@@ -66,59 +152,86 @@ public static class Program
         return null;
     }
 
-    private static async Task<int> RunEntry(ProcessRuntime runtime, LuaApplication app, List<string> rest, string? host, TimeSpan timeout, TextWriter stdout, TextWriter stderr)
+    private static async Task<int> RunEntry(Session session, LuaApplication app, string entry, string[] args, string? host, TextWriter stdout, TextWriter stderr)
     {
-        if (rest.Count < 2) { stderr.WriteLine(Usage); return 2; }
-        var entry = rest[1];
-        if (!runtime.Entries.Contains(entry))
+        if (!session.Runtime.Entries.Contains(entry))
         {
-            stderr.WriteLine($"tproc: unknown entry '{entry}' (declared: {string.Join(", ", app.Entries.Select(e => e.Reference))})");
+            stderr.WriteLine($"tproc: unknown entry '{OneLine(entry)}' (declared: {string.Join(", ", app.Entries.Select(e => e.Reference))})");
             return 2;
         }
-        var hostRef = PickHost(runtime, host, stderr);
+        var hostRef = PickHost(session.Runtime, host, stderr);
         if (hostRef is null) return 2;
-        var arguments = rest.Skip(2).Select(ParseArgument).ToArray();
-        var exit = await RunOne(runtime, entry, hostRef, timeout, arguments);
-        if (exit.Error is not null)
+        var outcome = await session.RunOne(entry, hostRef, args.Select(ParseArgument).ToArray());
+        if (outcome.Interrupted is { } code) return code;
+        if (outcome.Error is not null)
         {
-            stderr.WriteLine($"tproc: {entry} failed: {exit.Error}");
+            stderr.WriteLine($"tproc: {entry} failed: {OneLine(outcome.Error)}");
             return 1;
         }
-        stdout.WriteLine(Format(exit.Result));
-        return exit.Result is false ? 1 : 0;
+        stdout.WriteLine(Format(outcome.Result));
+        return outcome.Result is false ? 1 : 0;
     }
 
-    private static async Task<(string? Error, object? Result)> RunOne(ProcessRuntime runtime, string entry, string host, TimeSpan timeout, object?[] arguments)
+    private static async Task<int> RunTests(Session session, LuaApplication app, string? host, TextWriter stdout, TextWriter stderr)
     {
-        var started = runtime.Start(entry, host, arguments);
-        if (!started.Ok) return (started.Error, null);
-        var wait = started.Value.Exit;
-        if (await Task.WhenAny(wait, Task.Delay(timeout)) != wait)
-        {
-            runtime.Terminate(started.Value.Pid);
-            return ($"timed out after {timeout.TotalSeconds:0.###}s", null);
-        }
-        var exit = await wait;
-        return (exit.Error, exit.Result);
-    }
-
-    private static async Task<int> RunTests(ProcessRuntime runtime, LuaApplication app, string? host, TimeSpan timeout, TextWriter stdout, TextWriter stderr)
-    {
-        var hostRef = PickHost(runtime, host, stderr);
+        var hostRef = PickHost(session.Runtime, host, stderr);
         if (hostRef is null) return 2;
         var tests = app.Entries.Where(e => e.Meta.TryGetValue("test", out var t) && string.Equals(t?.ToString(), "true", StringComparison.OrdinalIgnoreCase)).ToList();
         int passed = 0, failed = 0;
         foreach (var test in tests)
         {
             var sw = Stopwatch.StartNew();
-            var exit = await RunOne(runtime, test.Reference, hostRef, timeout, []);
-            var ok = exit.Error is null && exit.Result is not false;
+            var outcome = await session.RunOne(test.Reference, hostRef, []);
+            if (outcome.Interrupted is { } code) return code;
+            var ok = outcome.Error is null && outcome.Result is not false;
             if (ok) passed++; else failed++;
-            stdout.WriteLine($"{(ok ? "PASS" : "FAIL")} {test.Reference} ({sw.Elapsed.TotalMilliseconds:0} ms){(ok ? "" : ": " + (exit.Error ?? "returned false"))}");
+            stdout.WriteLine($"{(ok ? "PASS" : "FAIL")} {test.Reference} ({sw.Elapsed.TotalMilliseconds:0} ms){(ok ? "" : ": " + OneLine(outcome.Error ?? "returned false"))}");
         }
         stdout.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
     }
+
+    /// <summary>One run of the CLI: the runtime, the limits, and the interrupt that ends it early.</summary>
+    private sealed class Session(ProcessRuntime runtime, TimeSpan timeout, TimeSpan grace, TextWriter stderr, Task<PosixSignal> interrupted)
+    {
+        public ProcessRuntime Runtime => runtime;
+
+        public async Task<(string? Error, object? Result, int? Interrupted)> RunOne(string entry, string host, object?[] arguments)
+        {
+            var started = runtime.Start(entry, host, arguments);
+            if (!started.Ok) return (started.Error, null, null);
+            var wait = started.Value.Exit;
+            using var stopDelay = new CancellationTokenSource();
+            var delay = Task.Delay(timeout, stopDelay.Token);
+            var first = await Task.WhenAny(wait, delay, interrupted);
+            stopDelay.Cancel();
+            if (first == interrupted) return (null, null, await Shutdown(await interrupted));
+            if (first != wait)
+            {
+                runtime.Terminate(started.Value.Pid);
+                return ($"timed out after {FormatDuration(timeout)}", null, null);
+            }
+            var exit = await wait;
+            return (exit.Error, exit.Result, null);
+        }
+
+        private async Task<int> Shutdown(PosixSignal signal)
+        {
+            // ShutdownAsync sends every live process a CANCEL with the grace period as its deadline, waits for them
+            // up to it, then terminates the rest; a second signal meanwhile exits at once (see Interrupt).
+            var report = await runtime.ShutdownAsync(grace);
+            var name = signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
+            var n = report.Running.Count;
+            stderr.WriteLine($"tproc: interrupted ({name}): cancelled {n} process{(n == 1 ? "" : "es")}");
+            return Interrupt.ExitCode(signal);
+        }
+    }
+
+    internal static string FormatDuration(TimeSpan t) =>
+        t.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)t.TotalHours}h"
+        : t.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)t.TotalMinutes}m"
+        : t.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)t.TotalSeconds}s"
+        : $"{t.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)}ms";
 
     private static object? ParseArgument(string s) =>
         long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
@@ -133,22 +246,74 @@ public static class Program
         _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
     };
 
+    // Every stderr line starts with "tproc:"; messages quoting user input (a path, a bad value) must not break that.
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ");
+
     /// <summary>Process output (print) to stdout as "&lt;pid&gt; text"; runtime warnings to stderr.</summary>
     private sealed class LineLoggerFactory(TextWriter stdout, TextWriter stderr) : ILoggerFactory
     {
-        public ILogger CreateLogger(string categoryName) => new LineLogger(categoryName == "Typed.Processes.Process" ? stdout : stderr, categoryName);
+        public ILogger CreateLogger(string categoryName) => categoryName == "Typed.Processes.Process"
+            ? new LineLogger(stdout, "", LogLevel.Information)
+            : new LineLogger(stderr, "tproc: ", LogLevel.Warning);
         public void AddProvider(ILoggerProvider provider) { }
         public void Dispose() { }
     }
 
-    private sealed class LineLogger(TextWriter writer, string category) : ILogger
+    private sealed class LineLogger(TextWriter writer, string prefix, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => category == "Typed.Processes.Process" ? logLevel >= LogLevel.Information : logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
-            lock (writer) writer.WriteLine(formatter(state, exception));
+            var text = formatter(state, exception);
+            lock (writer) writer.WriteLine(prefix.Length == 0 ? text : prefix + OneLine(text));
         }
+    }
+}
+
+/// <summary>SIGINT/SIGTERM: the first one is reported through <see cref="Signal"/>; a second one exits the process at once.</summary>
+internal sealed class Interrupt : IDisposable
+{
+    private readonly TaskCompletionSource<PosixSignal> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<PosixSignalRegistration> _registrations = [];
+    private int _count;
+
+    /// <summary>Completes with the first signal received.</summary>
+    public Task<PosixSignal> Signal => _first.Task;
+
+    /// <summary>128 + the signal number, as shells report a process ended by that signal.</summary>
+    public static int ExitCode(PosixSignal signal) => signal == PosixSignal.SIGINT ? 130 : 143;
+
+    public static Interrupt FromSignals()
+    {
+        var interrupt = new Interrupt();
+        try
+        {
+            interrupt._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, interrupt.Handle));
+            interrupt._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, interrupt.Handle));
+        }
+        catch (PlatformNotSupportedException) { }
+        return interrupt;
+    }
+
+    private void Handle(PosixSignalContext context)
+    {
+        if (Interlocked.Increment(ref _count) == 1)
+        {
+            // Keep the process alive: the CLI cancels its processes, waits up to --grace, then exits by itself.
+            context.Cancel = true;
+            _first.TrySetResult(context.Signal);
+            return;
+        }
+        // Second signal: the user wants out now, without waiting for the grace period.
+        context.Cancel = true;
+        Console.Error.WriteLine($"tproc: {(context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM")} again: exiting now");
+        Environment.Exit(ExitCode(context.Signal));
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations) r.Dispose();
     }
 }
