@@ -352,12 +352,28 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>Stops watching; no Exit event from <paramref name="target"/> is received after this returns.</summary>
     internal void Unmonitor(Pid target, ProcessCore? live)
     {
+        // A target that resolves as not alive may still be inside ExitCore, about to queue our Exit under its gate
+        // (its state turns Dead first). It stays in our monitoring set until that gate section is over
+        // (ForgetMonitored runs after it), so find it there and synchronise with its gate before purging: then its
+        // event is either never queued (our observer is gone) or already queued (and purged below).
+        live ??= FindMonitored(target);
         if (live is not null)
         {
             live.RemoveMonitor(this);
             lock (_gate) _monitoring?.Remove(live);
         }
         Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.Exit } e && e.From == target);
+    }
+
+    private ProcessCore? FindMonitored(Pid target)
+    {
+        lock (_gate)
+        {
+            if (_monitoring is null) return null;
+            foreach (var p in _monitoring)
+                if (p.Pid == target) return p;
+            return null;
+        }
     }
 
     // ---- links -----------------------------------------------------------------------------------------------
@@ -390,6 +406,12 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
                 _links?.Remove(other);
                 other._links?.Remove(this);
             }
+        }
+        else
+        {
+            // The target resolved as not alive, but its exit may not have reached us yet: drop the link on our side
+            // (under our gate, where OnLinkedExit looks for it), so that no LinkDown is queued after this returns.
+            lock (_gate) _links?.RemoveAll(p => p.Pid == target);
         }
         Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.LinkDown } e && e.From == target);
     }
