@@ -202,7 +202,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            return Result<Pid>.Failure($"entry '{entry}' could not start a process: {ex.Message}");
+            return Result<Pid>.Failure($"entry '{entry}' could not start a process: {ExceptionText.MessageOf(ex)}");
         }
         if (!created.Ok) return Result<Pid>.Failure(created.Error);
         var process = created.Value;
@@ -357,23 +357,48 @@ public sealed class ProcessRuntime : IAsyncDisposable
         _processes.TryRemove(process.Pid.Id, out _);
         Interlocked.Increment(ref _exited);
         if (names is { Count: > 0 }) Registry.Release(process, names);
-        if (info.Error is not null && RuntimeLogger.IsEnabled(LogLevel.Debug))
-            RuntimeLogger.LogDebug("{Pid} exited with error: {Error}", process.Pid, info.Error);
+        if (info.Error is not null) Log(static (l, a) => { if (l.IsEnabled(LogLevel.Debug)) l.LogDebug("{Pid} exited with error: {Error}", a.Item1, a.Item2); }, (process.Pid, info.Error));
     }
 
-    internal void LogCrash(ProcessCore process, Exception ex) =>
-        RuntimeLogger.LogWarning(ex, "{Pid} crashed: {Message}", process.Pid, ex.Message);
+    internal void LogCrash(ProcessCore process, Exception ex, string error) =>
+        Log(static (l, a) =>
+        {
+            try
+            {
+                l.LogWarning(a.ex, "{Pid} crashed: {Message}", a.Pid, a.error);
+            }
+            catch (Exception) // a logger that formats the exception may run its throwing ToString: log without it
+            {
+                l.LogWarning("{Pid} crashed: {Message}", a.Pid, a.error);
+            }
+        }, (process.Pid, ex, error));
 
-    internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info)
-    {
-        if (RuntimeLogger.IsEnabled(LogLevel.Debug))
-            RuntimeLogger.LogDebug("{Pid} terminated: linked {Cause} failed ({Error})", killed.Pid, cause.Pid, info.Root);
-    }
+    internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info) =>
+        Log(static (l, a) => { if (l.IsEnabled(LogLevel.Debug)) l.LogDebug("{Pid} terminated: linked {Cause} failed ({Error})", a.Item1, a.Item2, a.Item3); },
+            (killed.Pid, cause.Pid, info.Root));
 
-    internal void LogPrint(ProcessCore process, string text) => _processLog.LogInformation("{Pid} {Text}", process.Pid, text);
+    internal void LogPrint(ProcessCore process, string text) =>
+        Log(static (_, a) => a.Item1.LogInformation("{Pid} {Text}", a.Item2, a.Item3), (_processLog, process.Pid, text));
 
     internal void DeadLetter(ProcessCore process, Message message, string why) =>
-        RuntimeLogger.LogWarning("dead letter for {Pid}: topic '{Topic}' from {From}: {Why}", process.Pid, message.Topic, message.From, why);
+        Log(static (l, a) => l.LogWarning("dead letter for {Pid}: topic '{Topic}' from {From}: {Why}", a.Item1, a.Item2, a.Item3, a.Item4),
+            (process.Pid, message.Topic, message.From, why));
+
+    /// <summary>
+    /// Runs a logging call, swallowing what the logger throws: logging happens inside exits, sends and worker loops,
+    /// where a throwing logger (a user's provider, or one formatting a process's throwing exception) must not end
+    /// a worker, the .NET process, or an exit half-way. There is nowhere left to report the logger's own failure.
+    /// </summary>
+    private void Log<TArgs>(Action<ILogger, TArgs> write, TArgs args)
+    {
+        try
+        {
+            write(RuntimeLogger, args);
+        }
+        catch (Exception)
+        {
+        }
+    }
 
     // ---- shutdown --------------------------------------------------------------------------------------------
 
@@ -404,7 +429,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             }
         }).ConfigureAwait(false);
         foreach (var (host, n) in stuck)
-            RuntimeLogger.LogWarning("host {Host}: {Count} worker(s) still busy in process code at shutdown", host, n);
+            Log(static (l, a) => l.LogWarning("host {Host}: {Count} worker(s) still busy in process code at shutdown", a.host, a.n), (host, n));
         return new ShutdownReport(running.Select(p => p.Pid).ToList(), stuck);
     }
 

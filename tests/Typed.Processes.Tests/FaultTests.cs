@@ -59,4 +59,81 @@ public class FaultTests : RuntimeTest
 
         public void Release() => _released = true;
     }
+
+    // ---- item 13: an exception object that throws ends only its process ---------------------------------------
+
+    /// <summary>An exception whose every text member throws.</summary>
+    private sealed class PoisonException : Exception
+    {
+        public override string Message => throw new InvalidOperationException("no message for you");
+        public override string ToString() => throw new InvalidOperationException("no text either");
+        public override string? StackTrace => throw new InvalidOperationException("no stack");
+    }
+
+    private sealed class PoisonProcessException() : ProcessException("unused")
+    {
+        public override string Message => throw new FormatException("nope");
+    }
+
+    private const string PoisonText = "PoisonException: exception of type PoisonException (its Message threw InvalidOperationException)";
+
+    [Fact]
+    public async Task An_exception_whose_message_throws_synchronously_ends_only_its_process()
+    {
+        var exit = await Run(_ => throw new PoisonException());
+        Assert.Equal(PoisonText, exit.Error);
+        Assert.Equal(42, (await RunOk(_ => ValueTask.FromResult<object?>(42)))); // the host still runs processes
+    }
+
+    [Fact]
+    public async Task An_exception_whose_message_throws_after_an_await_ends_only_its_process()
+    {
+        var exit = await Run(async ctx =>
+        {
+            await ctx.Sleep(TimeSpan.FromMilliseconds(1)); // the throw then completes the body from a timer's continuation
+            throw new PoisonException();
+        });
+        Assert.Equal(PoisonText, exit.Error);
+        var exit2 = await Run(async ctx =>
+        {
+            await Task.Yield();
+            throw new PoisonProcessException();
+        });
+        Assert.Equal("exception of type PoisonProcessException (its Message threw FormatException)", exit2.Error);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_throwing_logger_or_one_that_formats_a_throwing_exception_ends_nothing(bool alwaysThrows)
+    {
+        await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = new HostileLoggerFactory(alwaysThrows) });
+        runtime.Hosts.Add("app:hostile", workers: 2);
+        runtime.Entries.Add("test:poison", _ => throw new PoisonException());
+        runtime.Entries.Add("test:poison-late", async ctx => { await Task.Yield(); throw new PoisonException(); });
+        runtime.Entries.Add("test:prints", ctx => { ctx.Log("hello"); return ValueTask.FromResult<object?>("printed"); });
+        for (int i = 0; i < 4; i++) // more crashes than workers: a lost worker would show as a hang
+        {
+            var exit = await runtime.RunAsync(i % 2 == 0 ? "test:poison" : "test:poison-late", "app:hostile").WaitAsync(Guard);
+            Assert.Equal(PoisonText, exit.Error);
+        }
+        var printed = await runtime.RunAsync("test:prints", "app:hostile").WaitAsync(Guard);
+        Assert.Equal("printed", printed.Result);
+    }
+
+    private sealed class HostileLoggerFactory(bool alwaysThrows) : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) { }
+        public void Dispose() { }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (alwaysThrows) throw new InvalidOperationException("the logger is broken");
+            _ = formatter(state, exception) + exception; // formats the exception as console loggers do
+        }
+    }
 }
