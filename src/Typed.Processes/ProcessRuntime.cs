@@ -310,21 +310,38 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     private Result CancelResolved(ProcessCore? self, (ProcessCore? Live, Pid? Pid, string? Error) t, TimeSpan deadline)
     {
+        // Everything is checked before any effect: an error means no Cancel event and no timer.
         if (t.Error is not null) return Result.Failure(t.Error);
         if (deadline < TimeSpan.Zero) return Result.Failure("deadline must not be negative");
+        var now = Now;
+        if (deadline > DateTimeOffset.MaxValue - now)
+            return Result.Failure($"deadline of {deadline.TotalDays:0} days is too far in the future (it would fall after the year 9999)");
         var process = t.Live;
         if (process is null) return Result.Failure($"process {t.Pid} is not alive");
-        var at = Now + deadline;
-        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, Now) { Deadline = at });
-        ITimer? timer = null;
-        timer = Time.CreateTimer(_ =>
-        {
-            process.Terminate($"cancelled: deadline of {deadline.TotalMilliseconds:0}ms exceeded");
-            timer?.Dispose();
-        }, null, deadline, Timeout.InfiniteTimeSpan);
+        var timer = new CancelTimer(process, deadline, Time);
+        // The timer holds the process: stop it when the process ends first (a long deadline would keep it in memory).
+        process.Aborted.UnsafeRegister(static s => ((CancelTimer)s!).Stop(), timer);
+        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, now) { Deadline = now + deadline });
         return Result.Success;
     }
 
+    private sealed class CancelTimer : LongTimer
+    {
+        private readonly ProcessCore _process;
+        private readonly TimeSpan _deadline;
+
+        public CancelTimer(ProcessCore process, TimeSpan deadline, TimeProvider time)
+        {
+            _process = process;
+            _deadline = deadline;
+            Arm(time, deadline);
+        }
+
+        protected override void OnDue() => _process.Terminate($"cancelled: deadline of {_deadline.TotalMilliseconds:0}ms exceeded");
+    }
+
+    /// <summary>A channel that receives the time once, after <paramref name="delay"/>: at once if it is zero or
+    /// negative; any positive <see cref="TimeSpan"/> works (long delays are armed in chunks, see <see cref="LongTimer"/>).</summary>
     internal ProcessChannel<DateTimeOffset> After(ProcessCore? owner, TimeSpan delay)
     {
         var channel = new ProcessChannel<DateTimeOffset>(1, ChannelKind.Timer, owner);
@@ -333,21 +350,23 @@ public sealed class ProcessRuntime : IAsyncDisposable
             channel.TrySendBoxed(Now);
             return channel;
         }
-        var state = new TimerState(channel, this);
-        state.Timer = Time.CreateTimer(static s =>
-        {
-            var st = (TimerState)s!;
-            st.Channel.TrySendBoxed(st.Runtime.Now);
-            st.Timer?.Dispose();
-        }, state, delay, Timeout.InfiniteTimeSpan);
+        _ = new AfterTimer(channel, this, delay);
         return channel;
     }
 
-    private sealed class TimerState(ProcessChannel<DateTimeOffset> channel, ProcessRuntime runtime)
+    private sealed class AfterTimer : LongTimer
     {
-        public ProcessChannel<DateTimeOffset> Channel { get; } = channel;
-        public ProcessRuntime Runtime { get; } = runtime;
-        public ITimer? Timer { get; set; }
+        private readonly ProcessChannel<DateTimeOffset> _channel;
+        private readonly ProcessRuntime _runtime;
+
+        public AfterTimer(ProcessChannel<DateTimeOffset> channel, ProcessRuntime runtime, TimeSpan delay)
+        {
+            _channel = channel;
+            _runtime = runtime;
+            Arm(runtime.Time, delay);
+        }
+
+        protected override void OnDue() => _channel.TrySendBoxed(_runtime.Now);
     }
 
     // ---- bookkeeping and logging -----------------------------------------------------------------------------
