@@ -27,7 +27,7 @@ public sealed record ShutdownReport(IReadOnlyList<Pid> Running, IReadOnlyDiction
 
 /// <summary>
 /// The process runtime: hosts, entries, the process table and the name registry. Start processes with
-/// <see cref="Spawn"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
+/// <see cref="Spawn(string, string, object?[])"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
 /// <see cref="WaitForExitAsync"/>, and stop everything with <see cref="ShutdownAsync"/> (or dispose).
 /// </summary>
 public sealed class ProcessRuntime : IAsyncDisposable
@@ -85,6 +85,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Starts a process from outside any process. Unknown entry/host or a bad argument: an error, nothing started.</summary>
     public Result<Pid> Spawn([EntryReference] string entry, [HostReference] string host, params object?[] args) => SpawnCore(entry, host, args, null, SpawnMode.Plain);
 
+    /// <summary>Starts a process from outside any process, with per-spawn settings (e.g. its mailbox limit).</summary>
+    public Result<Pid> Spawn(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        SpawnCore(entry, host, args, null, SpawnMode.Plain, options: options ?? s_noOptions);
+
+    private static readonly SpawnOptions s_noOptions = new();
+
     /// <summary>Sends from outside any process (the message has no sender).</summary>
     public Result Send(Pid to, [TopicName] string topic, object? payload) => SendCore(null, to, topic, payload);
 
@@ -123,12 +129,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>
     /// Spawns a process and observes its end atomically: the returned <see cref="RunningProcess.Exit"/> completes with
     /// the process's real Exit event even if the process ends before this method returns (unlike
-    /// <see cref="Spawn"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
+    /// <see cref="Spawn(string, string, object?[])"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
     /// </summary>
-    public Result<RunningProcess> Start([EntryReference] string entry, [HostReference] string host, params object?[] args)
+    public Result<RunningProcess> Start([EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Start(s_noOptions, entry, host, args);
+
+    /// <summary>As <see cref="Start(string, string, object?[])"/>, with per-spawn settings (e.g. its mailbox limit).</summary>
+    public Result<RunningProcess> Start(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args)
     {
         var observer = new ExitWaiter(this);
-        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer);
+        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer, options ?? s_noOptions);
         return pid.Ok ? Result<RunningProcess>.Success(new RunningProcess(pid.Value, observer.Completion.Task)) : Result<RunningProcess>.Failure(pid.Error!);
     }
 
@@ -179,9 +189,11 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
 
-    internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null)
+    internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null,
+        SpawnOptions? options = null)
     {
         if (_shutDown) return Result<Pid>.Failure("the runtime is shutting down");
+        if (options is { MailboxLimit: < 0 }) return Result<Pid>.Failure("the mailbox limit must be positive (0: the host's)");
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
         if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
         if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
@@ -207,6 +219,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (!created.Ok) return Result<Pid>.Failure(created.Error);
         var process = created.Value;
         process.Contract = definition.Topics;
+        process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         if (observer is not null) process.AddMonitor(observer);
         if (mode == SpawnMode.Linked && !parent!.LinkNewChild(process)) return Result<Pid>.Failure("the spawning process is not alive");
         if (mode == SpawnMode.Monitored) parent!.MonitorNewChild(process);
@@ -463,7 +476,7 @@ internal interface IPayloadGate
     string? CheckPayload(object? payload);
 }
 
-/// <summary>A process started with <see cref="ProcessRuntime.Start"/>: its PID and its Exit event.</summary>
+/// <summary>A process started with <see cref="ProcessRuntime.Start(string, string, object?[])"/>: its PID and its Exit event.</summary>
 /// <param name="Pid">The process.</param>
 /// <param name="Exit">Completes with the process's Exit event.</param>
 public readonly record struct RunningProcess(Pid Pid, Task<ProcessEvent> Exit);
