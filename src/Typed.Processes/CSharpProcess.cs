@@ -21,15 +21,23 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
             Fail(ex);
             return;
         }
-        if (running.IsCompleted)
+        try
         {
-            Complete(running);
-            return;
+            if (running.IsCompleted)
+            {
+                Complete(running);
+                return;
+            }
+            // Observe the end without a Task (AsTask + ContinueWith cost ~200 bytes per live process): the continuation
+            // runs synchronously on whichever worker completes the body.
+            _running = running;
+            running.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(CompleteRunning);
         }
-        // Observe the end without a Task (AsTask + ContinueWith cost ~200 bytes per live process): the continuation
-        // runs synchronously on whichever worker completes the body.
-        _running = running;
-        running.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(CompleteRunning);
+        catch (Exception ex) // a ValueTask over a user IValueTaskSource whose GetStatus/OnCompleted throws
+        {
+            _running = default;
+            Fail(ex);
+        }
     }
 
     private void CompleteRunning()

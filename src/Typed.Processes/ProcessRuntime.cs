@@ -274,7 +274,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     internal Result UnmonitorCore(ProcessCore self, Pid target) => UnmonitorResolved(self, Resolve(target));
 
-    internal Result UnmonitorCore(ProcessCore self, string target) => UnmonitorResolved(self, Resolve(target));
+    internal Result UnmonitorCore(ProcessCore self, string target)
+    {
+        // By name: a process that is ending still holds its names until its monitors have been told.
+        if (!string.IsNullOrEmpty(target) && target[0] != '{' && Registry.ResolveEvenIfEnding(target) is { } holder)
+        {
+            self.Unmonitor(holder.Pid, holder);
+            return Result.Success;
+        }
+        return UnmonitorResolved(self, Resolve(target));
+    }
 
     private static Result UnmonitorResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
     {
@@ -446,9 +455,14 @@ public sealed class ProcessRuntime : IAsyncDisposable
         var running = _processes.Values.Where(p => p.IsAlive).ToList();
         if (grace > TimeSpan.Zero && running.Count > 0)
         {
+            // Any grace works: Task.Delay takes at most ~49.7 days (longer: wait for the processes alone), and a
+            // deadline beyond the year 9999 is capped for the Cancel events.
+            var cap = DateTimeOffset.MaxValue - Now - TimeSpan.FromDays(1);
+            if (grace > cap) grace = cap;
             var waits = running.Select(p => WaitForExitAsync(p.Pid)).ToList();
             foreach (var p in running) CancelCore(null, p.Pid, grace);
-            await Task.WhenAny(Task.WhenAll(waits), Task.Delay(grace + TimeSpan.FromMilliseconds(50))).ConfigureAwait(false);
+            var wait = grace < LongTimer.MaxChunk - TimeSpan.FromSeconds(1) ? grace + TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan;
+            await Task.WhenAny(Task.WhenAll(waits), Task.Delay(wait)).ConfigureAwait(false);
         }
         foreach (var p in _processes.Values) p.Terminate("the runtime is shutting down");
         var stuck = new Dictionary<string, int>();

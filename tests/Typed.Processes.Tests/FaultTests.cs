@@ -37,23 +37,64 @@ public class FaultTests : RuntimeTest
         Assert.Equal(0, result);
     }
 
-    /// <summary>Told of the exit before the monitoring process; stays inside (under the child's gate) until released
-    /// or 100 µs (bounded: the fixed Unmonitor waits for the gate, so it cannot release us first).</summary>
-    private sealed class WindowObserver : IExitObserver
+    [Fact]
+    public async Task Unmonitor_by_name_of_a_process_that_is_ending_succeeds_and_no_exit_follows()
     {
-        private static readonly long Limit = System.Diagnostics.Stopwatch.Frequency / 10_000;
-        private volatile bool _inside, _released;
+        const int rounds = 300;
+        var waits = Entry(async ctx => await ctx.Listen("go").ReceiveAsync());
+        var spawnedBefore = Runtime.SpawnedCount;
+        var result = await RunOk(async ctx =>
+        {
+            var errors = new List<string>();
+            var unmonitored = new HashSet<Pid>();
+            for (int i = 0; i < rounds; i++)
+            {
+                var pid = ctx.Spawn(waits, Host).Value;
+                ctx.Register("ending", pid).ThrowIfFailed();
+                var window = new WindowObserver(holdMicroseconds: 1000);
+                Runtime.Find(pid)?.AddMonitor(window);
+                ctx.Monitor("ending").ThrowIfFailed();
+                ctx.Send(pid, "go", null).ThrowIfFailed();
+                window.WaitUntilInside();
+                var held = window.IsHolding;
+                // The old code answered "name 'ending' is not registered" while the holder was still exiting (dead,
+                // names not yet released) and purged nothing. Once the exit is over and the name released, that
+                // error is right (nothing done; the Exit stays): such rounds are left out.
+                var r = ctx.Unmonitor("ending");
+                if (r.Ok) unmonitored.Add(pid);
+                else if (held) errors.Add(r.Error!);
+                window.Release();
+                await ctx.Runtime.WaitForExitAsync(pid);
+            }
+            while (ctx.Runtime.ExitedCount < spawnedBefore + rounds) await Task.Yield();
+            int late = 0;
+            while (ctx.Events().TryReceive(out var e)) if (e.Kind == ProcessEventKind.Exit && unmonitored.Contains(e.From)) late++;
+            return $"{late}|{string.Join(",", errors.Distinct())}";
+        });
+        Assert.Equal("0|", result);
+    }
+
+    /// <summary>Told of the exit before the monitoring process; stays inside (under the child's gate) until released
+    /// or its hold time ends (bounded: the fixed Unmonitor waits for the gate, so it cannot release us first).</summary>
+    private sealed class WindowObserver(double holdMicroseconds = 100) : IExitObserver
+    {
+        private readonly long _hold = (long)(System.Diagnostics.Stopwatch.Frequency * holdMicroseconds / 1e6);
+        private volatile bool _inside, _left, _released;
+
+        /// <summary>True while the child's exit is held inside the window (dead, the monitoring process not yet told).</summary>
+        public bool IsHolding => _inside && !_left;
 
         public void OnExit(ProcessCore process, ExitInfo exit)
         {
             _inside = true;
-            var until = System.Diagnostics.Stopwatch.GetTimestamp() + Limit;
+            var until = System.Diagnostics.Stopwatch.GetTimestamp() + _hold;
             while (!_released && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
+            _left = true;
         }
 
         public void WaitUntilInside()
         {
-            var until = System.Diagnostics.Stopwatch.GetTimestamp() + 2 * Limit; // the child may need this worker: give up
+            var until = System.Diagnostics.Stopwatch.GetTimestamp() + 2 * _hold; // the child may need this worker: give up
             while (!_inside && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
         }
 
@@ -135,5 +176,34 @@ public class FaultTests : RuntimeTest
             if (alwaysThrows) throw new InvalidOperationException("the logger is broken");
             _ = formatter(state, exception) + exception; // formats the exception as console loggers do
         }
+    }
+
+    private sealed class ThrowingSource : System.Threading.Tasks.Sources.IValueTaskSource<object?>
+    {
+        public object? GetResult(short token) => throw new PoisonException();
+        public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => throw new PoisonException();
+        public void OnCompleted(Action<object?> continuation, object? state, short token,
+            System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags) => throw new PoisonException();
+    }
+
+    [Fact]
+    public async Task A_body_whose_ValueTask_source_throws_ends_only_its_process()
+    {
+        var exit = await Run(_ => new ValueTask<object?>(new ThrowingSource(), 0));
+        Assert.Equal(PoisonText, exit.Error);
+    }
+
+    // ---- item 12 (shutdown): any grace period --------------------------------------------------------------
+
+    [Fact]
+    public async Task Shutdown_takes_any_grace_period()
+    {
+        var runtime = new ProcessRuntime();
+        runtime.Hosts.Add("app:shutdown", workers: 1);
+        runtime.Entries.Add("test:polite", async ctx => (await ctx.Events().ReceiveAsync()).Kind.ToString());
+        var (pid, exit) = runtime.Start("test:polite", "app:shutdown").Value;
+        var report = await runtime.ShutdownAsync(TimeSpan.MaxValue).WaitAsync(Guard); // was: OverflowException
+        Assert.Equal([pid], report.Running);
+        Assert.Equal("Cancel", (await exit.WaitAsync(Guard)).Result);
     }
 }
