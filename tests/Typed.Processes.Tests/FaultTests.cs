@@ -74,6 +74,41 @@ public class FaultTests : RuntimeTest
         Assert.Equal("0|", result);
     }
 
+    [Fact]
+    public async Task No_link_down_arrives_after_unlink_of_a_process_that_is_ending()
+    {
+        const int rounds = 300;
+        var fails = Entry(async ctx =>
+        {
+            await ctx.Listen("go").ReceiveAsync();
+            throw new ProcessException("linked failure");
+        });
+        Runtime.Hosts.Add("app:children", workers: 1); // the children exit on their own worker while we unlink
+        var spawnedBefore = Runtime.SpawnedCount;
+        var result = await RunOk(async ctx =>
+        {
+            ctx.SetOptions(new ProcessOptions { TrapLinks = true }).ThrowIfFailed();
+            int held = 0;
+            for (int i = 0; i < rounds; i++)
+            {
+                var pid = ctx.SpawnLinked(fails, "app:children").Value;
+                var window = new WindowObserver(holdMicroseconds: 1000);
+                Runtime.Find(pid)?.AddMonitor(window);
+                ctx.Send(pid, "go", null).ThrowIfFailed();
+                window.WaitUntilInside();
+                if (window.IsHolding) held++;
+                ctx.Unlink(pid).ThrowIfFailed(); // the old code kept the link when the target was already dead
+                window.Release();
+                await ctx.Runtime.WaitForExitAsync(pid);
+            }
+            while (ctx.Runtime.ExitedCount < spawnedBefore + rounds) await Task.Yield();
+            int late = 0;
+            while (ctx.Events().TryReceive(out var e)) if (e.Kind == ProcessEventKind.LinkDown) late++;
+            return $"{late}|{held > 0}";
+        });
+        Assert.Equal("0|True", result);
+    }
+
     /// <summary>Told of the exit before the monitoring process; stays inside (under the child's gate) until released
     /// or its hold time ends (bounded: the fixed Unmonitor waits for the gate, so it cannot release us first).</summary>
     private sealed class WindowObserver(double holdMicroseconds = 100) : IExitObserver
