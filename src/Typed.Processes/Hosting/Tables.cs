@@ -73,7 +73,11 @@ public sealed class HostTable
     /// <param name="reference">The host reference, <c>namespace:name</c>.</param>
     /// <param name="workers">Worker threads (1 to 256); defaults to the number of cores.</param>
     /// <exception cref="ArgumentException">Malformed reference, a duplicate, or a bad worker count.</exception>
-    public ProcessHost Add(string reference, int workers = 0) => Add(reference, new HostOptions { Workers = workers });
+    public ProcessHost Add(string reference, int workers = 0)
+    {
+        if (workers is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(workers), workers, "a host has 1 to 256 workers");
+        return Add(reference, new HostOptions { Workers = workers });
+    }
 
     /// <summary>Adds a host with the given settings and starts its workers.</summary>
     /// <param name="reference">The host reference, <c>namespace:name</c>.</param>
