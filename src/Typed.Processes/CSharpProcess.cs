@@ -21,22 +21,39 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
             Fail(ex);
             return;
         }
-        if (running.IsCompleted)
+        try
         {
-            Complete(running);
-            return;
+            if (running.IsCompleted)
+            {
+                Complete(running);
+                return;
+            }
+            // Observe the end without a Task (AsTask + ContinueWith cost ~200 bytes per live process): the continuation
+            // runs synchronously on whichever worker completes the body.
+            _running = running;
+            running.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(CompleteRunning);
         }
-        // Observe the end without a Task (AsTask + ContinueWith cost ~200 bytes per live process): the continuation
-        // runs synchronously on whichever worker completes the body.
-        _running = running;
-        running.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(CompleteRunning);
+        catch (Exception ex) // a ValueTask over a user IValueTaskSource whose GetStatus/OnCompleted throws
+        {
+            _running = default;
+            Fail(ex);
+        }
     }
 
     private void CompleteRunning()
     {
         var finished = _running;
         _running = default;
-        Complete(finished);
+        try
+        {
+            Complete(finished);
+        }
+        catch (Exception ex)
+        {
+            // This continuation runs on whichever thread completed the body (possibly a pool thread): nothing may
+            // escape it, or the whole .NET process ends. Complete and Fail do not throw; this is the last guard.
+            Exit(ExitInfo.Failed("process could not complete: " + ExceptionText.Describe(ex)));
+        }
     }
 
     private void Complete(ValueTask<object?> finished)
@@ -64,7 +81,8 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
     {
         if (ex is ProcessTerminatedException && !IsAlive) return; // already dead: the exception only unwound its code
         if (ex is AggregateException { InnerExceptions.Count: 1 } agg) ex = agg.InnerException!;
-        var error = ex is ProcessException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-        if (Exit(ExitInfo.Failed(error, ex))) Runtime.LogCrash(this, ex);
+        // The exception is the process's own object: its Message or ToString may throw (ExceptionText guards reads).
+        var error = ExceptionText.Describe(ex);
+        if (Exit(ExitInfo.Failed(error, ex))) Runtime.LogCrash(this, ex, error);
     }
 }

@@ -54,8 +54,29 @@ public static class Duration
             }
             totalTicks += number * ticksPerUnit;
         }
-        if (totalTicks > TimeSpan.MaxValue.Ticks) { error = $"invalid duration '{text}': too long"; return false; }
+        // >=: long.MaxValue as a double rounds up to 2^63, which no longer converts to a long.
+        if (!(totalTicks < TimeSpan.MaxValue.Ticks)) { error = $"invalid duration '{text}': too long (the longest is {TimeSpan.MaxValue.TotalHours:0}h)"; return false; }
         value = TimeSpan.FromTicks((long)Math.Round(negative ? -totalTicks : totalTicks));
+        return true;
+    }
+
+    /// <summary>
+    /// A number of milliseconds (as Lua passes durations) as a <see cref="TimeSpan"/>, without the exceptions of
+    /// <see cref="TimeSpan.FromMilliseconds(double)"/>: NaN, infinities and values beyond <see cref="TimeSpan.MaxValue"/>
+    /// are an error; negative values are returned as they are (the caller decides what they mean).
+    /// </summary>
+    public static bool TryFromMilliseconds(double milliseconds, out TimeSpan value, out string? error)
+    {
+        value = default;
+        error = null;
+        if (double.IsNaN(milliseconds)) { error = "duration must be a number of milliseconds, not NaN"; return false; }
+        var ticks = milliseconds * TimeSpan.TicksPerMillisecond;
+        if (!(Math.Abs(ticks) < TimeSpan.MaxValue.Ticks))
+        {
+            error = $"duration of {milliseconds.ToString("R", CultureInfo.InvariantCulture)}ms is too long (the longest is {TimeSpan.MaxValue.TotalMilliseconds:0}ms)";
+            return false;
+        }
+        value = TimeSpan.FromTicks((long)Math.Round(ticks));
         return true;
     }
 }

@@ -20,7 +20,9 @@ public sealed class ImmutableAttribute : Attribute;
 /// <see cref="Guid"/>, enums, <see cref="Pid"/>, <see cref="Pid{TEntry}"/>, <see cref="PayloadTable"/>,
 /// <see cref="ProcessFailure"/>;</item>
 /// <item>types marked <see cref="ImmutableAttribute"/> (trusted);</item>
-/// <item>System.Collections.Immutable collections whose elements are payloads;</item>
+/// <item>System.Collections.Immutable collections whose elements are payloads: when the element types (keys and values
+/// of dictionaries) do not prove it (<c>object</c>, or an unsealed class), every element is checked, as deeply as
+/// the payload itself;</item>
 /// <item>one-dimensional arrays of payloads: copied on send (a shallow copy, the elements being immutable).</item>
 /// </list>
 /// Anything else (a List, a mutable class, a delegate) is refused with an error naming the type.
@@ -28,6 +30,13 @@ public sealed class ImmutableAttribute : Attribute;
 public static class Payloads
 {
     private static readonly ConcurrentDictionary<Type, bool> s_immutableTypes = new();
+    // Per runtime type: refused, immutable as a whole, or an immutable collection whose elements must be checked.
+    private static readonly ConcurrentDictionary<Type, Shape> s_shapes = new();
+
+    /// <summary>The deepest nesting a payload may have (arrays and immutable collections inside each other).</summary>
+    internal const int MaxDepth = 64;
+
+    private enum Shape : byte { Refused, Immutable, CheckElements }
 
     /// <summary>Checks <paramref name="payload"/> and returns what to deliver (a copy for arrays), or an error.</summary>
     public static Result<object?> Prepare(object? payload) => Prepare(payload, 0);
@@ -42,32 +51,87 @@ public static class Payloads
                 return PrepareArray(array, depth);
         }
         var type = payload.GetType();
-        if (IsImmutableType(type))
+        switch (s_shapes.GetOrAdd(type, static t => ComputeShape(t)))
         {
-            if (payload is IEnumerable seq && type.Namespace == "System.Collections.Immutable")
-            {
-                if (depth > 64) return Result<object?>.Failure("payload is nested too deeply (or cyclic)");
-                foreach (var item in seq)
-                {
-                    var element = item;
-                    if (item is not null && item.GetType() is { IsGenericType: true } it && it.GetGenericTypeDefinition() == typeof(KeyValuePair<,>))
-                        continue; // dictionary entries: key and value types were checked with the collection type
-                    var r = Prepare(element, depth + 1);
-                    if (!r.Ok) return r;
-                    if (!ReferenceEquals(r.Value, element)) return Result<object?>.Failure("immutable collections may not contain arrays (they would be shared); use an immutable collection");
-                }
-            }
-            return Result<object?>.Success(payload);
+            case Shape.Immutable:
+                return Result<object?>.Success(payload);
+            case Shape.CheckElements:
+                if (depth > MaxDepth) return Result<object?>.Failure("payload is nested too deeply (or cyclic)");
+                return CheckElements(payload, depth) is { } error ? Result<object?>.Failure(error) : Result<object?>.Success(payload);
+            default:
+                return Result<object?>.Failure(
+                    $"payload of type '{type.FullName}' cannot be sent: payloads must be immutable (primitives, strings, Pid, PayloadTable, " +
+                    "immutable collections, arrays of those, or types marked [Immutable])");
         }
-        return Result<object?>.Failure(
-            $"payload of type '{type.FullName}' cannot be sent: payloads must be immutable (primitives, strings, Pid, PayloadTable, " +
-            "immutable collections, arrays of those, or types marked [Immutable])");
     }
+
+    private static Shape ComputeShape(Type t)
+    {
+        if (!IsImmutableType(t)) return Shape.Refused;
+        // An immutable collection is immutable as a whole only if its element types prove their values are: an element
+        // typed object (or an unsealed class, whose subclasses need not be immutable) may hold a List.
+        return t.Namespace == "System.Collections.Immutable" && !IsProvenImmutable(t) ? Shape.CheckElements : Shape.Immutable;
+    }
+
+    /// <summary>True if every value whose static type is <paramref name="t"/> is immutable, without looking at it.</summary>
+    private static bool IsProvenImmutable(Type t)
+    {
+        if (!IsImmutableType(t)) return false;
+        if (t.IsGenericType && t.Namespace == "System.Collections.Immutable")
+            return t.GetGenericArguments().All(IsProvenImmutable);
+        if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Nullable<>)) return IsProvenImmutable(t.GetGenericArguments()[0]);
+        return t.IsValueType || t.IsSealed;
+    }
+
+    /// <summary>Checks the elements (keys and values of dictionaries) of an immutable collection; the error names where the bad value sits.</summary>
+    private static string? CheckElements(object collection, int depth)
+    {
+        try
+        {
+            if (collection is IDictionary dictionary)
+            {
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    if (CheckElement(entry.Key, depth) is { } k) return $"key {Describe(entry.Key)}: {k}";
+                    if (CheckElement(entry.Value, depth) is { } v) return $"value of key {Describe(entry.Key)}: {v}";
+                }
+                return null;
+            }
+            int i = 0;
+            foreach (var item in (IEnumerable)collection)
+            {
+                if (CheckElement(item, depth) is { } error) return $"element {i}: {error}";
+                i++;
+            }
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a default (uninitialised) ImmutableArray cannot be enumerated: it holds nothing
+        }
+    }
+
+    private static string? CheckElement(object? element, int depth)
+    {
+        var r = Prepare(element, depth + 1);
+        if (!r.Ok) return r.Error;
+        return ReferenceEquals(r.Value, element) ? null
+            : "immutable collections may not contain arrays (they would be shared); use an immutable collection";
+    }
+
+    // Names a key without running its ToString (a type marked [Immutable] is user code).
+    private static string Describe(object? key) => key switch
+    {
+        null => "null",
+        string s => $"'{s}'",
+        IFormattable f when key.GetType().IsPrimitive => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"of type '{key.GetType().Name}'",
+    };
 
     private static Result<object?> PrepareArray(Array array, int depth)
     {
         if (array.Rank != 1) return Result<object?>.Failure("multi-dimensional arrays cannot be sent");
-        if (depth > 64) return Result<object?>.Failure("payload is nested too deeply (or cyclic)");
+        if (depth > MaxDepth) return Result<object?>.Failure("payload is nested too deeply (or cyclic)");
         var elementType = array.GetType().GetElementType()!;
         var copy = (Array)array.Clone();
         if (elementType.IsPrimitive || elementType == typeof(string) || elementType.IsEnum) return Result<object?>.Success(copy);
@@ -89,6 +153,7 @@ public static class Payloads
     {
         ArgumentNullException.ThrowIfNull(type);
         s_immutableTypes[type] = true;
+        s_shapes.Clear(); // shapes computed before (of this type, or of collections of it) may have refused it
     }
 
     /// <summary>True if values of <paramref name="type"/> are immutable under the rule above (element checks aside).</summary>

@@ -46,6 +46,18 @@ public sealed class ProcessContext
     /// <summary>Starts a process linked to this one atomically.</summary>
     public Result<Pid> SpawnLinked([EntryReference] string entry, [HostReference] string host, params object?[] args) => Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked);
 
+    /// <summary>As <see cref="Spawn(string, string, object?[])"/>, with per-spawn settings (e.g. the child's mailbox limit).</summary>
+    public Result<Pid> Spawn(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Plain, options: options ?? new SpawnOptions());
+
+    /// <summary>As <see cref="SpawnMonitored(string, string, object?[])"/>, with per-spawn settings.</summary>
+    public Result<Pid> SpawnMonitored(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Monitored, options: options ?? new SpawnOptions());
+
+    /// <summary>As <see cref="SpawnLinked(string, string, object?[])"/>, with per-spawn settings.</summary>
+    public Result<Pid> SpawnLinked(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked, options: options ?? new SpawnOptions());
+
     // ---- messages --------------------------------------------------------------------------------------------
 
     /// <summary>Sends <paramref name="payload"/> to <paramref name="to"/> on <paramref name="topic"/>.</summary>
@@ -74,6 +86,7 @@ public sealed class ProcessContext
     {
         if (into is not null && (into.Owner != Core || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
             return Result<ProcessChannel<Message>>.Failure("the target channel must be an unbounded channel of this process");
+        into?.CountAsMailbox(); // what it holds counts against the mailbox limit, as a topic channel's does
         var r = Core.Listen(topic, new TypedMessageListener<TPayload>(into ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core)));
         return r.Ok ? Result<ProcessChannel<Message>>.Success((ProcessChannel<Message>)r.Value) : Result<ProcessChannel<Message>>.Failure(r.Error!);
     }

@@ -40,6 +40,20 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>The topics the entry declares (generated C# entries); null when it takes any topic.</summary>
     internal TopicContract? Contract;
 
+    /// <summary>How many messages may wait for this process (queued, not yet received); set at spawn, before it starts.</summary>
+    internal int MailboxLimit = HostOptions.DefaultMailboxLimit;
+
+    /// <summary>Messages buffered in this process's mailbox channels (inbox, topic listeners) and not yet received.
+    /// Incremented and decremented by those channels under their locks (<see cref="ProcessChannel"/>); read by
+    /// <see cref="Deliver"/> under the gate, which serialises the increments of routed messages.</summary>
+    internal int Queued;
+
+    /// <summary>
+    /// Set by a binding (in its constructor) that overrides <see cref="OnMessageQueuing"/> and
+    /// <see cref="OnMessageReleased"/>; when false (C# processes) the runtime never calls them.
+    /// </summary>
+    internal bool MailboxHooks { get; init; }
+
     protected ProcessCore(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args)
     {
         Runtime = runtime;
@@ -195,7 +209,11 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
         }
     }
 
-    /// <summary>Delivers a message (already prepared). Routing: a listener of the topic takes it; else it waits in the inbox.</summary>
+    /// <summary>
+    /// Delivers a message (already prepared). Routing: a listener of the topic takes it; else it waits in the inbox.
+    /// Refused, with nothing queued, when the payload does not fit, when <see cref="MailboxLimit"/> messages already
+    /// wait ("mailbox full"), or when the binding's <see cref="OnMessageQueuing"/> refuses it.
+    /// </summary>
     internal Result Deliver(Pid? from, string topic, object? payload)
     {
         if (!IsAlive) return Result.Failure($"process {Pid} is not alive");
@@ -207,12 +225,44 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
             {
                 if (!listener.Accepts(payload))
                     return Result.Failure(WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload));
-                listener.Offer(from, topic, payload);
             }
             else if (Contract?.Check(this, topic, payload) is { } refused) return Result.Failure(refused);
-            else InboxChannel.TrySendBoxed(new Message(from, topic, payload));
+            // The limit costs one read here and one interlocked add in the channel. Deliveries are serialised by the
+            // gate, and receives only lower the count, so the check cannot be overtaken.
+            if (Volatile.Read(ref Queued) >= MailboxLimit)
+                return Result.Failure($"mailbox full: {Pid} has {MailboxLimit} messages waiting to be received (its mailbox limit)");
+            if (MailboxHooks && OnMessageQueuing(payload) is { } denied) return Result.Failure(denied);
+            var sent = listener is not null ? listener.Offer(from, topic, payload) : InboxChannel.TrySendBoxed(new Message(from, topic, payload));
+            if (sent < 0 && MailboxHooks) OnMessageReleased(payload); // a closed (user) channel: dropped, as before
         }
         return Result.Success;
+    }
+
+    /// <summary>
+    /// Binding hook, called under the process's routing lock (its gate) when a message is about to be queued for
+    /// this process, after the topic and the mailbox limit accepted it. Return null to accept, or the error the
+    /// sender gets (nothing is queued then). Used by bindings to count queued payload bytes against a memory
+    /// ceiling. Called only if <see cref="MailboxHooks"/> is set. Must be quick, must not throw, must not take
+    /// another process's gate or run process code; it may run on any thread (the sender's).
+    /// </summary>
+    internal virtual string? OnMessageQueuing(object? payload) => null;
+
+    /// <summary>
+    /// Binding hook, the counterpart of an accepted <see cref="OnMessageQueuing"/>: called once per such message
+    /// when this process takes it out of a mailbox channel (a receive or select on the inbox or a topic channel, or a
+    /// hand-off to a receive already waiting), or when it is dropped (a listener whose payload type does not fit it
+    /// when it moves from the inbox, a closed channel). Messages moved from the inbox to a new listener are not
+    /// released by the move. Not called for messages still queued when the process ends (release everything then).
+    /// Called under a channel lock, possibly concurrently with <see cref="OnMessageQueuing"/> on another thread: use
+    /// interlocked arithmetic; must be quick, must not throw, must not take locks of the runtime.
+    /// </summary>
+    internal virtual void OnMessageReleased(object? payload) { }
+
+    /// <summary>A mailbox channel of this process handed a value to a receiver (directly or from its buffer).</summary>
+    internal void MailboxTaken(object? value, bool buffered)
+    {
+        if (buffered) Interlocked.Decrement(ref Queued);
+        if (MailboxHooks) OnMessageReleased(value is Message m ? m.Payload : value);
     }
 
     /// <summary>The sender's error for a payload that the topic's listener or the entry's contract does not take.</summary>
@@ -253,13 +303,16 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
             }
             if (_topic1 is null) (_topic1, _listener1) = (topic, listener);
             else (_listeners ??= new Dictionary<string, TopicListener>(StringComparer.Ordinal))[topic] = listener;
+            // The moved messages keep their place in the count (RemoveBuffered takes them off, the listener's
+            // channel puts them back on); a dropped one is released.
             Volatile.Read(ref _inbox)?.RemoveBuffered(
                 m => ((Message)m!).Topic == topic,
                 m =>
                 {
                     var msg = (Message)m!;
-                    if (listener.Accepts(msg.Payload)) listener.Offer(msg);
-                    else Runtime.DeadLetter(this, msg, $"payload does not fit the listener ({listener.PayloadTypeName})");
+                    if (listener.Accepts(msg.Payload) && listener.Offer(msg) >= 0) return;
+                    if (MailboxHooks) OnMessageReleased(msg.Payload);
+                    Runtime.DeadLetter(this, msg, $"payload does not fit the listener ({listener.PayloadTypeName})");
                 });
             return Result<ProcessChannel>.Success(listener.Channel);
         }
@@ -352,12 +405,28 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>Stops watching; no Exit event from <paramref name="target"/> is received after this returns.</summary>
     internal void Unmonitor(Pid target, ProcessCore? live)
     {
+        // A target that resolves as not alive may still be inside ExitCore, about to queue our Exit under its gate
+        // (its state turns Dead first). It stays in our monitoring set until that gate section is over
+        // (ForgetMonitored runs after it), so find it there and synchronise with its gate before purging: then its
+        // event is either never queued (our observer is gone) or already queued (and purged below).
+        live ??= FindMonitored(target);
         if (live is not null)
         {
             live.RemoveMonitor(this);
             lock (_gate) _monitoring?.Remove(live);
         }
         Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.Exit } e && e.From == target);
+    }
+
+    private ProcessCore? FindMonitored(Pid target)
+    {
+        lock (_gate)
+        {
+            if (_monitoring is null) return null;
+            foreach (var p in _monitoring)
+                if (p.Pid == target) return p;
+            return null;
+        }
     }
 
     // ---- links -----------------------------------------------------------------------------------------------
@@ -390,6 +459,12 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
                 _links?.Remove(other);
                 other._links?.Remove(this);
             }
+        }
+        else
+        {
+            // The target resolved as not alive, but its exit may not have reached us yet: drop the link on our side
+            // (under our gate, where OnLinkedExit looks for it), so that no LinkDown is queued after this returns.
+            lock (_gate) _links?.RemoveAll(p => p.Pid == target);
         }
         Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.LinkDown } e && e.From == target);
     }
@@ -441,8 +516,9 @@ internal abstract class TopicListener
 {
     public abstract ProcessChannel Channel { get; }
     public abstract bool Accepts(object? payload);
-    public abstract void Offer(Message message);
-    public abstract void Offer(Pid? from, string topic, object? payload);
+    /// <summary>Queues the message on the listener's channel: 1 sent, -1 the channel is closed (a user channel).</summary>
+    public abstract int Offer(Message message);
+    public abstract int Offer(Pid? from, string topic, object? payload);
     public abstract string PayloadTypeName { get; }
     public abstract bool SameShape(TopicListener other);
     public abstract string Describe();
@@ -459,8 +535,8 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
 {
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
-    public override void Offer(Message message) => channel.TrySendBoxed(message.Payload);
-    public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
+    public override int Offer(Message message) => channel.TrySendBoxed(message.Payload);
+    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
     public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
     public override string Describe() => $"payloads of {PayloadTypeName}";
@@ -471,8 +547,8 @@ internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) :
 {
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
-    public override void Offer(Message message) => channel.TrySendBoxed(message);
-    public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
+    public override int Offer(Message message) => channel.TrySendBoxed(message);
+    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
     public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
     public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
@@ -482,8 +558,8 @@ internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicLi
 {
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => true;
-    public override void Offer(Message message) => channel.TrySendBoxed(message);
-    public override void Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
+    public override int Offer(Message message) => channel.TrySendBoxed(message);
+    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
     public override string PayloadTypeName => "any payload";
     public override bool SameShape(TopicListener other) => other is MessageListener;
     public override string Describe() => "message objects";

@@ -56,6 +56,10 @@ public sealed class ProcessRegistry
 
     internal ProcessCore? Resolve(string name) => _names.TryGetValue(name, out var p) && p.IsAlive ? p : null;
 
+    /// <summary>The holder of <paramref name="name"/> even if it is ending (its names are released after its exit
+    /// has told its monitors); for Unmonitor, which must synchronise with that exit.</summary>
+    internal ProcessCore? ResolveEvenIfEnding(string name) => _names.TryGetValue(name, out var p) ? p : null;
+
     /// <summary>Removes a name; true if it was registered (to a live process).</summary>
     public bool Unregister(string name)
     {

@@ -27,7 +27,7 @@ public sealed record ShutdownReport(IReadOnlyList<Pid> Running, IReadOnlyDiction
 
 /// <summary>
 /// The process runtime: hosts, entries, the process table and the name registry. Start processes with
-/// <see cref="Spawn"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
+/// <see cref="Spawn(string, string, object?[])"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
 /// <see cref="WaitForExitAsync"/>, and stop everything with <see cref="ShutdownAsync"/> (or dispose).
 /// </summary>
 public sealed class ProcessRuntime : IAsyncDisposable
@@ -85,6 +85,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Starts a process from outside any process. Unknown entry/host or a bad argument: an error, nothing started.</summary>
     public Result<Pid> Spawn([EntryReference] string entry, [HostReference] string host, params object?[] args) => SpawnCore(entry, host, args, null, SpawnMode.Plain);
 
+    /// <summary>Starts a process from outside any process, with per-spawn settings (e.g. its mailbox limit).</summary>
+    public Result<Pid> Spawn(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        SpawnCore(entry, host, args, null, SpawnMode.Plain, options: options ?? s_noOptions);
+
+    private static readonly SpawnOptions s_noOptions = new();
+
     /// <summary>Sends from outside any process (the message has no sender).</summary>
     public Result Send(Pid to, [TopicName] string topic, object? payload) => SendCore(null, to, topic, payload);
 
@@ -123,12 +129,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>
     /// Spawns a process and observes its end atomically: the returned <see cref="RunningProcess.Exit"/> completes with
     /// the process's real Exit event even if the process ends before this method returns (unlike
-    /// <see cref="Spawn"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
+    /// <see cref="Spawn(string, string, object?[])"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
     /// </summary>
-    public Result<RunningProcess> Start([EntryReference] string entry, [HostReference] string host, params object?[] args)
+    public Result<RunningProcess> Start([EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Start(s_noOptions, entry, host, args);
+
+    /// <summary>As <see cref="Start(string, string, object?[])"/>, with per-spawn settings (e.g. its mailbox limit).</summary>
+    public Result<RunningProcess> Start(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args)
     {
         var observer = new ExitWaiter(this);
-        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer);
+        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer, options ?? s_noOptions);
         return pid.Ok ? Result<RunningProcess>.Success(new RunningProcess(pid.Value, observer.Completion.Task)) : Result<RunningProcess>.Failure(pid.Error!);
     }
 
@@ -179,9 +189,11 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
 
-    internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null)
+    internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null,
+        SpawnOptions? options = null)
     {
         if (_shutDown) return Result<Pid>.Failure("the runtime is shutting down");
+        if (options is { MailboxLimit: < 0 }) return Result<Pid>.Failure("the mailbox limit must be positive (0: the host's)");
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
         if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
         if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
@@ -202,11 +214,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            return Result<Pid>.Failure($"entry '{entry}' could not start a process: {ex.Message}");
+            return Result<Pid>.Failure($"entry '{entry}' could not start a process: {ExceptionText.MessageOf(ex)}");
         }
         if (!created.Ok) return Result<Pid>.Failure(created.Error);
         var process = created.Value;
         process.Contract = definition.Topics;
+        process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         if (observer is not null) process.AddMonitor(observer);
         if (mode == SpawnMode.Linked && !parent!.LinkNewChild(process)) return Result<Pid>.Failure("the spawning process is not alive");
         if (mode == SpawnMode.Monitored) parent!.MonitorNewChild(process);
@@ -261,7 +274,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     internal Result UnmonitorCore(ProcessCore self, Pid target) => UnmonitorResolved(self, Resolve(target));
 
-    internal Result UnmonitorCore(ProcessCore self, string target) => UnmonitorResolved(self, Resolve(target));
+    internal Result UnmonitorCore(ProcessCore self, string target)
+    {
+        // By name: a process that is ending still holds its names until its monitors have been told.
+        if (!string.IsNullOrEmpty(target) && target[0] != '{' && Registry.ResolveEvenIfEnding(target) is { } holder)
+        {
+            self.Unmonitor(holder.Pid, holder);
+            return Result.Success;
+        }
+        return UnmonitorResolved(self, Resolve(target));
+    }
 
     private static Result UnmonitorResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
     {
@@ -310,21 +332,38 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     private Result CancelResolved(ProcessCore? self, (ProcessCore? Live, Pid? Pid, string? Error) t, TimeSpan deadline)
     {
+        // Everything is checked before any effect: an error means no Cancel event and no timer.
         if (t.Error is not null) return Result.Failure(t.Error);
         if (deadline < TimeSpan.Zero) return Result.Failure("deadline must not be negative");
+        var now = Now;
+        if (deadline > DateTimeOffset.MaxValue - now)
+            return Result.Failure($"deadline of {deadline.TotalDays:0} days is too far in the future (it would fall after the year 9999)");
         var process = t.Live;
         if (process is null) return Result.Failure($"process {t.Pid} is not alive");
-        var at = Now + deadline;
-        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, Now) { Deadline = at });
-        ITimer? timer = null;
-        timer = Time.CreateTimer(_ =>
-        {
-            process.Terminate($"cancelled: deadline of {deadline.TotalMilliseconds:0}ms exceeded");
-            timer?.Dispose();
-        }, null, deadline, Timeout.InfiniteTimeSpan);
+        var timer = new CancelTimer(process, deadline, Time);
+        // The timer holds the process: stop it when the process ends first (a long deadline would keep it in memory).
+        process.Aborted.UnsafeRegister(static s => ((CancelTimer)s!).Stop(), timer);
+        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, now) { Deadline = now + deadline });
         return Result.Success;
     }
 
+    private sealed class CancelTimer : LongTimer
+    {
+        private readonly ProcessCore _process;
+        private readonly TimeSpan _deadline;
+
+        public CancelTimer(ProcessCore process, TimeSpan deadline, TimeProvider time)
+        {
+            _process = process;
+            _deadline = deadline;
+            Arm(time, deadline);
+        }
+
+        protected override void OnDue() => _process.Terminate($"cancelled: deadline of {_deadline.TotalMilliseconds:0}ms exceeded");
+    }
+
+    /// <summary>A channel that receives the time once, after <paramref name="delay"/>: at once if it is zero or
+    /// negative; any positive <see cref="TimeSpan"/> works (long delays are armed in chunks, see <see cref="LongTimer"/>).</summary>
     internal ProcessChannel<DateTimeOffset> After(ProcessCore? owner, TimeSpan delay)
     {
         var channel = new ProcessChannel<DateTimeOffset>(1, ChannelKind.Timer, owner);
@@ -333,21 +372,23 @@ public sealed class ProcessRuntime : IAsyncDisposable
             channel.TrySendBoxed(Now);
             return channel;
         }
-        var state = new TimerState(channel, this);
-        state.Timer = Time.CreateTimer(static s =>
-        {
-            var st = (TimerState)s!;
-            st.Channel.TrySendBoxed(st.Runtime.Now);
-            st.Timer?.Dispose();
-        }, state, delay, Timeout.InfiniteTimeSpan);
+        _ = new AfterTimer(channel, this, delay);
         return channel;
     }
 
-    private sealed class TimerState(ProcessChannel<DateTimeOffset> channel, ProcessRuntime runtime)
+    private sealed class AfterTimer : LongTimer
     {
-        public ProcessChannel<DateTimeOffset> Channel { get; } = channel;
-        public ProcessRuntime Runtime { get; } = runtime;
-        public ITimer? Timer { get; set; }
+        private readonly ProcessChannel<DateTimeOffset> _channel;
+        private readonly ProcessRuntime _runtime;
+
+        public AfterTimer(ProcessChannel<DateTimeOffset> channel, ProcessRuntime runtime, TimeSpan delay)
+        {
+            _channel = channel;
+            _runtime = runtime;
+            Arm(runtime.Time, delay);
+        }
+
+        protected override void OnDue() => _channel.TrySendBoxed(_runtime.Now);
     }
 
     // ---- bookkeeping and logging -----------------------------------------------------------------------------
@@ -357,23 +398,48 @@ public sealed class ProcessRuntime : IAsyncDisposable
         _processes.TryRemove(process.Pid.Id, out _);
         Interlocked.Increment(ref _exited);
         if (names is { Count: > 0 }) Registry.Release(process, names);
-        if (info.Error is not null && RuntimeLogger.IsEnabled(LogLevel.Debug))
-            RuntimeLogger.LogDebug("{Pid} exited with error: {Error}", process.Pid, info.Error);
+        if (info.Error is not null) Log(static (l, a) => { if (l.IsEnabled(LogLevel.Debug)) l.LogDebug("{Pid} exited with error: {Error}", a.Item1, a.Item2); }, (process.Pid, info.Error));
     }
 
-    internal void LogCrash(ProcessCore process, Exception ex) =>
-        RuntimeLogger.LogWarning(ex, "{Pid} crashed: {Message}", process.Pid, ex.Message);
+    internal void LogCrash(ProcessCore process, Exception ex, string error) =>
+        Log(static (l, a) =>
+        {
+            try
+            {
+                l.LogWarning(a.ex, "{Pid} crashed: {Message}", a.Pid, a.error);
+            }
+            catch (Exception) // a logger that formats the exception may run its throwing ToString: log without it
+            {
+                l.LogWarning("{Pid} crashed: {Message}", a.Pid, a.error);
+            }
+        }, (process.Pid, ex, error));
 
-    internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info)
-    {
-        if (RuntimeLogger.IsEnabled(LogLevel.Debug))
-            RuntimeLogger.LogDebug("{Pid} terminated: linked {Cause} failed ({Error})", killed.Pid, cause.Pid, info.Root);
-    }
+    internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info) =>
+        Log(static (l, a) => { if (l.IsEnabled(LogLevel.Debug)) l.LogDebug("{Pid} terminated: linked {Cause} failed ({Error})", a.Item1, a.Item2, a.Item3); },
+            (killed.Pid, cause.Pid, info.Root));
 
-    internal void LogPrint(ProcessCore process, string text) => _processLog.LogInformation("{Pid} {Text}", process.Pid, text);
+    internal void LogPrint(ProcessCore process, string text) =>
+        Log(static (_, a) => a.Item1.LogInformation("{Pid} {Text}", a.Item2, a.Item3), (_processLog, process.Pid, text));
 
     internal void DeadLetter(ProcessCore process, Message message, string why) =>
-        RuntimeLogger.LogWarning("dead letter for {Pid}: topic '{Topic}' from {From}: {Why}", process.Pid, message.Topic, message.From, why);
+        Log(static (l, a) => l.LogWarning("dead letter for {Pid}: topic '{Topic}' from {From}: {Why}", a.Item1, a.Item2, a.Item3, a.Item4),
+            (process.Pid, message.Topic, message.From, why));
+
+    /// <summary>
+    /// Runs a logging call, swallowing what the logger throws: logging happens inside exits, sends and worker loops,
+    /// where a throwing logger (a user's provider, or one formatting a process's throwing exception) must not end
+    /// a worker, the .NET process, or an exit half-way. There is nowhere left to report the logger's own failure.
+    /// </summary>
+    private void Log<TArgs>(Action<ILogger, TArgs> write, TArgs args)
+    {
+        try
+        {
+            write(RuntimeLogger, args);
+        }
+        catch (Exception)
+        {
+        }
+    }
 
     // ---- shutdown --------------------------------------------------------------------------------------------
 
@@ -389,9 +455,14 @@ public sealed class ProcessRuntime : IAsyncDisposable
         var running = _processes.Values.Where(p => p.IsAlive).ToList();
         if (grace > TimeSpan.Zero && running.Count > 0)
         {
+            // Any grace works: Task.Delay takes at most ~49.7 days (longer: wait for the processes alone), and a
+            // deadline beyond the year 9999 is capped for the Cancel events.
+            var cap = DateTimeOffset.MaxValue - Now - TimeSpan.FromDays(1);
+            if (grace > cap) grace = cap;
             var waits = running.Select(p => WaitForExitAsync(p.Pid)).ToList();
             foreach (var p in running) CancelCore(null, p.Pid, grace);
-            await Task.WhenAny(Task.WhenAll(waits), Task.Delay(grace + TimeSpan.FromMilliseconds(50))).ConfigureAwait(false);
+            var wait = grace < LongTimer.MaxChunk - TimeSpan.FromSeconds(1) ? grace + TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan;
+            await Task.WhenAny(Task.WhenAll(waits), Task.Delay(wait)).ConfigureAwait(false);
         }
         foreach (var p in _processes.Values) p.Terminate("the runtime is shutting down");
         var stuck = new Dictionary<string, int>();
@@ -404,7 +475,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             }
         }).ConfigureAwait(false);
         foreach (var (host, n) in stuck)
-            RuntimeLogger.LogWarning("host {Host}: {Count} worker(s) still busy in process code at shutdown", host, n);
+            Log(static (l, a) => l.LogWarning("host {Host}: {Count} worker(s) still busy in process code at shutdown", a.host, a.n), (host, n));
         return new ShutdownReport(running.Select(p => p.Pid).ToList(), stuck);
     }
 
@@ -419,7 +490,7 @@ internal interface IPayloadGate
     string? CheckPayload(object? payload);
 }
 
-/// <summary>A process started with <see cref="ProcessRuntime.Start"/>: its PID and its Exit event.</summary>
+/// <summary>A process started with <see cref="ProcessRuntime.Start(string, string, object?[])"/>: its PID and its Exit event.</summary>
 /// <param name="Pid">The process.</param>
 /// <param name="Exit">Completes with the process's Exit event.</param>
 public readonly record struct RunningProcess(Pid Pid, Task<ProcessEvent> Exit);

@@ -152,7 +152,8 @@ public static class Memory
         });
         return async n =>
         {
-            var collector = rt.Start("bench:collector", Systems.Host, n).Unwrap();
+            // Up to n (100,000 in the full run) "up" messages may wait for it: more than the default mailbox limit allows.
+            var collector = rt.Start(new SpawnOptions { MailboxLimit = int.MaxValue }, "bench:collector", Systems.Host, n).Unwrap();
             for (int i = 0; i < n; i++) rt.Spawn("bench:luaidle", Systems.Host, collector.Pid).Unwrap();
             var exit = await collector.Exit;
             if (exit.Error is not null) throw new InvalidOperationException(exit.Error);

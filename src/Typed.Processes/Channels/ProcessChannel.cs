@@ -33,6 +33,9 @@ public abstract class ProcessChannel
     private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
     private RingBuffer<(Waiter Waiter, int Index, object? Value)>? _senders;
     private bool _closed;
+    // A mailbox channel (inbox, topic listener, or a user channel that listeners deliver into): what it buffers counts
+    // against its owner's mailbox limit (ProcessCore.Queued), and what the owner takes out is released.
+    private bool _mailbox;
 
     private protected ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner)
     {
@@ -41,6 +44,20 @@ public abstract class ProcessChannel
         Kind = kind;
         Owner = owner;
         Id = Interlocked.Increment(ref s_lastId);
+        _mailbox = owner is not null && kind is ChannelKind.Inbox or ChannelKind.Topic;
+    }
+
+    /// <summary>Makes a channel of the owner a mailbox channel (a listener delivers into it).</summary>
+    internal void CountAsMailbox()
+    {
+        if (Owner is null) return;
+        lock (_lock)
+        {
+            if (_mailbox) return;
+            _mailbox = true;
+            // What it already holds was sent by the owner itself, not routed: count it, so that receiving it balances.
+            if (_buffer is { Count: > 0 } b) Interlocked.Add(ref Owner.Queued, b.Count);
+        }
     }
 
     internal long Id { get; }
@@ -103,6 +120,7 @@ public abstract class ProcessChannel
         {
             value = _buffer.Dequeue();
             ok = true;
+            if (_mailbox) Owner!.MailboxTaken(value, buffered: true);
             // A slot freed: move a blocked sender's value in.
             while (_senders is { Count: > 0 } && HasRoom)
             {
@@ -135,11 +153,13 @@ public abstract class ProcessChannel
         {
             var (w, i) = _receivers.Dequeue();
             if (!w.TryClaim()) continue;
+            if (_mailbox) Owner!.MailboxTaken(value, buffered: false);
             w.Complete(i, value, true);
             return 1;
         }
         if (!HasRoom) return 0;
         (_buffer ??= new RingBuffer<object?>(_capacity is > 0 and < 4 ? _capacity : 4)).Enqueue(value);
+        if (_mailbox) Interlocked.Increment(ref Owner!.Queued);
         return 1;
     }
 
@@ -203,7 +223,12 @@ public abstract class ProcessChannel
     /// <summary>Removes buffered values matching <paramref name="match"/> (mailbox re-routing, event purge).</summary>
     internal int RemoveBuffered(Func<object?, bool> match, Action<object?>? removed = null)
     {
-        lock (_lock) return _buffer?.RemoveAll(match, removed) ?? 0;
+        lock (_lock)
+        {
+            var n = _buffer?.RemoveAll(match, removed) ?? 0;
+            if (_mailbox && n > 0) Interlocked.Add(ref Owner!.Queued, -n); // moved or dropped by the caller
+            return n;
+        }
     }
 
     internal object SyncRoot => _lock;

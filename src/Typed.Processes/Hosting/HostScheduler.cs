@@ -208,7 +208,14 @@ internal sealed class HostScheduler
         catch (Exception ex)
         {
             // Process code never reaches here (processes catch their own failures); this guards the host itself.
-            _logger.LogError(ex, "Unhandled exception in a work item on host {Host}", Name);
+            // The logger may throw too (or format an exception whose ToString throws): the worker must survive it.
+            try
+            {
+                _logger.LogError(ex, "Unhandled exception in a work item on host {Host}", Name);
+            }
+            catch (Exception)
+            {
+            }
         }
         finally
         {
