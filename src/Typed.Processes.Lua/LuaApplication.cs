@@ -78,7 +78,8 @@ public sealed class LuaApplication
     public void AddTo(ProcessRuntime runtime)
     {
         foreach (var host in Hosts.Values)
-            if (host.AutoStart && !runtime.Hosts.Contains(host.Reference)) runtime.Hosts.Add(host.Reference, host.Workers);
+            if (host.AutoStart && !runtime.Hosts.Contains(host.Reference))
+                runtime.Hosts.Add(host.Reference, new HostOptions { Workers = host.Workers, MailboxLimit = host.MailboxLimit });
         foreach (var entry in Entries) runtime.Entries.Add(entry);
     }
 

@@ -178,6 +178,33 @@ public class ManifestTests
         Assert.Equal($"{file}:5: host 'app:one': unknown setting 'wokers' is ignored (known: workers, mailbox_limit)", Assert.Single(app.Warnings));
     }
 
+    [Fact]
+    public async Task A_hosts_mailbox_limit_from_the_manifest_is_the_runtimes()
+    {
+        using var tmp = new TempDir();
+        tmp.Write("_index.yaml", """
+            namespace: app
+            entries:
+              - name: small
+                kind: process.host
+                host: { workers: 1, mailbox_limit: 2 }
+              - name: idle
+                kind: process.lua
+                source: |
+                  return { main = function() process.listen("never"):receive() end }
+            """);
+        var app = LuaApplication.Load(tmp.Path);
+        Assert.Empty(app.Errors);
+        await using var runtime = new ProcessRuntime();
+        app.AddTo(runtime);
+        Assert.True(runtime.Hosts.TryGet("app:small", out var host));
+        Assert.Equal(2, host.MailboxLimit);
+        var pid = runtime.Spawn("app:idle", "app:small").Value;
+        Assert.True(runtime.Send(pid, "x", 1L).Ok);
+        Assert.True(runtime.Send(pid, "x", 2L).Ok);
+        Assert.Contains("mailbox full", runtime.Send(pid, "x", 3L).Error);
+    }
+
     [Theory]
     [InlineData("namespace: a\nentries: 3\n", 2, "'entries' must be a list")]
     [InlineData("namespace: [a]\nentries: []\n", 1, "'namespace' must be a non-empty string")]
