@@ -55,6 +55,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         _state = L;
         // Everything here outside PCall and Load runs unprotected: a memory error would reach the panic handler and
         // abort the host. The ceiling is enforced only inside the protected calls (prelude, libraries, entry chunk).
+        if (!LuaNative.CheckStack(L, 8)) return "cannot create a Lua state";
         var gc = BeginUnchecked(L, 0);
         L.OpenLibs();
         // __tp: the C# side of the modules

@@ -60,6 +60,28 @@ public class MemoryCeilingTests : LuaTest
     }
 
     [Fact]
+    public async Task A_received_value_that_fits_once_garbage_is_collected_is_delivered()
+    {
+        // 3 MB of garbage (the collector stopped, so none of it is freed by chance) and a 1.5 MB message under a 4 MB
+        // ceiling: the value does not fit in what is left, the prelude collects and takes it again.
+        var e = Lua("""
+            return { main = function()
+              collectgarbage("stop")
+              local junk = {}
+              for i = 1, 3000 do junk[i] = string.rep("j", 1000) .. i end
+              junk = nil
+              return #process.inbox():receive():payload()
+            end }
+            """, options: Limit(4 << 20));
+        var pid = Runtime.Spawn(e, Host).Value;
+        var exit = Runtime.WaitForExitAsync(pid);
+        Runtime.Send(pid, "t", new string('g', 1536 * 1024)).ThrowIfFailed();
+        var r = await exit.WaitAsync(Guard);
+        Assert.Null(r.Error);
+        Assert.Equal(1536L * 1024, r.Result);
+    }
+
+    [Fact]
     public async Task Spawn_arguments_larger_than_the_childs_ceiling_are_an_error_to_the_spawner()
     {
         // The issue's case: three 25 MB strings to a child with a 64 MB ceiling (this aborted the host).
