@@ -77,7 +77,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 gc = BeginUnchecked(L, 0);
                 L.GetGlobal("package"); L.GetField(-1, "preload");
                 L.Rotate(-3, -1); // [runner, package, preload, chunk]
-                L.SetField(-2, lib.Name);
+                LuaNative.PushText(L, lib.Name); // the name as UTF-8 (SetField would encode it as ASCII)
+                L.Insert(-2);
+                L.RawSet(-3);
                 L.Pop(2);
                 EndUnchecked(L, gc);
             }

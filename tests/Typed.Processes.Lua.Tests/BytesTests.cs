@@ -120,6 +120,17 @@ public class BytesTests : LuaTest
     }
 
     [Fact]
+    public async Task Library_names_and_sources_are_utf8()
+    {
+        var reference = "test:lib" + Guid.NewGuid().ToString("N")[..8];
+        Runtime.Entries.Add(new LuaEntry(reference, """return { main = function() local m = require("модуль") return { m.x, #m.x } end }""",
+            reference + ".lua", libraries: [new LuaLibrary("модуль", "return { x = 'ё' }", "модуль.lua")]));
+        var exit = await Run(reference);
+        Assert.Null(exit.Error);
+        Assert.Equal(["ё", 2L], Assert.IsType<PayloadTable>(exit.Result).Items);
+    }
+
+    [Fact]
     public void ByteString_has_value_semantics()
     {
         var a = ByteString.FromString("привет");
