@@ -130,9 +130,10 @@ internal static class LuaValues
     // ---- size estimate ---------------------------------------------------------------------------------------
 
     // Lua 5.4 on 64-bit, as counted by the allocator (requested sizes): a string is a 24-byte TString header plus its
-    // bytes plus a NUL; a table is a 56-byte Table plus 16 bytes per array slot and 24 per hash node (the hash part is
-    // a power of two). The figures are rounded up so that the estimate is an upper bound for what a push allocates.
-    private const long StringCost = 40;
+    // bytes plus a NUL, and a short one (up to 40 bytes) also takes up to 2 slots of 8 bytes in the string table when
+    // that doubles; a table is a 56-byte Table plus 16 bytes per array slot and 24 per hash node (the hash part is a
+    // power of two). The figures are rounded up so that the estimate is an upper bound for what a push allocates.
+    private const long StringCost = 56;
     private const long TableCost = 64;
     private const long ArraySlotCost = 16;
     private const long HashNodeCost = 24;
@@ -142,7 +143,8 @@ internal static class LuaValues
     /// About how many bytes <paramref name="payload"/> takes once pushed into a Lua state (an upper bound for what the
     /// push allocates: strings by their UTF-8 length plus a header, tables by their slots; numbers and booleans live
     /// in their slot). Walks the payload once, allocates nothing for the common types; nesting beyond
-    /// <see cref="MaxDepth"/> is not counted (such a payload is refused anyway).
+    /// <see cref="MaxDepth"/> is not counted (such a payload is refused anyway). Not counted either: the growth of the
+    /// state's string table beyond the payload's own share, which is harmless when refused (Lua keeps the old table).
     /// </summary>
     public static long EstimateSize(object? payload) => Estimate(payload, 0);
 
