@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 using KeraLua;
 using Typed.Processes.Channels;
 
@@ -52,44 +53,121 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
+        // Everything here outside PCall and Load runs unprotected: a memory error would reach the panic handler and
+        // abort the host. The ceiling is enforced only inside the protected calls (prelude, libraries, entry chunk).
+        if (!LuaNative.CheckStack(L, 8)) return "cannot create a Lua state";
+        var gc = BeginUnchecked(L, 0);
         L.OpenLibs();
         // __tp: the C# side of the modules
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
-        L.PushString(WaitMarker); L.SetField(-2, "WAIT");
+        LuaNative.PushText(L, WaitMarker); L.SetField(-2, "WAIT");
+        LuaNative.PushText(L, CollectMarker); L.SetField(-2, "COLLECT");
         L.SetGlobal("__tp");
-        if (L.LoadBuffer(PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+        EndUnchecked(L, gc);
+        if (LuaNative.Load(L, PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + LuaNative.ToText(L, -1);
         var t = t_current; t_current = this;
         try
         {
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+            if (L.PCall(0, 1, 0) != LuaStatus.OK) return "prelude: " + LuaNative.ToText(L, -1);
             // stack: [runner]
             foreach (var lib in _entry.Libraries)
             {
+                if (LuaNative.Load(L, Encoding.UTF8.GetBytes(lib.Source), "@" + lib.ChunkName, "t") != LuaStatus.OK) return LuaNative.ToText(L, -1);
+                gc = BeginUnchecked(L, 0);
                 L.GetGlobal("package"); L.GetField(-1, "preload");
-                if (L.LoadString(lib.Source, "@" + lib.ChunkName) != LuaStatus.OK) return L.ToString(-1, false);
-                L.SetField(-2, lib.Name);
+                L.Rotate(-3, -1); // [runner, package, preload, chunk]
+                LuaNative.PushText(L, lib.Name); // the name as UTF-8 (SetField would encode it as ASCII)
+                L.Insert(-2);
+                L.RawSet(-3);
                 L.Pop(2);
+                EndUnchecked(L, gc);
             }
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
-            if (L.LoadBuffer(code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return L.ToString(-1, false);
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
+            if (LuaNative.Load(L, code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return LuaNative.ToText(L, -1);
+            if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {LuaNative.ToText(L, -1)}";
+            if (_budget.Doomed) return $"loading {_entry.ChunkName}: not enough memory";
         }
         finally { t_current = t; }
-        // stack: [runner, module]
-        if (L.Type(-1) == LuaType.Table) L.GetField(-1, _entry.Method);
-        else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
-        else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
-        if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
-        L.Remove(-2); // [runner, main]
-        _thread = L.NewThread(); // [runner, main, thread]
-        L.Insert(1); // [thread, runner, main]
-        L.XMove(_thread, 2); // thread stack: [runner, main]
-        foreach (var a in Args) LuaValues.Push(_thread, a, this);
+        // Spawn arguments are pushed with the ceiling lifted (see BeginUnchecked), so they must fit first: the
+        // estimate is an upper bound of what the push allocates.
+        long size = 0;
+        foreach (var a in Args) size += LuaValues.EstimateSize(a);
+        if (_budget.Limit > 0 && _budget.Used + size > _budget.Limit)
+            return $"spawn arguments need about {size} bytes in Lua, more than the {Math.Max(0, _budget.Limit - _budget.Used)} bytes " +
+                   $"left of the process's memory limit of {_budget.Limit} bytes";
+        gc = BeginUnchecked(L, size);
+        try
+        {
+            // stack: [runner, module]; a raw get: a metamethod would run Lua code outside a protected call
+            if (L.Type(-1) == LuaType.Table) { LuaNative.PushText(L, _entry.Method); L.RawGet(-2); }
+            else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
+            else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
+            if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
+            L.Remove(-2); // [runner, main]
+            _thread = L.NewThread(); // [runner, main, thread]
+            L.Insert(1); // [thread, runner, main]
+            L.XMove(_thread, 2); // thread stack: [runner, main]
+            if (!LuaNative.CheckStack(_thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
+            for (int i = 0; i < Args.Length; i++)
+                if (LuaValues.Push(_thread, Args[i], this) is { } error) return $"argument {i + 1}: {error}";
+        }
+        finally { EndUnchecked(L, gc); }
         _thread.SetHook(s_hook, LuaHookMask.Count, 1000);
         return null;
+    }
+
+    /// <summary>
+    /// Lifts the memory ceiling by <paramref name="bytes"/> plus <see cref="UncheckedSlack"/> while C# code allocates in
+    /// the state: a memory error raised by lua_pushlstring, lua_createtable... would longjmp through managed frames (or
+    /// abort the host outside a protected call). Callers check first that what they push fits under the ceiling
+    /// (<see cref="LuaValues.EstimateSize"/>, an upper bound); small pushes (markers, PIDs, error texts of at most
+    /// <see cref="MaxErrorLength"/> chars) fit in the slack.
+    /// <para>No Lua code may run meanwhile: a __gc finalizer run by a collection step inside a push would allocate
+    /// under the lifted ceiling. The collector is given as much credit as the region may allocate (lua_gc STEP with a
+    /// negative size, twice: if the first call ran a step, that step reset the debt), so no step starts inside the
+    /// region; the credit is given back at the end (the step that follows runs under the ceiling). Stopping the
+    /// collector instead (STOP/RESTART) resets its debt on restart, which starts a new cycle at every call: 100,000
+    /// sends with 200,000 live tables went from 2 s to over 20 s.</para>
+    /// </summary>
+    private long BeginUnchecked(KeraLua.Lua L, long bytes)
+    {
+        long credit = bytes + UncheckedSlack;
+        _budget.Allowance += credit;
+        if (L.GarbageCollector(LuaGC.IsRunning, 0) <= 0) return credit; // stopped (or inside a finalizer): no step runs
+        int kb = (int)Math.Min(int.MaxValue / 2, credit / 1024 + 1);
+        L.GarbageCollector(LuaGC.Step, -kb);
+        L.GarbageCollector(LuaGC.Step, -kb);
+        return -credit; // negative: credit to give back
+    }
+
+    private void EndUnchecked(KeraLua.Lua L, long region)
+    {
+        long credit = Math.Abs(region);
+        _budget.Allowance -= credit;
+        if (region > 0) return;
+        int kb = (int)Math.Min(int.MaxValue / 2, credit / 1024 + 1);
+        L.GarbageCollector(LuaGC.Step, kb);
+        L.GarbageCollector(LuaGC.Step, kb);
+    }
+
+    /// <summary>What a C# function may push beyond an estimated payload (markers, PIDs, a clipped error text).</summary>
+    private const long UncheckedSlack = 64 * 1024;
+
+    /// <summary>Error texts pushed into Lua are clipped to this many chars (they may quote user input).</summary>
+    private const int MaxErrorLength = 4096;
+
+    private static string Clip(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength] + "...";
+
+    /// <summary>
+    /// The ceiling is fatal (as Erlang's max_heap_size): once the allocator refused an allocation for it, the process
+    /// ends with "not enough memory" at the next safe point, even if its Lua code caught the error with pcall.
+    /// </summary>
+    private void ExitIfDoomed()
+    {
+        if (_budget.Doomed && IsAlive) Exit(ExitInfo.Failed("not enough memory"));
     }
 
     public string? CheckPayload(object? payload) => LuaValues.CheckPushable(payload);
@@ -117,6 +195,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             status = _thread!.Resume(null, nargs, out nres);
         }
         finally { t_current = previous; }
+        ExitIfDoomed();
 
         if (!IsAlive) { CloseState(); return; }
         switch (status)
@@ -134,7 +213,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 var ok = _thread.ToBoolean(1);
                 if (!ok)
                 {
-                    Exit(ExitInfo.Failed(_thread.ToString(2, false) ?? "error"));
+                    Exit(ExitInfo.Failed(LuaNative.ToText(_thread, 2) ?? "error"));
                 }
                 else
                 {
@@ -144,7 +223,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 CloseState();
                 break;
             default:
-                var msg = status == LuaStatus.ErrMem ? "not enough memory" : _thread.ToString(-1, false) ?? status.ToString();
+                var msg = status == LuaStatus.ErrMem ? "not enough memory" : LuaNative.ToText(_thread, -1) ?? status.ToString();
                 Exit(ExitInfo.Failed(msg));
                 CloseState();
                 break;
@@ -196,6 +275,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         var p = t_current;
         if (p is null) return;
+        p.ExitIfDoomed();
         if (!p.IsAlive || Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks)
         {
             var L = KeraLua.Lua.FromIntPtr(state);
@@ -214,9 +294,21 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             return IntPtr.Zero;
         }
         long delta = (long)nsize - old;
-        if (delta > 0 && budget.Limit > 0 && budget.Used + delta > budget.Limit) return IntPtr.Zero; // Lua raises "not enough memory"
+        if (delta > 0 && budget.Limit > 0 &&
+            budget.Used + delta > budget.Limit + budget.Allowance + (budget.Doomed ? MemoryBudget.Grace : 0))
+        {
+            // Lua answers a refusal with an emergency collection and one retry of the same request; only a refused
+            // retry (or a refusal once doomed) is fatal, so garbage alone never kills a process.
+            if (budget.Refused == (ptr, osize, nsize) || budget.Doomed) budget.Doomed = true;
+            else budget.Refused = (ptr, osize, nsize);
+            return IntPtr.Zero; // Lua raises "not enough memory"
+        }
         var result = (IntPtr)NativeMemory.Realloc((void*)ptr, nsize);
-        if (result != IntPtr.Zero) budget.Used += delta;
+        if (result != IntPtr.Zero)
+        {
+            budget.Used += delta;
+            if (delta > 0) budget.Refused = default;
+        }
         return result;
     };
 
@@ -229,7 +321,16 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             _handle = GCHandle.Alloc(this);
         }
         public long Limit { get; }
-        public long Used; // touched only by the thread running the state
+        public long Used; // these are touched only by the thread running the state
+        /// <summary>Above zero while C# code allocates in the state (see BeginUnchecked): how far the ceiling is lifted.</summary>
+        public long Allowance;
+        /// <summary>The ceiling refused an allocation: the process ends at the next safe point.</summary>
+        public bool Doomed;
+        /// <summary>The last refused request, to tell Lua's retry after its emergency collection.</summary>
+        public (IntPtr, nuint, nuint) Refused;
+        /// <summary>What a doomed process may still allocate beyond its ceiling, so that unwinding (pcall handlers,
+        /// error messages) does not fail again at once; freed when the state is closed.</summary>
+        public const long Grace = 256 * 1024;
         public IntPtr Handle => GCHandle.ToIntPtr(_handle);
         public void Dispose() { if (_handle.IsAllocated) _handle.Free(); }
     }
@@ -240,6 +341,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     // ---- helpers for the C# functions ------------------------------------------------------------------------
 
     private const string WaitMarker = "\u0001wait";
+    private const string CollectMarker = "\u0001collect";
 
     private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadPrelude(), "prelude");
 
@@ -265,7 +367,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private static int Err(KeraLua.Lua L, string error, bool falseFirst = false)
     {
         if (falseFirst) L.PushBoolean(false); else L.PushNil();
-        L.PushString(error);
+        LuaNative.PushText(L, Clip(error));
         return 2;
     }
 
@@ -279,20 +381,29 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         var L = KeraLua.Lua.FromIntPtr(state);
         var p = t_current;
-        if (p is null) { L.PushNil(); L.PushString("not inside a process"); return 2; }
+        if (p is null) { L.PushNil(); LuaNative.PushText(L, "not inside a process"); return 2; } // 20 slots are guaranteed
+        var gc = p.BeginUnchecked(L, 0);
         try
         {
+            // A C function is guaranteed LUA_MINSTACK (20) free slots; ours return at most 4 values and deep values
+            // check the stack themselves, but this keeps the guarantee explicit.
+            if (!LuaNative.CheckStack(L, 8)) return 0;
             return body(L, p);
         }
         catch (Exception ex) // never let an exception cross into native code
         {
             L.PushNil();
-            L.PushString(ex.Message);
+            LuaNative.PushText(L, Clip(ex.Message));
             return 2;
+        }
+        finally
+        {
+            p.EndUnchecked(L, gc);
+            p.ExitIfDoomed();
         }
     };
 
-    private static string? Str(KeraLua.Lua L, int i) => L.Type(i) == LuaType.String ? L.ToString(i, false) : null;
+    private static string? Str(KeraLua.Lua L, int i) => L.Type(i) == LuaType.String ? LuaNative.ToText(L, i) : null;
 
     private static string Target(KeraLua.Lua L, int i) => Str(L, i) ?? "";
 
@@ -300,15 +411,15 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         error = null;
         if (L.Type(i) == LuaType.Number) return TimeSpan.FromMilliseconds(L.ToNumber(i));
-        if (L.Type(i) == LuaType.String && Duration.TryParse(L.ToString(i, false), out var d, out error)) return d;
+        if (L.Type(i) == LuaType.String && Duration.TryParse(LuaNative.ToText(L, i)!, out var d, out error)) return d;
         error ??= "duration must be a string like \"100ms\" or a number of milliseconds";
         return null;
     }
 
     private static readonly (string Name, LuaFunction Fn)[] Functions =
     [
-        ("pid", Fn((L, p) => { L.PushString(p.Pid.ToString()); return 1; })),
-        ("log", Fn((L, p) => { p.Context.Log(L.ToString(1, false) ?? ""); return 0; })),
+        ("pid", Fn((L, p) => { LuaNative.PushText(L, p.Pid.ToString()); return 1; })),
+        ("log", Fn((L, p) => { p.Context.Log(LuaNative.ToText(L, 1) ?? ""); return 0; })),
         ("now", Fn((L, p) => { L.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
         ("set_message_mt", Fn((L, p) => { L.PushCopy(1); p._messageMetatableRef = L.Ref(LuaRegistry.Index); return 0; })),
         ("spawn", Fn((L, p) =>
@@ -333,7 +444,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 _ => p.Context.Spawn(entry, host, args),
             };
             if (!r.Ok) return Err(L, r.Error);
-            L.PushString(r.Value.ToString());
+            LuaNative.PushText(L, r.Value.ToString());
             return 1;
         })),
         ("send", Fn((L, p) =>
@@ -390,7 +501,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             if (name is null) return Err(L, "register: name must be a string", true);
             Result r;
             if (L.Type(2) == LuaType.String)
-                r = Pid.TryParse(L.ToString(2, false), out var pid) ? p.Context.Register(name, pid) : Result.Failure("register: malformed PID");
+                r = Pid.TryParse(LuaNative.ToText(L, 2), out var pid) ? p.Context.Register(name, pid) : Result.Failure("register: malformed PID");
             else r = p.Context.Register(name);
             if (r.Ok) { L.PushBoolean(true); return 1; }
             return Err(L, r.Error, true);
@@ -399,7 +510,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         {
             var r = p.Context.Lookup(Str(L, 1) ?? "");
             if (!r.Ok) return Err(L, r.Error);
-            L.PushString(r.Value.ToString());
+            LuaNative.PushText(L, r.Value.ToString());
             return 1;
         })),
         ("reg_unregister", Fn((L, p) => { L.PushBoolean(p.Context.Unregister(Str(L, 1) ?? "")); return 1; })),
@@ -423,6 +534,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         })),
         ("select", Fn((L, p) => p.Select(L))),
         ("wait_result", Fn((L, p) => p.WaitResult(L))),
+        ("take_held", Fn((L, p) => p.TakeHeld(L))),
     ];
 
     // ---- select ----------------------------------------------------------------------------------------------
@@ -437,19 +549,19 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             int b = 3 + 3 * i;
             if (!_channels.TryGetValue(L.ToInteger(b), out var ch))
             {
-                L.PushString("error"); L.PushString($"select case {i + 1}: not a channel of this process"); return 2;
+                return SelectError(L, $"select case {i + 1}: not a channel of this process");
             }
             if (L.ToBoolean(b + 1))
             {
                 var v = LuaValues.ToNet(L, b + 2);
-                if (!v.Ok) { L.PushString("error"); L.PushString(v.Error); return 2; }
-                if (ch.Kind != ChannelKind.Local) { L.PushString("error"); L.PushString("cannot send on the process's own channels"); return 2; }
+                if (!v.Ok) return SelectError(L, v.Error);
+                if (ch.Kind != ChannelKind.Local) return SelectError(L, "cannot send on the process's own channels");
                 cases[i] = ((ProcessChannel<object?>)ch).CaseSend(v.Value);
             }
             else cases[i] = new SelectCase(ch, false, null);
         }
         int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
-        if (idx < 0 && nonblocking) { L.PushString("default"); return 1; }
+        if (idx < 0 && nonblocking) { LuaNative.PushText(L, "default"); return 1; }
         if (idx < 0)
         {
             var waiter = new LuaSelectWaiter(this);
@@ -458,7 +570,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             {
                 _pending = waiter;
                 BeginWait(waiter);
-                L.PushString(WaitMarker);
+                LuaNative.PushText(L, WaitMarker);
                 return 1;
             }
         }
@@ -471,17 +583,60 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         _pending = null;
         w.UnregisterAll();
         EndWait(w);
-        if (w.AbortReason is { } reason) { L.PushString("error"); L.PushString("process terminated: " + reason); return 2; }
+        if (w.AbortReason is { } reason) return SelectError(L, "process terminated: " + reason);
         return PushReady(L, w.CaseIndex, w.Value, w.Ok);
     }
 
+    private static int SelectError(KeraLua.Lua L, string error)
+    {
+        LuaNative.PushText(L, "error");
+        LuaNative.PushText(L, Clip(error));
+        return 2;
+    }
+
+    /// <summary>
+    /// Pushes a received value, which must fit in what is left of the memory ceiling (the push itself runs with the
+    /// ceiling lifted). If it does not fit, the value is held and the prelude is asked to collect garbage and take
+    /// it again (tp.take_held): uncollected garbage alone must not kill a process. If it still does not fit, the
+    /// process ends with "not enough memory".
+    /// </summary>
     private int PushReady(KeraLua.Lua L, int idx, object? value, bool ok)
     {
-        L.PushString("ready");
+        if (_budget.Limit > 0 && _budget.Used + LuaValues.EstimateSize(value) > _budget.Limit)
+        {
+            if (_held is null)
+            {
+                _held = (idx, value, ok);
+                LuaNative.PushText(L, CollectMarker);
+                return 1;
+            }
+            _held = null;
+            Exit(ExitInfo.Failed("not enough memory"));
+            return SelectError(L, "not enough memory");
+        }
+        _held = null;
+        if (!LuaNative.CheckStack(L, 4)) return SelectError(L, "Lua stack overflow");
+        LuaNative.PushText(L, "ready");
         L.PushInteger(idx + 1);
-        LuaValues.Push(L, value, this);
+        var region = BeginUnchecked(L, LuaValues.EstimateSize(value));
+        string? error;
+        try { error = LuaValues.Push(L, value, this); }
+        finally { EndUnchecked(L, region); }
+        if (error is not null)
+        {
+            L.Pop(2);
+            return SelectError(L, "cannot receive: " + error);
+        }
         L.PushBoolean(ok);
         return 4;
+    }
+
+    private (int Index, object? Value, bool Ok)? _held;
+
+    private int TakeHeld(KeraLua.Lua L)
+    {
+        if (_held is not { } h) return SelectError(L, "nothing to take");
+        return PushReady(L, h.Index, h.Value, h.Ok);
     }
 
     private sealed class LuaSelectWaiter : Waiter

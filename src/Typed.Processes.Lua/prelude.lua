@@ -3,7 +3,9 @@
 local tp = __tp
 __tp = nil
 local WAIT = tp.WAIT
+local COLLECT = tp.COLLECT
 local yield = coroutine.yield
+local collectgarbage = collectgarbage
 
 -- sandbox ---------------------------------------------------------------------------------------------------
 io = nil
@@ -55,6 +57,12 @@ local function select_impl(cases, nonblocking)
   if st == WAIT then
     yield(WAIT)
     st, idx, v, ok = tp.wait_result()
+  end
+  if st == COLLECT then
+    -- the value received does not fit in what is left of the memory limit: collect garbage here (finalizers run in
+    -- Lua, not under the C# call), then take it; if it still does not fit, the process ends with "not enough memory"
+    collectgarbage("collect")
+    st, idx, v, ok = tp.take_held()
   end
   if st == "default" then return { default = true } end
   if st == "error" then error(idx, 3) end
