@@ -26,6 +26,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private LuaSelectWaiter? _pending;
     private readonly Dictionary<long, ProcessChannel> _channels = new();
     private int _messageMetatableRef;
+    private int _armKillerRef;
+    private IntPtr _threadHandle;
 
     private LuaProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, LuaEntry entry, MemoryBudget budget)
         : base(runtime, host, pid, args)
@@ -50,27 +52,31 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     private string? Setup()
     {
+        if (StandardLibraries.Error is { } libError) return libError;
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
-        L.OpenLibs();
-        // __tp: the C# side of the modules
+        // tp: the C# side of the modules and the standard libraries' openers, handed to the prelude as its argument
+        // (never a global). The prelude opens the libraries itself, under this lua_pcall.
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
+        foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
         L.PushString(WaitMarker); L.SetField(-2, "WAIT");
-        L.SetGlobal("__tp");
+        // The manifest's library.lua modules, compiled now (a syntax error fails the spawn); the prelude keeps them in
+        // a private table that only its require reads.
+        L.NewTable();
+        foreach (var lib in _entry.Libraries)
+        {
+            if (L.LoadString(lib.Source, "@" + lib.ChunkName) != LuaStatus.OK) return L.ToString(-1, false);
+            L.SetField(-2, lib.Name);
+        }
+        L.SetField(-2, "libs");
         if (L.LoadBuffer(PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+        L.Insert(-2); // [prelude, tp]
         var t = t_current; t_current = this;
         try
         {
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
-            // stack: [runner]
-            foreach (var lib in _entry.Libraries)
-            {
-                L.GetGlobal("package"); L.GetField(-1, "preload");
-                if (L.LoadString(lib.Source, "@" + lib.ChunkName) != LuaStatus.OK) return L.ToString(-1, false);
-                L.SetField(-2, lib.Name);
-                L.Pop(2);
-            }
+            if (L.PCall(1, 2, 0) != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+            _armKillerRef = L.Ref(LuaRegistry.Index); // stack: [runner]
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
@@ -78,18 +84,46 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
         }
         finally { t_current = t; }
-        // stack: [runner, module]
-        if (L.Type(-1) == LuaType.Table) L.GetField(-1, _entry.Method);
+        // stack: [runner, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
+        if (L.Type(-1) == LuaType.Table) { L.PushString(_entry.Method); L.RawGet(-2); }
         else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
         else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
         if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
         L.Remove(-2); // [runner, main]
         _thread = L.NewThread(); // [runner, main, thread]
+        _threadHandle = _thread.Handle;
         L.Insert(1); // [thread, runner, main]
         L.XMove(_thread, 2); // thread stack: [runner, main]
         foreach (var a in Args) LuaValues.Push(_thread, a, this);
+        // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
         _thread.SetHook(s_hook, LuaHookMask.Count, 1000);
         return null;
+    }
+
+    /// <summary>
+    /// The standard libraries' openers (luaopen_*), from the same native library KeraLua binds ("lua54"). Pushed as
+    /// light C functions: the prelude calls those it keeps, so io and package are never opened at all.
+    /// </summary>
+    private static class StandardLibraries
+    {
+        internal static readonly (string Name, IntPtr Open)[] Openers = [];
+        internal static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, void> PushCFunction;
+        internal static readonly string? Error;
+
+        static StandardLibraries()
+        {
+            try
+            {
+                var lib = NativeLibrary.Load("lua54", typeof(KeraLua.Lua).Assembly, null);
+                PushCFunction = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, void>)NativeLibrary.GetExport(lib, "lua_pushcclosure");
+                Openers = [.. new[] { "base", "string", "table", "math", "utf8", "coroutine", "os", "debug" }
+                    .Select(n => ("open_" + n, NativeLibrary.GetExport(lib, "luaopen_" + n)))];
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+            {
+                Error = "the Lua runtime's standard libraries cannot be found: " + ex.Message;
+            }
+        }
     }
 
     public string? CheckPayload(object? payload) => LuaValues.CheckPushable(payload);
@@ -190,14 +224,29 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     // ---- hook and allocator ----------------------------------------------------------------------------------
 
+    /// <summary>
+    /// The count hook (every 1,000 instructions, on the main coroutine and every coroutine the script creates).
+    /// It yields the process's main coroutine when the slice is used up or the process is no longer alive, if that
+    /// coroutine can yield. A coroutine the script created is never yielded: its coroutine.resume would return as if it
+    /// had yielded (so a long loop inside a script's coroutine is not preempted; it still stops on terminate).
+    /// When the process is no longer alive (terminated, cancel's deadline passed, memory ceiling) and the running
+    /// thread cannot yield (inside table.sort's comparator, a gsub callback, a __tostring...), it arms the prelude's
+    /// killer on that thread: a Lua hook that raises an error from Lua code at every instruction. Nothing here may
+    /// raise a Lua error: lua_yield in a hook returns normally, lua_checkstack and lua_rawgeti cannot raise, and
+    /// lua_pcall catches any error of the arming (a memory error included: it is tried again at the next count).
+    /// </summary>
     private static readonly LuaHookFunction s_hook = (state, ar) =>
     {
         var p = t_current;
         if (p is null) return;
-        if (!p.IsAlive || Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks)
+        bool alive = p.IsAlive;
+        if (alive && Stopwatch.GetTimestamp() - p._sliceStart <= SliceTicks) return;
+        var L = KeraLua.Lua.FromIntPtr(state);
+        if (state == p._threadHandle && L.IsYieldable) L.Yield(0);
+        else if (!alive && L.CheckStack(2))
         {
-            var L = KeraLua.Lua.FromIntPtr(state);
-            if (L.IsYieldable) L.Yield(0);
+            L.RawGetInteger(LuaRegistry.Index, p._armKillerRef);
+            if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1);
         }
     };
 
@@ -309,6 +358,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         ("log", Fn((L, p) => { p.Context.Log(L.ToString(1, false) ?? ""); return 0; })),
         ("now", Fn((L, p) => { L.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
         ("set_message_mt", Fn((L, p) => { L.PushCopy(1); p._messageMetatableRef = L.Ref(LuaRegistry.Index); return 0; })),
+        ("unlisten", Fn((L, p) => { L.PushBoolean(Str(L, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((L, p) =>
         {
             var mode = Str(L, 1);
