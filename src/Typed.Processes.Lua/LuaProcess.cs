@@ -28,6 +28,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private int _messageMetatableRef;
     private int _armKillerRef;
     private IntPtr _threadHandle;
+    private bool _loading;
+    private long _loadDeadline;
+    /// <summary>How long the top level of an entry's chunk may run (it should only define things).</summary>
+    private static readonly long LoadLimitTicks = Stopwatch.Frequency; // 1 s
 
     private LuaProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, LuaEntry entry, MemoryBudget budget)
         : base(runtime, host, pid, args)
@@ -81,7 +85,18 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
             if (L.LoadBuffer(code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return L.ToString(-1, false);
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
+            // The chunk's top level runs here, synchronously in the spawner's call: the count hook stops it (with the
+            // killer) once it has run for LoadLimit, so a loop at load time fails the spawn instead of holding the
+            // spawner's thread. Coroutines it creates inherit the hook.
+            L.SetHook(s_hook, LuaHookMask.Count, 1000);
+            _loadDeadline = Stopwatch.GetTimestamp() + LoadLimitTicks;
+            _loading = true;
+            var loaded = L.PCall(0, 1, 0);
+            _loading = false;
+            if (loaded != LuaStatus.OK)
+                return Stopwatch.GetTimestamp() > _loadDeadline
+                    ? $"loading {_entry.ChunkName}: its top level ran for more than {LoadLimitTicks / Stopwatch.Frequency} s"
+                    : $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
         }
         finally { t_current = t; }
         // stack: [runner, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
@@ -213,6 +228,12 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting) Host.Scheduler.Schedule(this);
     }
 
+    /// <summary>
+    /// Closes the state. Bounded in time: lua_close runs no user code. It would run the finalizers of objects marked
+    /// for finalization, with hooks off, but the sandbox's setmetatable never marks one (see prelude.lua); and it
+    /// closes the to-be-closed variables of the main thread only, where no user code is pending once Setup is over
+    /// (the process's code runs in <see cref="_thread"/>, whose pending variables lua_close does not run).
+    /// </summary>
     private void CloseState()
     {
         var L = Interlocked.Exchange(ref _state, null);
@@ -229,6 +250,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     /// It yields the process's main coroutine when the slice is used up or the process is no longer alive, if that
     /// coroutine can yield. A coroutine the script created is never yielded: its coroutine.resume would return as if it
     /// had yielded (so a long loop inside a script's coroutine is not preempted; it still stops on terminate).
+    /// While Setup runs an entry's top level, it only arms the killer once the load limit is passed.
     /// When the process is no longer alive (terminated, cancel's deadline passed, memory ceiling) and the running
     /// thread cannot yield (inside table.sort's comparator, a gsub callback, a __tostring...), it arms the prelude's
     /// killer on that thread: a Lua hook that raises an error from Lua code at every instruction. Nothing here may
@@ -239,16 +261,24 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         var p = t_current;
         if (p is null) return;
+        if (p._loading)
+        {
+            if (Stopwatch.GetTimestamp() > p._loadDeadline) ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
+            return;
+        }
         bool alive = p.IsAlive;
         if (alive && Stopwatch.GetTimestamp() - p._sliceStart <= SliceTicks) return;
         var L = KeraLua.Lua.FromIntPtr(state);
         if (state == p._threadHandle && L.IsYieldable) L.Yield(0);
-        else if (!alive && L.CheckStack(2))
-        {
-            L.RawGetInteger(LuaRegistry.Index, p._armKillerRef);
-            if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1);
-        }
+        else if (!alive) ArmKiller(L, p);
     };
+
+    private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
+    {
+        if (!L.CheckStack(2)) return;
+        L.RawGetInteger(LuaRegistry.Index, p._armKillerRef);
+        if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1);
+    }
 
     private static readonly LuaAlloc s_alloc = (ud, ptr, osize, nsize) =>
     {
@@ -352,6 +382,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         return null;
     }
 
+    // The C# side of the modules. Invariant the killer relies on (see s_hook and prelude.lua): none of these calls
+    // back into Lua (no lua_call, no API that can run a metamethod: tables are read with lua_next/raw reads and
+    // built fresh, strings read with lua_tolstring), so no managed frame is ever between a Lua error and the
+    // lua_resume/lua_pcall that catches it.
     private static readonly (string Name, LuaFunction Fn)[] Functions =
     [
         ("pid", Fn((L, p) => { L.PushString(p.Pid.ToString()); return 1; })),

@@ -70,6 +70,15 @@ public class FaultTests : LuaTest
     }
 
     [Fact]
+    public async Task An_entry_whose_top_level_loops_fails_its_spawn_instead_of_holding_the_spawner()
+    {
+        // The top level runs inside Spawn (synchronously, where no hook could yield), here on the spawner's worker.
+        var loops = Lua("while true do pcall(table.sort, { 2, 1 }, function() while true do end end) end return {}");
+        var spawner = await Run(Lua("return { main = function(e) local pid, err = process.spawn(e, 'app:processes') return err end }"), loops);
+        Assert.Contains("its top level ran for more than 1 s", (string)spawner.Result!);
+    }
+
+    [Fact]
     public async Task A_looping_finalizer_does_not_run_when_the_process_collects()
     {
         Runtime.Hosts.Add("app:solo", 1);
