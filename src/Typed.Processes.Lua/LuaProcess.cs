@@ -266,11 +266,14 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             if (Stopwatch.GetTimestamp() > p._loadDeadline) ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
             return;
         }
-        bool alive = p.IsAlive;
-        if (alive && Stopwatch.GetTimestamp() - p._sliceStart <= SliceTicks) return;
-        var L = KeraLua.Lua.FromIntPtr(state);
-        if (state == p._threadHandle && L.IsYieldable) L.Yield(0);
-        else if (!alive) ArmKiller(L, p);
+        bool main = state == p._threadHandle;
+        if (p.IsAlive)
+        {
+            if (main && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && p._thread!.IsYieldable) p._thread.Yield(0);
+            return;
+        }
+        if (main && p._thread!.IsYieldable) p._thread.Yield(0);
+        else ArmKiller(main ? p._thread! : KeraLua.Lua.FromIntPtr(state), p);
     };
 
     private static void ArmKiller(KeraLua.Lua L, LuaProcess p)

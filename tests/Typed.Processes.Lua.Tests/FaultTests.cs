@@ -57,6 +57,19 @@ public class FaultTests : LuaTest
     }
 
     [Fact]
+    public async Task Preemption_never_yields_a_coroutine_of_the_script()
+    {
+        // Runs well past the 2 ms slice: a preemptive yield of the coroutine would make the call return early, empty.
+        var exit = await Run(Lua("""
+            return { main = function()
+              local co = coroutine.wrap(function() local n = 0 for i = 1, 5000000 do n = n + 1 end return n end)
+              return co()
+            end }
+            """));
+        Assert.Equal(5000000L, exit.Result);
+    }
+
+    [Fact]
     public async Task Cancels_deadline_gives_back_the_worker_of_a_loop_inside_a_non_yieldable_call()
     {
         Runtime.Hosts.Add("app:two", 2);
