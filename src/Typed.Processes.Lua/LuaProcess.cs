@@ -29,6 +29,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private int _armKillerRef;
     private IntPtr _threadHandle;
     private bool _loading;
+    private string? _setupError;
+    /// <summary>The smallest memory ceiling accepted: the state and the prelude's arguments (allocated before any
+    /// lua_pcall can catch a memory error) take about 10 KB; a process needs about 40 KB to run at all.</summary>
+    private const long MinMemoryLimit = 32 * 1024;
     private long _loadDeadline;
     /// <summary>How long the top level of an entry's chunk may run (it should only define things).</summary>
     private static readonly long LoadLimitTicks = Stopwatch.Frequency; // 1 s
@@ -57,29 +61,24 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private string? Setup()
     {
         if (StandardLibraries.Error is { } libError) return libError;
+        if (_budget.Limit is > 0 and < MinMemoryLimit)
+            return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
         // tp: the C# side of the modules and the standard libraries' openers, handed to the prelude as its argument
-        // (never a global). The prelude opens the libraries itself, under this lua_pcall.
+        // (never a global). These few pushes are the only unprotected allocations (a fixed ~10 KB with the state,
+        // hence MinMemoryLimit); the prelude opens the libraries and compiles the manifest's library.lua modules
+        // (load_lib) under this lua_pcall, so a memory error there is a status.
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
         foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
         L.PushString(WaitMarker); L.SetField(-2, "WAIT");
-        // The manifest's library.lua modules, compiled now (a syntax error fails the spawn); the prelude keeps them in
-        // a private table that only its require reads.
-        L.NewTable();
-        foreach (var lib in _entry.Libraries)
-        {
-            if (L.LoadString(lib.Source, "@" + lib.ChunkName) != LuaStatus.OK) return L.ToString(-1, false);
-            L.SetField(-2, lib.Name);
-        }
-        L.SetField(-2, "libs");
         if (L.LoadBuffer(PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
         L.Insert(-2); // [prelude, tp]
         var t = t_current; t_current = this;
         try
         {
-            if (L.PCall(1, 2, 0) != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+            if (L.PCall(1, 2, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + L.ToString(-1, false);
             _armKillerRef = L.Ref(LuaRegistry.Index); // stack: [runner]
             byte[] code;
             try { code = _entry.Bytecode; }
@@ -395,6 +394,20 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         ("log", Fn((L, p) => { p.Context.Log(L.ToString(1, false) ?? ""); return 0; })),
         ("now", Fn((L, p) => { L.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
         ("set_message_mt", Fn((L, p) => { L.PushCopy(1); p._messageMetatableRef = L.Ref(LuaRegistry.Index); return 0; })),
+        ("load_lib", Fn((L, p) =>
+        {
+            // Compiles the manifest's i-th library.lua module (lua_load is protected: no error escapes) for the prelude.
+            int i = (int)L.ToInteger(1) - 1;
+            if (i < 0 || i >= p._entry.Libraries.Count) return 0;
+            var lib = p._entry.Libraries[i];
+            if (L.LoadString(lib.Source, "@" + lib.ChunkName) != LuaStatus.OK)
+            {
+                p._setupError = L.ToString(-1, false);
+                return 1; // the error message instead of a function: the prelude stops there
+            }
+            L.PushString(lib.Name);
+            return 2;
+        })),
         ("unlisten", Fn((L, p) => { L.PushBoolean(Str(L, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((L, p) =>
         {

@@ -14,8 +14,15 @@ local sethook = tp.open_debug().sethook
 for k in pairs({ open_base = 1, open_string = 1, open_table = 1, open_math = 1, open_utf8 = 1, open_coroutine = 1, open_os = 1, open_debug = 1 }) do
   tp[k] = nil -- tp is an upvalue of functions handed out below: leave only the C# functions in it
 end
-local libs = tp.libs or {} -- the manifest's library.lua modules, compiled by C#: name -> chunk
-tp.libs = nil
+-- the manifest's library.lua modules, compiled now (a syntax error fails the spawn): name -> chunk
+local libs = {}
+for i = 1, math.maxinteger do
+  local chunk, name = tp.load_lib(i)
+  if chunk == nil then break end
+  if name == nil then error(chunk, 0) end
+  libs[name] = chunk
+end
+tp.load_lib = nil
 local WAIT = tp.WAIT
 local yield = coroutine.yield
 local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select

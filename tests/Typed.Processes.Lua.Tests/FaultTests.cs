@@ -92,6 +92,19 @@ public class FaultTests : LuaTest
     }
 
     [Fact]
+    public async Task A_memory_ceiling_too_small_for_a_state_fails_the_spawn_and_nothing_else()
+    {
+        // Below about 10 KB the state's first allocations (before any lua_pcall) once aborted the whole host.
+        foreach (var limit in new long[] { 1, 1000, 8000, 20_000, 33_000 })
+        {
+            var r = Runtime.Spawn(Lua("return { main = function() return 1 end }", options: new LuaOptions { MemoryLimitBytes = limit }), Host);
+            Assert.False(r.Ok);
+            Assert.Matches(limit < 32 * 1024 ? "below the minimum of 32 KB" : "not enough memory", r.Error);
+        }
+        await AssertHostStillRuns(Host);
+    }
+
+    [Fact]
     public async Task A_looping_finalizer_does_not_run_when_the_process_collects()
     {
         Runtime.Hosts.Add("app:solo", 1);

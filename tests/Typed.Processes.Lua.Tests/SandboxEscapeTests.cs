@@ -192,5 +192,13 @@ public class SandboxEscapeTests : LuaTest
         var exit = await Run(reference);
         Assert.Null(exit.Error);
         Assert.Equal("true|42|nil|module 'nope' not found|loop or previous error loading module 'loop'|true", exit.Result);
+
+        // A library that does not compile fails the spawn, naming its file and line.
+        var broken = "test:broken" + Guid.NewGuid().ToString("N")[..8];
+        Runtime.Entries.Add(new LuaEntry(broken, "return { main = function() return 1 end }", broken + ".lua",
+            libraries: [new LuaLibrary("bad", "return {\n x = = 1 }", "bad.lua")]));
+        var spawn = Runtime.Spawn(broken, Host);
+        Assert.False(spawn.Ok);
+        Assert.StartsWith("bad.lua:2:", spawn.Error);
     }
 }
