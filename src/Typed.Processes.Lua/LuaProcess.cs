@@ -25,8 +25,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private long _sliceStart;
     private LuaSelectWaiter? _pending;
     private readonly Dictionary<long, ProcessChannel> _channels = new();
-    private int _messageMetatableRef;
-    private int _armKillerRef;
+    // Registry slots the prelude fills (under its lua_pcall, so no C# call allocates for them): negative integer keys,
+    // which luaL_ref never uses. Reading them (lua_rawgeti) allocates nothing and cannot raise.
+    private const int RegMessageMetatable = -1, RegArmKiller = -2;
     private IntPtr _threadHandle;
     private bool _loading;
     private string? _setupError;
@@ -78,8 +79,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         var t = t_current; t_current = this;
         try
         {
-            if (L.PCall(1, 2, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + L.ToString(-1, false);
-            _armKillerRef = L.Ref(LuaRegistry.Index); // stack: [runner]
+            if (L.PCall(1, 1, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + L.ToString(-1, false);
+            // stack: [runner]
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
@@ -278,7 +279,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
     {
         if (!L.CheckStack(2)) return;
-        L.RawGetInteger(LuaRegistry.Index, p._armKillerRef);
+        L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
         if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1);
     }
 
@@ -331,7 +332,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     internal void SetMessageMetatable(KeraLua.Lua L)
     {
-        L.RawGetInteger(LuaRegistry.Index, _messageMetatableRef);
+        L.RawGetInteger(LuaRegistry.Index, RegMessageMetatable);
         L.SetMetaTable(-2);
     }
 
@@ -393,7 +394,6 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         ("pid", Fn((L, p) => { L.PushString(p.Pid.ToString()); return 1; })),
         ("log", Fn((L, p) => { p.Context.Log(L.ToString(1, false) ?? ""); return 0; })),
         ("now", Fn((L, p) => { L.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
-        ("set_message_mt", Fn((L, p) => { L.PushCopy(1); p._messageMetatableRef = L.Ref(LuaRegistry.Index); return 0; })),
         ("load_lib", Fn((L, p) =>
         {
             // Compiles the manifest's i-th library.lua module (lua_load is protected: no error escapes) for the prelude.

@@ -4,13 +4,15 @@
 -- The sandbox is an allow-list. C# opens no library: it hands this chunk (as its argument `tp`, never a global) the
 -- standard openers it may use, and this chunk opens base, string, table, math, utf8, coroutine, os and debug, keeps
 -- what the list below names and drops the rest. io and package are never opened (no package.loaded, no searchers,
--- no loadlib anywhere in the state); debug is opened only to keep debug.sethook in a local that no function handed
--- to user code holds as an upvalue (see arm_killer at the end).
+-- no loadlib anywhere in the state); debug is opened only to keep debug.sethook (for arm_killer, at the end) and,
+-- while this chunk runs, debug.getregistry, in locals that no function handed to user code holds as an upvalue.
 local tp = ...
 local G = tp.open_base() -- the globals table, which is also this chunk's _ENV
 local string, table, math = tp.open_string(), tp.open_table(), tp.open_math()
 local utf8, coroutine, os_lib = tp.open_utf8(), tp.open_coroutine(), tp.open_os()
-local sethook = tp.open_debug().sethook
+local dbg = tp.open_debug()
+local sethook, getregistry = dbg.sethook, dbg.getregistry
+dbg = nil
 for k in pairs({ open_base = 1, open_string = 1, open_table = 1, open_math = 1, open_utf8 = 1, open_coroutine = 1, open_os = 1, open_debug = 1 }) do
   tp[k] = nil -- tp is an upvalue of functions handed out below: leave only the C# functions in it
 end
@@ -210,8 +212,6 @@ Message.__metatable = false
 function Message:from() return self._from end
 function Message:payload() return self._payload end
 function Message:topic() return self._topic end
-tp.set_message_mt(Message)
-tp.set_message_mt = nil
 
 -- globals, require, print -------------------------------------------------------------------------------------
 G.process, G.channel, G.time = process, channel, time
@@ -259,7 +259,7 @@ end
 -- the running thread; it replaces that thread's hook by a Lua hook run at every instruction, which raises an error
 -- from Lua code. The error unwinds native frames only, up to the lua_resume (or a script's pcall, whose next
 -- instruction raises it again): the C# functions in tp never call back into Lua, so no managed frame is ever
--- between a Lua error and the lua_resume/lua_pcall that catches it. arm_killer is returned to C# only (kept in the
+-- between a Lua error and the lua_resume/lua_pcall that catches it. arm_killer is handed to C# only (in the
 -- registry); sethook is an upvalue of it and of nothing user code can reach.
 local function kill() error("process terminated", 0) end
 local function arm_killer() sethook(kill, "", 1) end
@@ -268,4 +268,14 @@ local function arm_killer() sethook(kill, "", 1) end
 sethook(kill, "", 1 << 30)
 sethook()
 
-return runner, arm_killer
+-- What C# reads later, stored here under Setup's lua_pcall (keys: LuaProcess.RegMessageMetatable, RegArmKiller).
+-- getregistry is a local of this chunk only; after this, no reference to the registry or to sethook is left but
+-- arm_killer's.
+do
+  local registry = getregistry()
+  registry[-1] = Message
+  registry[-2] = arm_killer
+end
+getregistry = nil
+
+return runner
