@@ -80,7 +80,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         try
         {
             if (L.PCall(1, 1, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + L.ToString(-1, false);
-            // stack: [runner]
+            // stack: [thread]: the main coroutine, created by the prelude (under this lua_pcall) with the runner on its
+            // stack; it stays at index 1 of the state's stack, which keeps it alive
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
@@ -99,16 +100,15 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                     : $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
         }
         finally { t_current = t; }
-        // stack: [runner, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
+        // stack: [thread, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
         if (L.Type(-1) == LuaType.Table) { L.PushString(_entry.Method); L.RawGet(-2); }
         else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
         else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
         if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
-        L.Remove(-2); // [runner, main]
-        _thread = L.NewThread(); // [runner, main, thread]
+        L.Remove(-2); // [thread, main]
+        _thread = L.ToThread(1);
         _threadHandle = _thread.Handle;
-        L.Insert(1); // [thread, runner, main]
-        L.XMove(_thread, 2); // thread stack: [runner, main]
+        L.XMove(_thread, 1); // thread stack: [runner, main]
         foreach (var a in Args) LuaValues.Push(_thread, a, this);
         // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
         _thread.SetHook(s_hook, LuaHookMask.Count, 1000);

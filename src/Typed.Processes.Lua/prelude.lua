@@ -278,4 +278,6 @@ do
 end
 getregistry = nil
 
-return runner
+-- The process's main coroutine, created here so that its allocation is under Setup's lua_pcall; C# resumes it
+-- with (main, args...) as the runner's arguments.
+return coroutine.create(runner)
