@@ -26,7 +26,18 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private long _sliceStart;
     private LuaSelectWaiter? _pending;
     private readonly Dictionary<long, ProcessChannel> _channels = new();
-    private int _messageMetatableRef;
+    // Registry slots the prelude fills (under its lua_pcall, so no C# call allocates for them): negative integer keys,
+    // which luaL_ref never uses. Reading them (lua_rawgeti) allocates nothing and cannot raise.
+    private const int RegMessageMetatable = -1, RegArmKiller = -2;
+    private IntPtr _threadHandle;
+    private bool _loading;
+    private string? _setupError;
+    /// <summary>The smallest memory ceiling accepted: the state and the prelude's arguments (allocated before any
+    /// lua_pcall can catch a memory error) take about 10 KB; a process needs about 40 KB to run at all.</summary>
+    private const long MinMemoryLimit = 32 * 1024;
+    private long _loadDeadline;
+    /// <summary>How long the top level of an entry's chunk may run (it should only define things).</summary>
+    private static readonly long LoadLimitTicks = Stopwatch.Frequency; // 1 s
 
     private LuaProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, LuaEntry entry, MemoryBudget budget)
         : base(runtime, host, pid, args)
@@ -51,44 +62,52 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     private string? Setup()
     {
+        if (StandardLibraries.Error is { } libError) return libError;
+        if (_budget.Limit is > 0 and < MinMemoryLimit)
+            return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
-        // Everything here outside PCall and Load runs unprotected: a memory error would reach the panic handler and
-        // abort the host. The ceiling is enforced only inside the protected calls (prelude, libraries, entry chunk).
+        // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
+        // handler and abort the host. So the pushes below run with the ceiling lifted (BeginUnchecked: a fixed
+        // ~10 KB with the state, hence MinMemoryLimit), and the ceiling is enforced inside the protected calls only.
         if (!LuaNative.CheckStack(L, 8)) return "cannot create a Lua state";
+        // tp: the C# side of the modules and the standard libraries' openers, handed to the prelude as its argument
+        // (never a global); the prelude opens the libraries and compiles the manifest's library.lua modules
+        // (load_lib) under this lua_pcall, so a memory error there is a status.
         var gc = BeginUnchecked(L, 0);
-        L.OpenLibs();
-        // __tp: the C# side of the modules
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
+        foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
         LuaNative.PushText(L, WaitMarker); L.SetField(-2, "WAIT");
         LuaNative.PushText(L, CollectMarker); L.SetField(-2, "COLLECT");
-        L.SetGlobal("__tp");
         EndUnchecked(L, gc);
         if (LuaNative.Load(L, PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + LuaNative.ToText(L, -1);
+        L.Insert(-2); // [prelude, tp]
         var t = t_current; t_current = this;
         try
         {
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return "prelude: " + LuaNative.ToText(L, -1);
-            // stack: [runner]
-            foreach (var lib in _entry.Libraries)
-            {
-                if (LuaNative.Load(L, Encoding.UTF8.GetBytes(lib.Source), "@" + lib.ChunkName, "t") != LuaStatus.OK) return LuaNative.ToText(L, -1);
-                gc = BeginUnchecked(L, 0);
-                L.GetGlobal("package"); L.GetField(-1, "preload");
-                L.Rotate(-3, -1); // [runner, package, preload, chunk]
-                LuaNative.PushText(L, lib.Name); // the name as UTF-8 (SetField would encode it as ASCII)
-                L.Insert(-2);
-                L.RawSet(-3);
-                L.Pop(2);
-                EndUnchecked(L, gc);
-            }
+            if (L.PCall(1, 1, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + LuaNative.ToText(L, -1);
+            if (_budget.Doomed) return "prelude: not enough memory";
+            // stack: [thread]: the main coroutine, created by the prelude (under this lua_pcall) with the runner on its
+            // stack; it stays at index 1 of the state's stack, which keeps it alive
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
             if (LuaNative.Load(L, code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return LuaNative.ToText(L, -1);
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {LuaNative.ToText(L, -1)}";
+            // The chunk's top level runs here, synchronously in the spawner's call: the count hook stops it (with the
+            // killer) once it has run for LoadLimit or hit the memory ceiling, so a loop at load time fails the spawn
+            // instead of holding the spawner's thread. Coroutines it creates inherit the hook.
+            L.SetHook(s_hook, LuaHookMask.Count, 1000);
+            _loadDeadline = Stopwatch.GetTimestamp() + LoadLimitTicks;
+            _loading = true;
+            var loaded = L.PCall(0, 1, 0);
+            _loading = false;
+            // The ceiling is fatal at load time too, even if the top level caught the memory error with pcall.
             if (_budget.Doomed) return $"loading {_entry.ChunkName}: not enough memory";
+            if (loaded != LuaStatus.OK)
+                return Stopwatch.GetTimestamp() > _loadDeadline
+                    ? $"loading {_entry.ChunkName}: its top level ran for more than {LoadLimitTicks / Stopwatch.Frequency} s"
+                    : $"loading {_entry.ChunkName}: {LuaNative.ToText(L, -1)}";
         }
         finally { t_current = t; }
         // Spawn arguments are pushed with the ceiling lifted (see BeginUnchecked), so they must fit first: the
@@ -101,20 +120,21 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         gc = BeginUnchecked(L, size);
         try
         {
-            // stack: [runner, module]; a raw get: a metamethod would run Lua code outside a protected call
+            // stack: [thread, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
             if (L.Type(-1) == LuaType.Table) { LuaNative.PushText(L, _entry.Method); L.RawGet(-2); }
             else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
             else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
             if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
-            L.Remove(-2); // [runner, main]
-            _thread = L.NewThread(); // [runner, main, thread]
-            L.Insert(1); // [thread, runner, main]
-            L.XMove(_thread, 2); // thread stack: [runner, main]
+            L.Remove(-2); // [thread, main]
+            _thread = L.ToThread(1);
+            _threadHandle = _thread.Handle;
+            L.XMove(_thread, 1); // thread stack: [runner, main]
             if (!LuaNative.CheckStack(_thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
             for (int i = 0; i < Args.Length; i++)
                 if (LuaValues.Push(_thread, Args[i], this) is { } error) return $"argument {i + 1}: {error}";
         }
         finally { EndUnchecked(L, gc); }
+        // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
         _thread.SetHook(s_hook, LuaHookMask.Count, 1000);
         return null;
     }
@@ -168,6 +188,32 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private void ExitIfDoomed()
     {
         if (_budget.Doomed && IsAlive) Exit(ExitInfo.Failed("not enough memory"));
+    }
+
+    /// <summary>
+    /// The standard libraries' openers (luaopen_*), from the same native library KeraLua binds ("lua54"). Pushed as
+    /// light C functions: the prelude calls those it keeps, so io and package are never opened at all.
+    /// </summary>
+    private static class StandardLibraries
+    {
+        internal static readonly (string Name, IntPtr Open)[] Openers = [];
+        internal static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, void> PushCFunction;
+        internal static readonly string? Error;
+
+        static StandardLibraries()
+        {
+            try
+            {
+                var lib = NativeLibrary.Load("lua54", typeof(KeraLua.Lua).Assembly, null);
+                PushCFunction = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, void>)NativeLibrary.GetExport(lib, "lua_pushcclosure");
+                Openers = [.. new[] { "base", "string", "table", "math", "utf8", "coroutine", "os", "debug" }
+                    .Select(n => ("open_" + n, NativeLibrary.GetExport(lib, "luaopen_" + n)))];
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+            {
+                Error = "the Lua runtime's standard libraries cannot be found: " + ex.Message;
+            }
+        }
     }
 
     public string? CheckPayload(object? payload) => LuaValues.CheckPushable(payload);
@@ -258,6 +304,12 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting) Host.Scheduler.Schedule(this);
     }
 
+    /// <summary>
+    /// Closes the state. Bounded in time: lua_close runs no user code. It would run the finalizers of objects marked
+    /// for finalization, with hooks off, but the sandbox's setmetatable never marks one (see prelude.lua); and it
+    /// closes the to-be-closed variables of the main thread only, where no user code is pending once Setup is over
+    /// (the process's code runs in <see cref="_thread"/>, whose pending variables lua_close does not run).
+    /// </summary>
     private void CloseState()
     {
         var L = Interlocked.Exchange(ref _state, null);
@@ -271,17 +323,48 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     // ---- hook and allocator ----------------------------------------------------------------------------------
 
+    /// <summary>
+    /// The count hook (every 1,000 instructions, on the main coroutine and every coroutine the script creates).
+    /// It yields the process's main coroutine when the slice is used up or the process is no longer alive, if that
+    /// coroutine can yield. A coroutine the script created is never yielded: its coroutine.resume would return as if it
+    /// had yielded (so a long loop inside a script's coroutine is not preempted; it still stops on terminate).
+    /// While Setup runs an entry's top level, it only arms the killer once the load limit is passed.
+    /// When the process is no longer alive (terminated, cancel's deadline passed, memory ceiling) and the running
+    /// thread cannot yield (inside table.sort's comparator, a gsub callback, a __tostring...), it arms the prelude's
+    /// killer on that thread: a Lua hook that raises an error from Lua code at every instruction. Nothing here may
+    /// raise a Lua error: lua_yield in a hook returns normally, lua_checkstack and lua_rawgeti cannot raise, and
+    /// lua_pcall catches any error of the arming (a memory error included: it is tried again at the next count).
+    /// </summary>
     private static readonly LuaHookFunction s_hook = (state, ar) =>
     {
         var p = t_current;
         if (p is null) return;
-        p.ExitIfDoomed();
-        if (!p.IsAlive || Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks)
+        if (p._loading)
         {
-            var L = KeraLua.Lua.FromIntPtr(state);
-            if (L.IsYieldable) L.Yield(0);
+            // The top level of the entry runs under Setup's lua_pcall: it is stopped (the spawn fails) once it has
+            // run for LoadLimit. Exit is not called: the process does not exist yet.
+            if (Stopwatch.GetTimestamp() > p._loadDeadline) ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
+            return;
         }
+        // A doomed process (its allocation was refused at the ceiling, maybe caught by a pcall) ends here, and so is
+        // stopped as a terminated one: yielded if it can, else killed.
+        p.ExitIfDoomed();
+        bool main = state == p._threadHandle;
+        if (p.IsAlive)
+        {
+            if (main && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && p._thread!.IsYieldable) p._thread.Yield(0);
+            return;
+        }
+        if (main && p._thread!.IsYieldable) p._thread.Yield(0);
+        else ArmKiller(main ? p._thread! : KeraLua.Lua.FromIntPtr(state), p);
     };
+
+    private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
+    {
+        if (!LuaNative.CheckStack(L, 2)) return;
+        L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
+        if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1);
+    }
 
     private static readonly LuaAlloc s_alloc = (ud, ptr, osize, nsize) =>
     {
@@ -354,7 +437,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     internal void SetMessageMetatable(KeraLua.Lua L)
     {
-        L.RawGetInteger(LuaRegistry.Index, _messageMetatableRef);
+        L.RawGetInteger(LuaRegistry.Index, RegMessageMetatable);
         L.SetMetaTable(-2);
     }
 
@@ -377,12 +460,17 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         return Err(L, r.Error);
     }
 
-    private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body) => state =>
+    /// <summary>
+    /// Wraps a C# function of tp. With <paramref name="liftCeiling"/> (all but load_lib) the body runs in an unchecked
+    /// region (see <see cref="BeginUnchecked"/>); without, the body allocates only in protected calls and opens its
+    /// own region for its pushes.
+    /// </summary>
+    private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body, bool liftCeiling = true) => state =>
     {
         var L = KeraLua.Lua.FromIntPtr(state);
         var p = t_current;
         if (p is null) { L.PushNil(); LuaNative.PushText(L, "not inside a process"); return 2; } // 20 slots are guaranteed
-        var gc = p.BeginUnchecked(L, 0);
+        long gc = liftCeiling ? p.BeginUnchecked(L, 0) : 0; // never 0 for a region
         try
         {
             // A C function is guaranteed LUA_MINSTACK (20) free slots; ours return at most 4 values and deep values
@@ -392,13 +480,14 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         }
         catch (Exception ex) // never let an exception cross into native code
         {
+            if (gc == 0) gc = p.BeginUnchecked(L, 0);
             L.PushNil();
             LuaNative.PushText(L, Clip(ex.Message));
             return 2;
         }
         finally
         {
-            p.EndUnchecked(L, gc);
+            if (gc != 0) p.EndUnchecked(L, gc);
             p.ExitIfDoomed();
         }
     };
@@ -416,12 +505,33 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         return null;
     }
 
+    // The C# side of the modules. Invariant the killer relies on (see s_hook and prelude.lua): none of these calls
+    // back into Lua (no lua_call, no API that can run a metamethod: tables are read with lua_next/raw reads and
+    // built fresh, strings read with lua_tolstring), so no managed frame is ever between a Lua error and the
+    // lua_resume/lua_pcall that catches it.
     private static readonly (string Name, LuaFunction Fn)[] Functions =
     [
         ("pid", Fn((L, p) => { LuaNative.PushText(L, p.Pid.ToString()); return 1; })),
         ("log", Fn((L, p) => { p.Context.Log(LuaNative.ToText(L, 1) ?? ""); return 0; })),
         ("now", Fn((L, p) => { L.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
-        ("set_message_mt", Fn((L, p) => { L.PushCopy(1); p._messageMetatableRef = L.Ref(LuaRegistry.Index); return 0; })),
+        ("load_lib", Fn((L, p) =>
+        {
+            // Compiles the manifest's i-th library.lua module for the prelude, from its UTF-8 bytes and under the real
+            // ceiling (lua_load is protected: a syntax or memory error is a status, and the spawn fails).
+            int i = (int)L.ToInteger(1) - 1;
+            if (i < 0 || i >= p._entry.Libraries.Count) return 0;
+            var lib = p._entry.Libraries[i];
+            if (LuaNative.Load(L, Encoding.UTF8.GetBytes(lib.Source), "@" + lib.ChunkName, "t") != LuaStatus.OK)
+            {
+                p._setupError = LuaNative.ToText(L, -1);
+                return 1; // the error message instead of a function: the prelude stops there
+            }
+            var gc = p.BeginUnchecked(L, 0);
+            try { LuaNative.PushText(L, lib.Name); } // the name as UTF-8: require compares bytes
+            finally { p.EndUnchecked(L, gc); }
+            return 2;
+        }, liftCeiling: false)),
+        ("unlisten", Fn((L, p) => { L.PushBoolean(Str(L, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((L, p) =>
         {
             var mode = Str(L, 1);
