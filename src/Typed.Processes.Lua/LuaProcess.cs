@@ -359,12 +359,26 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         else ArmKiller(main ? p._thread! : KeraLua.Lua.FromIntPtr(state), p);
     };
 
+    /// <summary>
+    /// Arms the prelude's killer on <paramref name="L"/>. Arming allocates a little (stack slots, a CallInfo, a bigger
+    /// hook table when a second thread is armed: well under 1 KB), and the process may be at its ceiling, or doomed
+    /// with all of its grace taken by the script, which then holds it: without room, every attempt fails and the
+    /// process is never stopped. So arming runs with the ceiling lifted by <see cref="ArmSlack"/>; only the prelude's
+    /// arm_killer runs meanwhile (and no finalizer: the sandbox marks none), so the script cannot use the lift.
+    /// </summary>
     private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
     {
-        if (!LuaNative.CheckStack(L, 2)) return;
-        L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
-        if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1);
+        p._budget.Allowance += ArmSlack;
+        try
+        {
+            if (!LuaNative.CheckStack(L, 2)) return;
+            L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
+            if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1); // tried again at the next count
+        }
+        finally { p._budget.Allowance -= ArmSlack; }
     }
+
+    private const long ArmSlack = 16 * 1024;
 
     private static readonly LuaAlloc s_alloc = (ud, ptr, osize, nsize) =>
     {

@@ -60,6 +60,54 @@ public class MemoryCeilingTests : LuaTest
     }
 
     [Fact]
+    public async Task A_process_that_hits_its_ceiling_inside_a_non_yieldable_call_gives_back_its_worker()
+    {
+        // Doomed inside a table.sort comparator, where the count hook cannot yield: the killer must be armed.
+        Runtime.Hosts.Add("app:solo", 1);
+        var e = Lua("return { main = function() " + Hog + """
+              table.sort({ 3, 2, 1 }, function(a, b) pcall(hog) while true do end end)
+            end }
+            """, options: Limit(4 << 20));
+        Assert.Equal("not enough memory", (await Runtime.RunAsync(e, "app:solo").WaitAsync(Guard)).Error);
+        Assert.Equal(42L, (await Runtime.RunAsync(Lua("return { main = function() return 42 end }"), "app:solo").WaitAsync(Guard)).Result);
+    }
+
+    [Fact]
+    public async Task The_killer_is_armed_even_when_the_script_used_up_its_grace()
+    {
+        // A doomed process may allocate up to its grace beyond the ceiling, and a script can take all of it (here
+        // exactly: collectgarbage("count") is the allocator's own count) and hold it while it loops where the hook
+        // cannot yield. Arming the killer on a second thread needs a bigger hook table (a new allocation): it must
+        // still work. The coroutine does all this within its first 1,000 instructions, before the hook first runs.
+        Runtime.Hosts.Add("app:solo", 1);
+        var e = Lua("""
+            return { main = function(cap)
+              local src = string.rep("x", 1 << 20)
+              local hold = { false, false, false, false, false, false, false, false }
+              table.sort({ 3, 2, 1 }, function(a, b)
+                local co = coroutine.create(function()
+                  pcall(function() return src .. src .. src .. src end) -- refused twice: the process is doomed
+                  collectgarbage()
+                  for i = 1, #hold do
+                    pcall(string.sub, src, 1, 1)
+                    local free = cap - collectgarbage("count") * 1024
+                    if free < 26 then break end
+                    local ok, s = pcall(string.sub, src, 1, math.min(#src, math.floor(free) - 25)) -- 24-byte header, NUL
+                    if ok then hold[i] = s end
+                  end
+                  while true do end
+                end)
+                coroutine.resume(co)
+                while true do end
+              end)
+            end }
+            """, options: Limit(4 << 20));
+        var exit = await Runtime.RunAsync(e, "app:solo", CancellationToken.None, (4L << 20) + LuaProcess.MemoryBudget.Grace).WaitAsync(Guard);
+        Assert.Equal("not enough memory", exit.Error);
+        Assert.Equal(42L, (await Runtime.RunAsync(Lua("return { main = function() return 42 end }"), "app:solo").WaitAsync(Guard)).Result);
+    }
+
+    [Fact]
     public async Task A_received_value_that_fits_once_garbage_is_collected_is_delivered()
     {
         // 3 MB of garbage and a 1.5 MB message under a 4 MB ceiling: the value does not fit in what is left, the
