@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Typed.Processes.Lua;
 
 /// <summary>Limits for Lua processes.</summary>
@@ -54,21 +56,24 @@ public sealed class LuaEntry : EntryDefinition
     internal byte[] Bytecode => _bytecode ??= Compile(Source, ChunkName);
 
     /// <summary>Compiles <paramref name="source"/> to bytecode (with debug info, so errors keep file and line).</summary>
+    /// <remarks>The source is loaded as its UTF-8 bytes (KeraLua's LoadString would encode it as ASCII, turning every
+    /// non-ASCII character of a string literal into '?').</remarks>
     internal static byte[] Compile(string source, string chunkName)
     {
         using var L = new KeraLua.Lua(true);
-        if (L.LoadString(source, "@" + chunkName) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(L.ToString(-1, false));
+        if (LuaNative.Load(L, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
+            throw new InvalidOperationException(LuaNative.ToText(L, -1));
         L.GetGlobal("string");
         L.GetField(-1, "dump");
         L.PushCopy(-3);
-        if (L.PCall(1, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(L.ToString(-1, false));
-        return L.ToBuffer(-1, false);
+        if (L.PCall(1, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(LuaNative.ToText(L, -1));
+        return LuaNative.Bytes(L, -1).ToArray();
     }
 
-    /// <summary>Compiles the source without running it: null if it is valid, else the error with file and line.</summary>
+    /// <summary>Compiles the source (as UTF-8) without running it: null if it is valid, else the error with file and line.</summary>
     public static string? CheckSyntax(string source, string chunkName)
     {
         using var L = new KeraLua.Lua(false);
-        return L.LoadString(source, "@" + chunkName) == KeraLua.LuaStatus.OK ? null : L.ToString(-1, false);
+        return LuaNative.Load(L, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") == KeraLua.LuaStatus.OK ? null : LuaNative.ToText(L, -1);
     }
 }

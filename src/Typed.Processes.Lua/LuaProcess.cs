@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 using KeraLua;
 using Typed.Processes.Channels;
 
@@ -25,7 +26,18 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private long _sliceStart;
     private LuaSelectWaiter? _pending;
     private readonly Dictionary<long, ProcessChannel> _channels = new();
-    private int _messageMetatableRef;
+    // Registry slots the prelude fills (under its lua_pcall, so no C# call allocates for them): negative integer keys,
+    // which luaL_ref never uses. Reading them (lua_rawgeti) allocates nothing and cannot raise.
+    private const int RegMessageMetatable = -1, RegArmKiller = -2;
+    private IntPtr _threadHandle;
+    private bool _loading;
+    private string? _setupError;
+    /// <summary>The smallest memory ceiling accepted: the state and the prelude's arguments (allocated before any
+    /// lua_pcall can catch a memory error) take about 10 KB; a process needs about 40 KB to run at all.</summary>
+    private const long MinMemoryLimit = 32 * 1024;
+    private long _loadDeadline;
+    /// <summary>How long the top level of an entry's chunk may run (it should only define things).</summary>
+    private static readonly long LoadLimitTicks = Stopwatch.Frequency; // 1 s
 
     private LuaProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, LuaEntry entry, MemoryBudget budget)
         : base(runtime, host, pid, args)
@@ -50,46 +62,158 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     private string? Setup()
     {
+        if (StandardLibraries.Error is { } libError) return libError;
+        if (_budget.Limit is > 0 and < MinMemoryLimit)
+            return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
-        L.OpenLibs();
-        // __tp: the C# side of the modules
+        // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
+        // handler and abort the host. So the pushes below run with the ceiling lifted (BeginUnchecked: a fixed
+        // ~10 KB with the state, hence MinMemoryLimit), and the ceiling is enforced inside the protected calls only.
+        if (!LuaNative.CheckStack(L, 8)) return "cannot create a Lua state";
+        // tp: the C# side of the modules and the standard libraries' openers, handed to the prelude as its argument
+        // (never a global); the prelude opens the libraries and compiles the manifest's library.lua modules
+        // (load_lib) under this lua_pcall, so a memory error there is a status.
+        var gc = BeginUnchecked(L, 0);
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
-        L.PushString(WaitMarker); L.SetField(-2, "WAIT");
-        L.SetGlobal("__tp");
-        if (L.LoadBuffer(PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
+        foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
+        LuaNative.PushText(L, WaitMarker); L.SetField(-2, "WAIT");
+        LuaNative.PushText(L, CollectMarker); L.SetField(-2, "COLLECT");
+        EndUnchecked(L, gc);
+        if (LuaNative.Load(L, PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + LuaNative.ToText(L, -1);
+        L.Insert(-2); // [prelude, tp]
         var t = t_current; t_current = this;
         try
         {
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return "prelude: " + L.ToString(-1, false);
-            // stack: [runner]
-            foreach (var lib in _entry.Libraries)
-            {
-                L.GetGlobal("package"); L.GetField(-1, "preload");
-                if (L.LoadString(lib.Source, "@" + lib.ChunkName) != LuaStatus.OK) return L.ToString(-1, false);
-                L.SetField(-2, lib.Name);
-                L.Pop(2);
-            }
+            if (L.PCall(1, 1, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + LuaNative.ToText(L, -1);
+            if (_budget.Doomed) return "prelude: not enough memory";
+            // stack: [thread]: the main coroutine, created by the prelude (under this lua_pcall) with the runner on its
+            // stack; it stays at index 1 of the state's stack, which keeps it alive
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
-            if (L.LoadBuffer(code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return L.ToString(-1, false);
-            if (L.PCall(0, 1, 0) != LuaStatus.OK) return $"loading {_entry.ChunkName}: {L.ToString(-1, false)}";
+            if (LuaNative.Load(L, code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return LuaNative.ToText(L, -1);
+            // The chunk's top level runs here, synchronously in the spawner's call: the count hook stops it (with the
+            // killer) once it has run for LoadLimit or hit the memory ceiling, so a loop at load time fails the spawn
+            // instead of holding the spawner's thread. Coroutines it creates inherit the hook.
+            L.SetHook(s_hook, LuaHookMask.Count, 1000);
+            _loadDeadline = Stopwatch.GetTimestamp() + LoadLimitTicks;
+            _loading = true;
+            var loaded = L.PCall(0, 1, 0);
+            _loading = false;
+            // The ceiling is fatal at load time too, even if the top level caught the memory error with pcall.
+            if (_budget.Doomed) return $"loading {_entry.ChunkName}: not enough memory";
+            if (loaded != LuaStatus.OK)
+                return Stopwatch.GetTimestamp() > _loadDeadline
+                    ? $"loading {_entry.ChunkName}: its top level ran for more than {LoadLimitTicks / Stopwatch.Frequency} s"
+                    : $"loading {_entry.ChunkName}: {LuaNative.ToText(L, -1)}";
         }
         finally { t_current = t; }
-        // stack: [runner, module]
-        if (L.Type(-1) == LuaType.Table) L.GetField(-1, _entry.Method);
-        else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
-        else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
-        if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
-        L.Remove(-2); // [runner, main]
-        _thread = L.NewThread(); // [runner, main, thread]
-        L.Insert(1); // [thread, runner, main]
-        L.XMove(_thread, 2); // thread stack: [runner, main]
-        foreach (var a in Args) LuaValues.Push(_thread, a, this);
+        // Spawn arguments are pushed with the ceiling lifted (see BeginUnchecked), so they must fit first: the
+        // estimate is an upper bound of what the push allocates.
+        long size = 0;
+        foreach (var a in Args) size += LuaValues.EstimateSize(a);
+        if (_budget.Limit > 0 && _budget.Used + size > _budget.Limit)
+            return $"spawn arguments need about {size} bytes in Lua, more than the {Math.Max(0, _budget.Limit - _budget.Used)} bytes " +
+                   $"left of the process's memory limit of {_budget.Limit} bytes";
+        gc = BeginUnchecked(L, size);
+        try
+        {
+            // stack: [thread, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
+            if (L.Type(-1) == LuaType.Table) { LuaNative.PushText(L, _entry.Method); L.RawGet(-2); }
+            else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
+            else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
+            if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
+            L.Remove(-2); // [thread, main]
+            _thread = L.ToThread(1);
+            _threadHandle = _thread.Handle;
+            L.XMove(_thread, 1); // thread stack: [runner, main]
+            if (!LuaNative.CheckStack(_thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
+            for (int i = 0; i < Args.Length; i++)
+                if (LuaValues.Push(_thread, Args[i], this) is { } error) return $"argument {i + 1}: {error}";
+        }
+        finally { EndUnchecked(L, gc); }
+        // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
         _thread.SetHook(s_hook, LuaHookMask.Count, 1000);
         return null;
+    }
+
+    /// <summary>
+    /// Lifts the memory ceiling by <paramref name="bytes"/> plus <see cref="UncheckedSlack"/> while C# code allocates in
+    /// the state: a memory error raised by lua_pushlstring, lua_createtable... would longjmp through managed frames (or
+    /// abort the host outside a protected call). Callers check first that what they push fits under the ceiling
+    /// (<see cref="LuaValues.EstimateSize"/>, an upper bound); small pushes (markers, PIDs, error texts of at most
+    /// <see cref="MaxErrorLength"/> chars) fit in the slack.
+    /// <para>No Lua code may run meanwhile: a __gc finalizer run by a collection step inside a push would allocate
+    /// under the lifted ceiling. The collector is given as much credit as the region may allocate (lua_gc STEP with a
+    /// negative size, twice: if the first call ran a step, that step reset the debt), so no step starts inside the
+    /// region; the credit is given back at the end (the step that follows runs under the ceiling). Stopping the
+    /// collector instead (STOP/RESTART) resets its debt on restart, which starts a new cycle at every call: 100,000
+    /// sends with 200,000 live tables went from 2 s to over 20 s.</para>
+    /// </summary>
+    private long BeginUnchecked(KeraLua.Lua L, long bytes)
+    {
+        long credit = bytes + UncheckedSlack;
+        _budget.Allowance += credit;
+        if (L.GarbageCollector(LuaGC.IsRunning, 0) <= 0) return credit; // stopped (or inside a finalizer): no step runs
+        int kb = (int)Math.Min(int.MaxValue / 2, credit / 1024 + 1);
+        L.GarbageCollector(LuaGC.Step, -kb);
+        L.GarbageCollector(LuaGC.Step, -kb);
+        return -credit; // negative: credit to give back
+    }
+
+    private void EndUnchecked(KeraLua.Lua L, long region)
+    {
+        long credit = Math.Abs(region);
+        _budget.Allowance -= credit;
+        if (region > 0) return;
+        int kb = (int)Math.Min(int.MaxValue / 2, credit / 1024 + 1);
+        L.GarbageCollector(LuaGC.Step, kb);
+        L.GarbageCollector(LuaGC.Step, kb);
+    }
+
+    /// <summary>What a C# function may push beyond an estimated payload (markers, PIDs, a clipped error text).</summary>
+    private const long UncheckedSlack = 64 * 1024;
+
+    /// <summary>Error texts pushed into Lua are clipped to this many chars (they may quote user input).</summary>
+    private const int MaxErrorLength = 4096;
+
+    private static string Clip(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength] + "...";
+
+    /// <summary>
+    /// The ceiling is fatal (as Erlang's max_heap_size): once the allocator refused an allocation for it, the process
+    /// ends with "not enough memory" at the next safe point, even if its Lua code caught the error with pcall.
+    /// </summary>
+    private void ExitIfDoomed()
+    {
+        if (_budget.Doomed && IsAlive) Exit(ExitInfo.Failed("not enough memory"));
+    }
+
+    /// <summary>
+    /// The standard libraries' openers (luaopen_*), from the same native library KeraLua binds ("lua54"). Pushed as
+    /// light C functions: the prelude calls those it keeps, so io and package are never opened at all.
+    /// </summary>
+    private static class StandardLibraries
+    {
+        internal static readonly (string Name, IntPtr Open)[] Openers = [];
+        internal static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, void> PushCFunction;
+        internal static readonly string? Error;
+
+        static StandardLibraries()
+        {
+            try
+            {
+                var lib = NativeLibrary.Load("lua54", typeof(KeraLua.Lua).Assembly, null);
+                PushCFunction = (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, void>)NativeLibrary.GetExport(lib, "lua_pushcclosure");
+                Openers = [.. new[] { "base", "string", "table", "math", "utf8", "coroutine", "os", "debug" }
+                    .Select(n => ("open_" + n, NativeLibrary.GetExport(lib, "luaopen_" + n)))];
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+            {
+                Error = "the Lua runtime's standard libraries cannot be found: " + ex.Message;
+            }
+        }
     }
 
     public string? CheckPayload(object? payload) => LuaValues.CheckPushable(payload);
@@ -117,6 +241,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             status = _thread!.Resume(null, nargs, out nres);
         }
         finally { t_current = previous; }
+        ExitIfDoomed();
 
         if (!IsAlive) { CloseState(); return; }
         switch (status)
@@ -134,7 +259,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 var ok = _thread.ToBoolean(1);
                 if (!ok)
                 {
-                    Exit(ExitInfo.Failed(_thread.ToString(2, false) ?? "error"));
+                    Exit(ExitInfo.Failed(LuaNative.ToText(_thread, 2) ?? "error"));
                 }
                 else
                 {
@@ -144,7 +269,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 CloseState();
                 break;
             default:
-                var msg = status == LuaStatus.ErrMem ? "not enough memory" : _thread.ToString(-1, false) ?? status.ToString();
+                var msg = status == LuaStatus.ErrMem ? "not enough memory" : LuaNative.ToText(_thread, -1) ?? status.ToString();
                 Exit(ExitInfo.Failed(msg));
                 CloseState();
                 break;
@@ -179,6 +304,12 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting) Host.Scheduler.Schedule(this);
     }
 
+    /// <summary>
+    /// Closes the state. Bounded in time: lua_close runs no user code. It would run the finalizers of objects marked
+    /// for finalization, with hooks off, but the sandbox's setmetatable never marks one (see prelude.lua); and it
+    /// closes the to-be-closed variables of the main thread only, where no user code is pending once Setup is over
+    /// (the process's code runs in <see cref="_thread"/>, whose pending variables lua_close does not run).
+    /// </summary>
     private void CloseState()
     {
         var L = Interlocked.Exchange(ref _state, null);
@@ -192,16 +323,62 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     // ---- hook and allocator ----------------------------------------------------------------------------------
 
+    /// <summary>
+    /// The count hook (every 1,000 instructions, on the main coroutine and every coroutine the script creates).
+    /// It yields the process's main coroutine when the slice is used up or the process is no longer alive, if that
+    /// coroutine can yield. A coroutine the script created is never yielded: its coroutine.resume would return as if it
+    /// had yielded (so a long loop inside a script's coroutine is not preempted; it still stops on terminate).
+    /// While Setup runs an entry's top level, it only arms the killer once the load limit is passed.
+    /// When the process is no longer alive (terminated, cancel's deadline passed, memory ceiling) and the running
+    /// thread cannot yield (inside table.sort's comparator, a gsub callback, a __tostring...), it arms the prelude's
+    /// killer on that thread: a Lua hook that raises an error from Lua code at every instruction. Nothing here may
+    /// raise a Lua error: lua_yield in a hook returns normally, lua_checkstack and lua_rawgeti cannot raise, and
+    /// lua_pcall catches any error of the arming (a memory error included: it is tried again at the next count).
+    /// </summary>
     private static readonly LuaHookFunction s_hook = (state, ar) =>
     {
         var p = t_current;
         if (p is null) return;
-        if (!p.IsAlive || Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks)
+        if (p._loading)
         {
-            var L = KeraLua.Lua.FromIntPtr(state);
-            if (L.IsYieldable) L.Yield(0);
+            // The top level of the entry runs under Setup's lua_pcall: it is stopped (the spawn fails) once it has
+            // run for LoadLimit. Exit is not called: the process does not exist yet.
+            if (Stopwatch.GetTimestamp() > p._loadDeadline) ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
+            return;
         }
+        // A doomed process (its allocation was refused at the ceiling, maybe caught by a pcall) ends here, and so is
+        // stopped as a terminated one: yielded if it can, else killed.
+        p.ExitIfDoomed();
+        bool main = state == p._threadHandle;
+        if (p.IsAlive)
+        {
+            if (main && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && p._thread!.IsYieldable) p._thread.Yield(0);
+            return;
+        }
+        if (main && p._thread!.IsYieldable) p._thread.Yield(0);
+        else ArmKiller(main ? p._thread! : KeraLua.Lua.FromIntPtr(state), p);
     };
+
+    /// <summary>
+    /// Arms the prelude's killer on <paramref name="L"/>. Arming allocates a little (stack slots, a CallInfo, a bigger
+    /// hook table when a second thread is armed: well under 1 KB), and the process may be at its ceiling, or doomed
+    /// with all of its grace taken by the script, which then holds it: without room, every attempt fails and the
+    /// process is never stopped. So arming runs with the ceiling lifted by <see cref="ArmSlack"/>; only the prelude's
+    /// arm_killer runs meanwhile (and no finalizer: the sandbox marks none), so the script cannot use the lift.
+    /// </summary>
+    private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
+    {
+        p._budget.Allowance += ArmSlack;
+        try
+        {
+            if (!LuaNative.CheckStack(L, 2)) return;
+            L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
+            if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1); // tried again at the next count
+        }
+        finally { p._budget.Allowance -= ArmSlack; }
+    }
+
+    private const long ArmSlack = 16 * 1024;
 
     private static readonly LuaAlloc s_alloc = (ud, ptr, osize, nsize) =>
     {
@@ -214,9 +391,21 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             return IntPtr.Zero;
         }
         long delta = (long)nsize - old;
-        if (delta > 0 && budget.Limit > 0 && budget.Used + delta > budget.Limit) return IntPtr.Zero; // Lua raises "not enough memory"
+        if (delta > 0 && budget.Limit > 0 &&
+            budget.Used + delta > budget.Limit + budget.Allowance + (budget.Doomed ? MemoryBudget.Grace : 0))
+        {
+            // Lua answers a refusal with an emergency collection and one retry of the same request; only a refused
+            // retry (or a refusal once doomed) is fatal, so garbage alone never kills a process.
+            if (budget.Refused == (ptr, osize, nsize) || budget.Doomed) budget.Doomed = true;
+            else budget.Refused = (ptr, osize, nsize);
+            return IntPtr.Zero; // Lua raises "not enough memory"
+        }
         var result = (IntPtr)NativeMemory.Realloc((void*)ptr, nsize);
-        if (result != IntPtr.Zero) budget.Used += delta;
+        if (result != IntPtr.Zero)
+        {
+            budget.Used += delta;
+            if (delta > 0) budget.Refused = default;
+        }
         return result;
     };
 
@@ -229,7 +418,16 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             _handle = GCHandle.Alloc(this);
         }
         public long Limit { get; }
-        public long Used; // touched only by the thread running the state
+        public long Used; // these are touched only by the thread running the state
+        /// <summary>Above zero while C# code allocates in the state (see BeginUnchecked): how far the ceiling is lifted.</summary>
+        public long Allowance;
+        /// <summary>The ceiling refused an allocation: the process ends at the next safe point.</summary>
+        public bool Doomed;
+        /// <summary>The last refused request, to tell Lua's retry after its emergency collection.</summary>
+        public (IntPtr, nuint, nuint) Refused;
+        /// <summary>What a doomed process may still allocate beyond its ceiling, so that unwinding (pcall handlers,
+        /// error messages) does not fail again at once; freed when the state is closed.</summary>
+        public const long Grace = 256 * 1024;
         public IntPtr Handle => GCHandle.ToIntPtr(_handle);
         public void Dispose() { if (_handle.IsAllocated) _handle.Free(); }
     }
@@ -240,6 +438,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     // ---- helpers for the C# functions ------------------------------------------------------------------------
 
     private const string WaitMarker = "\u0001wait";
+    private const string CollectMarker = "\u0001collect";
 
     private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadPrelude(), "prelude");
 
@@ -252,7 +451,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     internal void SetMessageMetatable(KeraLua.Lua L)
     {
-        L.RawGetInteger(LuaRegistry.Index, _messageMetatableRef);
+        L.RawGetInteger(LuaRegistry.Index, RegMessageMetatable);
         L.SetMetaTable(-2);
     }
 
@@ -265,7 +464,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private static int Err(KeraLua.Lua L, string error, bool falseFirst = false)
     {
         if (falseFirst) L.PushBoolean(false); else L.PushNil();
-        L.PushString(error);
+        LuaNative.PushText(L, Clip(error));
         return 2;
     }
 
@@ -275,24 +474,39 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         return Err(L, r.Error);
     }
 
-    private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body) => state =>
+    /// <summary>
+    /// Wraps a C# function of tp. With <paramref name="liftCeiling"/> (all but load_lib) the body runs in an unchecked
+    /// region (see <see cref="BeginUnchecked"/>); without, the body allocates only in protected calls and opens its
+    /// own region for its pushes.
+    /// </summary>
+    private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body, bool liftCeiling = true) => state =>
     {
         var L = KeraLua.Lua.FromIntPtr(state);
         var p = t_current;
-        if (p is null) { L.PushNil(); L.PushString("not inside a process"); return 2; }
+        if (p is null) { L.PushNil(); LuaNative.PushText(L, "not inside a process"); return 2; } // 20 slots are guaranteed
+        long gc = liftCeiling ? p.BeginUnchecked(L, 0) : 0; // never 0 for a region
         try
         {
+            // A C function is guaranteed LUA_MINSTACK (20) free slots; ours return at most 4 values and deep values
+            // check the stack themselves, but this keeps the guarantee explicit.
+            if (!LuaNative.CheckStack(L, 8)) return 0;
             return body(L, p);
         }
         catch (Exception ex) // never let an exception cross into native code
         {
+            if (gc == 0) gc = p.BeginUnchecked(L, 0);
             L.PushNil();
-            L.PushString(ex.Message);
+            LuaNative.PushText(L, Clip(ex.Message));
             return 2;
+        }
+        finally
+        {
+            if (gc != 0) p.EndUnchecked(L, gc);
+            p.ExitIfDoomed();
         }
     };
 
-    private static string? Str(KeraLua.Lua L, int i) => L.Type(i) == LuaType.String ? L.ToString(i, false) : null;
+    private static string? Str(KeraLua.Lua L, int i) => L.Type(i) == LuaType.String ? LuaNative.ToText(L, i) : null;
 
     private static string Target(KeraLua.Lua L, int i) => Str(L, i) ?? "";
 
@@ -300,17 +514,38 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         error = null;
         if (L.Type(i) == LuaType.Number) return TimeSpan.FromMilliseconds(L.ToNumber(i));
-        if (L.Type(i) == LuaType.String && Duration.TryParse(L.ToString(i, false), out var d, out error)) return d;
+        if (L.Type(i) == LuaType.String && Duration.TryParse(LuaNative.ToText(L, i)!, out var d, out error)) return d;
         error ??= "duration must be a string like \"100ms\" or a number of milliseconds";
         return null;
     }
 
+    // The C# side of the modules. Invariant the killer relies on (see s_hook and prelude.lua): none of these calls
+    // back into Lua (no lua_call, no API that can run a metamethod: tables are read with lua_next/raw reads and
+    // built fresh, strings read with lua_tolstring), so no managed frame is ever between a Lua error and the
+    // lua_resume/lua_pcall that catches it.
     private static readonly (string Name, LuaFunction Fn)[] Functions =
     [
-        ("pid", Fn((L, p) => { L.PushString(p.Pid.ToString()); return 1; })),
-        ("log", Fn((L, p) => { p.Context.Log(L.ToString(1, false) ?? ""); return 0; })),
+        ("pid", Fn((L, p) => { LuaNative.PushText(L, p.Pid.ToString()); return 1; })),
+        ("log", Fn((L, p) => { p.Context.Log(LuaNative.ToText(L, 1) ?? ""); return 0; })),
         ("now", Fn((L, p) => { L.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
-        ("set_message_mt", Fn((L, p) => { L.PushCopy(1); p._messageMetatableRef = L.Ref(LuaRegistry.Index); return 0; })),
+        ("load_lib", Fn((L, p) =>
+        {
+            // Compiles the manifest's i-th library.lua module for the prelude, from its UTF-8 bytes and under the real
+            // ceiling (lua_load is protected: a syntax or memory error is a status, and the spawn fails).
+            int i = (int)L.ToInteger(1) - 1;
+            if (i < 0 || i >= p._entry.Libraries.Count) return 0;
+            var lib = p._entry.Libraries[i];
+            if (LuaNative.Load(L, Encoding.UTF8.GetBytes(lib.Source), "@" + lib.ChunkName, "t") != LuaStatus.OK)
+            {
+                p._setupError = LuaNative.ToText(L, -1);
+                return 1; // the error message instead of a function: the prelude stops there
+            }
+            var gc = p.BeginUnchecked(L, 0);
+            try { LuaNative.PushText(L, lib.Name); } // the name as UTF-8: require compares bytes
+            finally { p.EndUnchecked(L, gc); }
+            return 2;
+        }, liftCeiling: false)),
+        ("unlisten", Fn((L, p) => { L.PushBoolean(Str(L, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((L, p) =>
         {
             var mode = Str(L, 1);
@@ -333,7 +568,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 _ => p.Context.Spawn(entry, host, args),
             };
             if (!r.Ok) return Err(L, r.Error);
-            L.PushString(r.Value.ToString());
+            LuaNative.PushText(L, r.Value.ToString());
             return 1;
         })),
         ("send", Fn((L, p) =>
@@ -390,7 +625,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             if (name is null) return Err(L, "register: name must be a string", true);
             Result r;
             if (L.Type(2) == LuaType.String)
-                r = Pid.TryParse(L.ToString(2, false), out var pid) ? p.Context.Register(name, pid) : Result.Failure("register: malformed PID");
+                r = Pid.TryParse(LuaNative.ToText(L, 2), out var pid) ? p.Context.Register(name, pid) : Result.Failure("register: malformed PID");
             else r = p.Context.Register(name);
             if (r.Ok) { L.PushBoolean(true); return 1; }
             return Err(L, r.Error, true);
@@ -399,7 +634,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         {
             var r = p.Context.Lookup(Str(L, 1) ?? "");
             if (!r.Ok) return Err(L, r.Error);
-            L.PushString(r.Value.ToString());
+            LuaNative.PushText(L, r.Value.ToString());
             return 1;
         })),
         ("reg_unregister", Fn((L, p) => { L.PushBoolean(p.Context.Unregister(Str(L, 1) ?? "")); return 1; })),
@@ -423,6 +658,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         })),
         ("select", Fn((L, p) => p.Select(L))),
         ("wait_result", Fn((L, p) => p.WaitResult(L))),
+        ("take_held", Fn((L, p) => p.TakeHeld(L))),
     ];
 
     // ---- select ----------------------------------------------------------------------------------------------
@@ -437,19 +673,19 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             int b = 3 + 3 * i;
             if (!_channels.TryGetValue(L.ToInteger(b), out var ch))
             {
-                L.PushString("error"); L.PushString($"select case {i + 1}: not a channel of this process"); return 2;
+                return SelectError(L, $"select case {i + 1}: not a channel of this process");
             }
             if (L.ToBoolean(b + 1))
             {
                 var v = LuaValues.ToNet(L, b + 2);
-                if (!v.Ok) { L.PushString("error"); L.PushString(v.Error); return 2; }
-                if (ch.Kind != ChannelKind.Local) { L.PushString("error"); L.PushString("cannot send on the process's own channels"); return 2; }
+                if (!v.Ok) return SelectError(L, v.Error);
+                if (ch.Kind != ChannelKind.Local) return SelectError(L, "cannot send on the process's own channels");
                 cases[i] = ((ProcessChannel<object?>)ch).CaseSend(v.Value);
             }
             else cases[i] = new SelectCase(ch, false, null);
         }
         int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
-        if (idx < 0 && nonblocking) { L.PushString("default"); return 1; }
+        if (idx < 0 && nonblocking) { LuaNative.PushText(L, "default"); return 1; }
         if (idx < 0)
         {
             var waiter = new LuaSelectWaiter(this);
@@ -458,7 +694,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             {
                 _pending = waiter;
                 BeginWait(waiter);
-                L.PushString(WaitMarker);
+                LuaNative.PushText(L, WaitMarker);
                 return 1;
             }
         }
@@ -471,17 +707,60 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         _pending = null;
         w.UnregisterAll();
         EndWait(w);
-        if (w.AbortReason is { } reason) { L.PushString("error"); L.PushString("process terminated: " + reason); return 2; }
+        if (w.AbortReason is { } reason) return SelectError(L, "process terminated: " + reason);
         return PushReady(L, w.CaseIndex, w.Value, w.Ok);
     }
 
+    private static int SelectError(KeraLua.Lua L, string error)
+    {
+        LuaNative.PushText(L, "error");
+        LuaNative.PushText(L, Clip(error));
+        return 2;
+    }
+
+    /// <summary>
+    /// Pushes a received value, which must fit in what is left of the memory ceiling (the push itself runs with the
+    /// ceiling lifted). If it does not fit, the value is held and the prelude is asked to collect garbage and take
+    /// it again (tp.take_held): uncollected garbage alone must not kill a process. If it still does not fit, the
+    /// process ends with "not enough memory".
+    /// </summary>
     private int PushReady(KeraLua.Lua L, int idx, object? value, bool ok)
     {
-        L.PushString("ready");
+        if (_budget.Limit > 0 && _budget.Used + LuaValues.EstimateSize(value) > _budget.Limit)
+        {
+            if (_held is null)
+            {
+                _held = (idx, value, ok);
+                LuaNative.PushText(L, CollectMarker);
+                return 1;
+            }
+            _held = null;
+            Exit(ExitInfo.Failed("not enough memory"));
+            return SelectError(L, "not enough memory");
+        }
+        _held = null;
+        if (!LuaNative.CheckStack(L, 4)) return SelectError(L, "Lua stack overflow");
+        LuaNative.PushText(L, "ready");
         L.PushInteger(idx + 1);
-        LuaValues.Push(L, value, this);
+        var region = BeginUnchecked(L, LuaValues.EstimateSize(value));
+        string? error;
+        try { error = LuaValues.Push(L, value, this); }
+        finally { EndUnchecked(L, region); }
+        if (error is not null)
+        {
+            L.Pop(2);
+            return SelectError(L, "cannot receive: " + error);
+        }
         L.PushBoolean(ok);
         return 4;
+    }
+
+    private (int Index, object? Value, bool Ok)? _held;
+
+    private int TakeHeld(KeraLua.Lua L)
+    {
+        if (_held is not { } h) return SelectError(L, "nothing to take");
+        return PushReady(L, h.Index, h.Value, h.Ok);
     }
 
     private sealed class LuaSelectWaiter : Waiter

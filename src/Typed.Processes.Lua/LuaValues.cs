@@ -1,14 +1,29 @@
 using System.Collections;
+using System.Collections.Immutable;
 using System.Globalization;
+using System.Numerics;
+using System.Text;
 using KeraLua;
 
 namespace Typed.Processes.Lua;
 
-/// <summary>Copies values between Lua and .NET (see docs/lua.md for the mapping).</summary>
+/// <summary>
+/// Copies values between Lua and .NET (see docs/lua.md for the mapping). Strings are bytes: a Lua string that is valid
+/// UTF-8 becomes a <see cref="string"/>, any other a <see cref="ByteString"/>; a C# string becomes its UTF-8 bytes.
+/// Tables may be nested at most <see cref="MaxDepth"/> levels, in both directions; every push is preceded by a stack
+/// check (lua_checkstack, which reports instead of raising), and a failed conversion leaves the stack as it was.
+/// </summary>
 internal static class LuaValues
 {
+    /// <summary>The deepest table nesting that crosses the boundary (a flat table is 1 level).</summary>
+    public const int MaxDepth = 100;
+
+    internal static readonly string TooDeep = $"table nested deeper than {MaxDepth} levels";
+    private const string StackFull = "Lua stack overflow while copying a value";
+
     /// <summary>Reads the Lua value at <paramref name="index"/> as a payload (a copy); an error for functions,
-    /// coroutines, userdata and cyclic tables.</summary>
+    /// coroutines, userdata, cyclic tables and tables nested deeper than <see cref="MaxDepth"/>. Allocates nothing in
+    /// Lua (strings are read in place, numbers are never converted), so it cannot raise a Lua error.</summary>
     public static Result<object?> ToNet(KeraLua.Lua L, int index)
     {
         index = index < 0 ? L.GetTop() + index + 1 : index;
@@ -24,9 +39,9 @@ internal static class LuaValues
             case LuaType.Boolean: return Result<object?>.Success(L.ToBoolean(index));
             case LuaType.Number:
                 return Result<object?>.Success(L.IsInteger(index) ? L.ToInteger(index) : (object)L.ToNumber(index));
-            case LuaType.String: return Result<object?>.Success(L.ToString(index, false));
+            case LuaType.String: return Result<object?>.Success(LuaNative.ToPayloadString(L, index));
             case LuaType.Table:
-                return TableToNet(L, index, path, depth);
+                return TableToNet(L, index, path, depth + 1);
             default:
                 return Result<object?>.Failure($"a {L.TypeName(index)} cannot be sent between processes (only nil, booleans, numbers, strings and tables)");
         }
@@ -34,7 +49,9 @@ internal static class LuaValues
 
     private static Result<object?> TableToNet(KeraLua.Lua L, int index, HashSet<IntPtr>? path, int depth)
     {
-        if (depth > 100) return Result<object?>.Failure("table is nested too deeply");
+        if (depth > MaxDepth) return Result<object?>.Failure(TooDeep);
+        // Each level holds a key and a value on the stack while it walks.
+        if (!LuaNative.CheckStack(L, 3)) return Result<object?>.Failure(StackFull);
         var ptr = L.ToPointer(index);
         path ??= [];
         if (!path.Add(ptr)) return Result<object?>.Failure("a cyclic table cannot be sent between processes");
@@ -46,7 +63,7 @@ internal static class LuaValues
             object key;
             switch (L.Type(-2))
             {
-                case LuaType.String: key = L.ToString(-2, false)!; break;
+                case LuaType.String: key = LuaNative.ToPayloadString(L, -2); break;
                 case LuaType.Number:
                     if (L.IsInteger(-2)) key = L.ToInteger(-2);
                     else
@@ -57,11 +74,12 @@ internal static class LuaValues
                     break;
                 case LuaType.Boolean: key = L.ToBoolean(-2); break;
                 default:
+                    var typeName = L.TypeName(-2);
                     L.Pop(2);
                     path.Remove(ptr);
-                    return Result<object?>.Failure($"a table key of type {L.TypeName(-2)} cannot be sent between processes");
+                    return Result<object?>.Failure($"a table key of type {typeName} cannot be sent between processes");
             }
-            var value = ToNet(L, L.GetTop(), path, depth + 1);
+            var value = ToNet(L, L.GetTop(), path, depth);
             L.Pop(1);
             if (!value.Ok)
             {
@@ -75,24 +93,33 @@ internal static class LuaValues
         return Result<object?>.Success(PayloadTable.FromNormalized(fields));
     }
 
-    /// <summary>Null if <paramref name="value"/> can be pushed into Lua, else why not.</summary>
-    public static string? CheckPushable(object? value, int depth = 0)
+    /// <summary>Null if <paramref name="value"/> can be pushed into Lua, else why not (same depth rule as the push).</summary>
+    public static string? CheckPushable(object? value) => CheckPushable(value, 0);
+
+    private static string? CheckPushable(object? value, int depth)
     {
-        if (depth > 100) return "payload is nested too deeply";
         switch (value)
         {
-            case null or bool or string or Pid or DateTimeOffset or DateTime or char or decimal or Guid or TimeSpan or Enum: return null;
+            case null or bool or string or ByteString or byte[] or ImmutableArray<byte> or Pid or DateTimeOffset or DateTime
+                or char or decimal or Guid or TimeSpan or Enum: return null;
             case sbyte or byte or short or ushort or int or uint or long or ulong or float or double: return null;
             case PayloadTable t:
+                if (depth + 1 > MaxDepth) return TooDeep;
                 foreach (var item in t.Items) if (CheckPushable(item, depth + 1) is { } e1) return e1;
                 foreach (var kv in t.Fields) if (CheckPushable(kv.Value, depth + 1) is { } e2) return e2;
                 return null;
-            case Message or ProcessEvent: return null;
+            case Message m: return CheckPushable(m.Payload, depth);
+            case ProcessEvent e: return CheckPushable(e.Result, depth);
             case IDictionary dict:
+                if (depth + 1 > MaxDepth) return TooDeep;
                 foreach (DictionaryEntry kv in dict)
+                {
+                    if (kv.Key is double.NaN or float.NaN) return "a table key cannot be NaN";
                     if ((CheckPushable(kv.Key, depth + 1) ?? CheckPushable(kv.Value, depth + 1)) is { } e3) return e3;
+                }
                 return null;
             case IEnumerable seq:
+                if (depth + 1 > MaxDepth) return TooDeep;
                 foreach (var item in seq) if (CheckPushable(item, depth + 1) is { } e4) return e4;
                 return null;
             default:
@@ -100,74 +127,181 @@ internal static class LuaValues
         }
     }
 
-    /// <summary>Pushes a copy of <paramref name="value"/> onto the Lua stack.</summary>
-    public static void Push(KeraLua.Lua L, object? value, LuaProcess process)
+    // ---- size estimate ---------------------------------------------------------------------------------------
+
+    // Lua 5.4 on 64-bit, as counted by the allocator (requested sizes): a string is a 24-byte TString header plus its
+    // bytes plus a NUL, and a short one (up to 40 bytes) also takes up to 2 slots of 8 bytes in the string table when
+    // that doubles; a table is a 56-byte Table plus 16 bytes per array slot and 24 per hash node (the hash part is a
+    // power of two). The figures are rounded up so that the estimate is an upper bound for what a push allocates.
+    private const long StringCost = 56;
+    private const long TableCost = 64;
+    private const long ArraySlotCost = 16;
+    private const long HashNodeCost = 24;
+    private const long PidCost = StringCost + 128;
+
+    /// <summary>
+    /// About how many bytes <paramref name="payload"/> takes once pushed into a Lua state (an upper bound for what the
+    /// push allocates: strings by their UTF-8 length plus a header, tables by their slots; numbers and booleans live
+    /// in their slot). Walks the payload once, allocates nothing for the common types; nesting beyond
+    /// <see cref="MaxDepth"/> is not counted (such a payload is refused anyway). Not counted either: the growth of the
+    /// state's string table beyond the payload's own share, which is harmless when refused (Lua keeps the old table).
+    /// </summary>
+    public static long EstimateSize(object? payload) => Estimate(payload, 0);
+
+    private static long Estimate(object? value, int depth)
     {
         switch (value)
         {
-            case null: L.PushNil(); break;
-            case bool b: L.PushBoolean(b); break;
-            case string s: L.PushString(s); break;
-            case long l: L.PushInteger(l); break;
-            case int i: L.PushInteger(i); break;
-            case double d: L.PushNumber(d); break;
-            case float f: L.PushNumber(f); break;
-            case short or ushort or byte or sbyte or uint: L.PushInteger(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
-            case ulong ul: if (ul <= long.MaxValue) L.PushInteger((long)ul); else L.PushNumber(ul); break;
-            case decimal m: L.PushNumber((double)m); break;
-            case char c: L.PushString(c.ToString()); break;
-            case Pid pid: L.PushString(pid.ToString()); break;
-            case DateTimeOffset dto: L.PushNumber(dto.ToUnixTimeMilliseconds() / 1000.0); break;
-            case DateTime dt: L.PushNumber(new DateTimeOffset(dt.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0); break;
+            case null or bool or long or int or double or float or short or ushort or byte or sbyte or uint or ulong
+                or decimal or DateTimeOffset or DateTime: return 0;
+            case string s: return StringCost + Encoding.UTF8.GetByteCount(s);
+            case ByteString b: return StringCost + b.Length;
+            case byte[] a: return StringCost + a.Length;
+            case ImmutableArray<byte> ia: return StringCost + (ia.IsDefault ? 0 : ia.Length);
+            case Pid: return PidCost;
             case PayloadTable t:
+            {
+                if (depth >= MaxDepth) return 0;
+                long n = TableCost + t.Items.Count * ArraySlotCost + HashPart(t.Fields.Count);
+                foreach (var item in t.Items) n += Estimate(item, depth + 1);
+                foreach (var (k, v) in t.Fields) n += Estimate(k, depth + 1) + Estimate(v, depth + 1);
+                return n;
+            }
+            case Message m:
+                return TableCost + HashPart(3) + 3 * StringCost + PidCost + Estimate(m.Topic, depth) + Estimate(m.Payload, depth);
+            case ProcessEvent e:
+                return TableCost + HashPart(6) + 6 * StringCost + PidCost + 64 + Estimate(e.Result, depth) + Estimate(e.Error, depth);
+            case IDictionary dict:
+            {
+                if (depth >= MaxDepth) return 0;
+                long n = TableCost + HashPart(dict.Count);
+                foreach (DictionaryEntry kv in dict) n += Estimate(kv.Key, depth + 1) + Estimate(kv.Value, depth + 1);
+                return n;
+            }
+            case IEnumerable seq:
+            {
+                if (depth >= MaxDepth) return 0;
+                long n = TableCost, count = 0;
+                foreach (var item in seq) { n += Estimate(item, depth + 1); count++; }
+                // Without a known count the array part grows by doubling: the old and the new part coexist once.
+                return n + (seq is ICollection ? count : 3 * (long)BitOperations.RoundUpToPowerOf2((ulong)count)) * ArraySlotCost;
+            }
+            default: return StringCost + 3L * (Convert.ToString(value, CultureInfo.InvariantCulture)?.Length ?? 0);
+        }
+    }
+
+    private static long HashPart(int count) => count == 0 ? 0 : (long)BitOperations.RoundUpToPowerOf2((uint)count) * HashNodeCost;
+
+    // ---- push ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Pushes a copy of <paramref name="value"/> onto the Lua stack; on failure (nesting beyond <see cref="MaxDepth"/>,
+    /// a NaN key, no stack space) pushes nothing and returns the error. Allocates in Lua: the caller makes sure
+    /// the allocator will not refuse (see LuaProcess's memory budget), since a memory error raised here would cross
+    /// managed frames.
+    /// </summary>
+    public static string? Push(KeraLua.Lua L, object? value, LuaProcess? process)
+    {
+        int top = L.GetTop();
+        if (!LuaNative.CheckStack(L, 1)) return StackFull;
+        var error = PushValue(L, value, process, 0);
+        if (error is not null) L.SetTop(top);
+        return error;
+    }
+
+    // Precondition: one free stack slot for the value (the caller checked it).
+    private static string? PushValue(KeraLua.Lua L, object? value, LuaProcess? process, int depth)
+    {
+        switch (value)
+        {
+            case null: L.PushNil(); return null;
+            case bool b: L.PushBoolean(b); return null;
+            case string s: LuaNative.PushText(L, s); return null;
+            case long l: L.PushInteger(l); return null;
+            case int i: L.PushInteger(i); return null;
+            case double d: L.PushNumber(d); return null;
+            case float f: L.PushNumber(f); return null;
+            case ByteString bs: LuaNative.PushBytes(L, bs.Span); return null;
+            case byte[] bytes: LuaNative.PushBytes(L, bytes); return null;
+            case ImmutableArray<byte> ia: LuaNative.PushBytes(L, ia.AsSpan()); return null;
+            case short or ushort or byte or sbyte or uint: L.PushInteger(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return null;
+            case ulong ul: if (ul <= long.MaxValue) L.PushInteger((long)ul); else L.PushNumber(ul); return null;
+            case decimal m: L.PushNumber((double)m); return null;
+            case char c: LuaNative.PushText(L, c.ToString()); return null;
+            case Pid pid: LuaNative.PushText(L, pid.ToString()); return null;
+            case DateTimeOffset dto: L.PushNumber(dto.ToUnixTimeMilliseconds() / 1000.0); return null;
+            case DateTime dt: L.PushNumber(new DateTimeOffset(dt.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0); return null;
+            case PayloadTable t:
+                if (depth + 1 > MaxDepth) return TooDeep;
+                if (!LuaNative.CheckStack(L, 3)) return StackFull; // the table, a key, a value
                 L.CreateTable(t.Items.Count, t.Fields.Count);
                 for (int k = 0; k < t.Items.Count; k++)
                 {
-                    Push(L, t.Items[k], process);
+                    if (PushValue(L, t.Items[k], process, depth + 1) is { } e) return e;
                     L.RawSetInteger(-2, k + 1);
                 }
                 foreach (var (key, v) in t.Fields)
                 {
-                    Push(L, key, process);
-                    Push(L, v, process);
+                    if (PushKey(L, key, process, depth + 1) is { } e1) return e1;
+                    if (PushValue(L, v, process, depth + 1) is { } e2) return e2;
                     L.RawSet(-3);
                 }
-                break;
+                return null;
             case Message msg:
+                if (!LuaNative.CheckStack(L, 3)) return StackFull;
                 L.CreateTable(0, 3);
-                Push(L, msg.From, process); L.SetField(-2, "_from");
-                Push(L, msg.Topic, process); L.SetField(-2, "_topic");
-                Push(L, msg.Payload, process); L.SetField(-2, "_payload");
-                process.SetMessageMetatable(L);
-                break;
+                if (PushValue(L, msg.From, process, depth) is { } m1) return m1;
+                L.SetField(-2, "_from");
+                LuaNative.PushText(L, msg.Topic); L.SetField(-2, "_topic");
+                if (PushValue(L, msg.Payload, process, depth) is { } m2) return m2;
+                L.SetField(-2, "_payload");
+                process?.SetMessageMetatable(L);
+                return null;
             case ProcessEvent e:
+                if (!LuaNative.CheckStack(L, 3)) return StackFull;
                 L.CreateTable(0, 6);
-                L.PushString(e.KindName); L.SetField(-2, "kind");
-                L.PushString(e.From.ToString()); L.SetField(-2, "from");
-                Push(L, e.At, process); L.SetField(-2, "at");
-                if (e.Result is not null) { Push(L, e.Result, process); L.SetField(-2, "result"); }
-                if (e.Error is not null) { L.PushString(e.Error); L.SetField(-2, "error"); }
-                if (e.Deadline is { } dl) { Push(L, dl, process); L.SetField(-2, "deadline"); }
-                break;
+                LuaNative.PushText(L, e.KindName); L.SetField(-2, "kind");
+                LuaNative.PushText(L, e.From.ToString()); L.SetField(-2, "from");
+                PushValue(L, e.At, process, depth); L.SetField(-2, "at");
+                if (e.Result is not null)
+                {
+                    if (PushValue(L, e.Result, process, depth) is { } r) return r;
+                    L.SetField(-2, "result");
+                }
+                if (e.Error is not null) { LuaNative.PushText(L, e.Error); L.SetField(-2, "error"); }
+                if (e.Deadline is { } dl) { PushValue(L, dl, process, depth); L.SetField(-2, "deadline"); }
+                return null;
             case IDictionary dict:
-                L.NewTable();
+                if (depth + 1 > MaxDepth) return TooDeep;
+                if (!LuaNative.CheckStack(L, 3)) return StackFull;
+                L.CreateTable(0, dict.Count);
                 foreach (DictionaryEntry kv in dict)
                 {
-                    Push(L, kv.Key, process);
-                    Push(L, kv.Value, process);
+                    if (PushKey(L, kv.Key, process, depth + 1) is { } e1) return e1;
+                    if (PushValue(L, kv.Value, process, depth + 1) is { } e2) return e2;
                     L.RawSet(-3);
                 }
-                break;
+                return null;
             case IEnumerable seq:
-                L.NewTable();
+                if (depth + 1 > MaxDepth) return TooDeep;
+                if (!LuaNative.CheckStack(L, 2)) return StackFull;
+                L.CreateTable(seq is ICollection col ? col.Count : 0, 0);
                 long n = 0;
                 foreach (var item in seq)
                 {
-                    Push(L, item, process);
+                    if (PushValue(L, item, process, depth + 1) is { } e3) return e3;
                     L.RawSetInteger(-2, ++n);
                 }
-                break;
-            default: L.PushString(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""); break;
+                return null;
+            default: LuaNative.PushText(L, Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""); return null;
         }
     }
+
+    // lua_rawset raises ("index is nil", "index is NaN") for those keys: refuse them before pushing.
+    private static string? PushKey(KeraLua.Lua L, object? key, LuaProcess? process, int depth) => key switch
+    {
+        null => "a table key cannot be nil",
+        double.NaN or float.NaN => "a table key cannot be NaN",
+        _ => PushValue(L, key, process, depth),
+    };
 }

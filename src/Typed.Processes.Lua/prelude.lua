@@ -1,25 +1,90 @@
 -- Runs in every Lua process's own state before its entry. Blocking calls yield from HERE (Lua code), never from
 -- C#: the C# side only tries an operation or queues a waiter and returns a status.
-local tp = __tp
-__tp = nil
+--
+-- The sandbox is an allow-list. C# opens no library: it hands this chunk (as its argument `tp`, never a global) the
+-- standard openers it may use, and this chunk opens base, string, table, math, utf8, coroutine, os and debug, keeps
+-- what the list below names and drops the rest. io and package are never opened (no package.loaded, no searchers,
+-- no loadlib anywhere in the state); debug is opened only to keep debug.sethook (for arm_killer, at the end) and,
+-- while this chunk runs, debug.getregistry, in locals that no function handed to user code holds as an upvalue.
+local tp = ...
+local G = tp.open_base() -- the globals table, which is also this chunk's _ENV
+local string, table, math = tp.open_string(), tp.open_table(), tp.open_math()
+local utf8, coroutine, os_lib = tp.open_utf8(), tp.open_coroutine(), tp.open_os()
+local dbg = tp.open_debug()
+local sethook, getregistry = dbg.sethook, dbg.getregistry
+dbg = nil
+for k in pairs({ open_base = 1, open_string = 1, open_table = 1, open_math = 1, open_utf8 = 1, open_coroutine = 1, open_os = 1, open_debug = 1 }) do
+  tp[k] = nil -- tp is an upvalue of functions handed out below: leave only the C# functions in it
+end
+-- the manifest's library.lua modules, compiled now (a syntax error fails the spawn): name -> chunk
+local libs = {}
+for i = 1, math.maxinteger do
+  local chunk, name = tp.load_lib(i)
+  if chunk == nil then break end
+  if name == nil then error(chunk, 0) end
+  libs[name] = chunk
+end
+tp.load_lib = nil
 local WAIT = tp.WAIT
+local COLLECT = tp.COLLECT
 local yield = coroutine.yield
+local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select
+-- raw_collectgarbage stays private to the prelude: select_impl uses it (the script gets the allow-listed wrapper)
+local raw_setmetatable, raw_getmetatable, raw_load, raw_collectgarbage = setmetatable, getmetatable, load, collectgarbage
+local setmetatable = raw_setmetatable
 
 -- sandbox ---------------------------------------------------------------------------------------------------
-io = nil
-debug = nil
-dofile = nil
-loadfile = nil
-local os_time, os_clock, os_date, os_difftime = os.time, os.clock, os.date, os.difftime
-os = { time = os_time, clock = os_clock, date = os_date, difftime = os_difftime }
-package.loadlib = nil
-package.cpath = ""
-package.path = ""
-package.searchers = { package.searchers[1] } -- preload only: no files, no native modules
-local raw_load = load
-load = function(chunk, name, mode, env)
+-- The base functions kept as they are; everything else luaopen_base put in _G (dofile, loadfile, warn, the raw
+-- print, load, setmetatable, collectgarbage) is removed, and ours are added below.
+local keep = {
+  assert = true, error = true, ipairs = true, next = true, pairs = true, pcall = true, xpcall = true, select = true,
+  tonumber = true, tostring = true, type = true, rawequal = true, rawlen = true, rawget = true, rawset = true,
+  getmetatable = true, _G = true, _VERSION = true,
+}
+local drop = {}
+for k in pairs(G) do if not keep[k] then drop[#drop + 1] = k end end
+for i = 1, #drop do G[drop[i]] = nil end
+
+string.dump = nil -- removed from the real table, the one the string metatable's __index points to
+raw_getmetatable("").__metatable = false -- getmetatable("") gives false, setmetatable cannot reach it either
+G.string, G.table, G.math, G.utf8, G.coroutine = string, table, math, utf8, coroutine
+G.os = { time = os_lib.time, clock = os_lib.clock, date = os_lib.date, difftime = os_lib.difftime }
+os_lib = nil
+
+-- Text chunks only; the default environment is the sandbox's globals. An explicit env argument (even nil) is
+-- passed on as Lua's load does.
+G.load = function(chunk, name, mode, ...)
   if mode ~= nil and mode ~= "t" then return nil, "only text chunks can be loaded" end
-  return raw_load(chunk, name, "t", env or _ENV)
+  if select("#", ...) > 0 then return raw_load(chunk, name, "t", (...)) end
+  return raw_load(chunk, name, "t", G)
+end
+
+-- Finalizers never run: Lua calls __gc with hooks disabled (GCTM), so a looping finalizer could not be stopped,
+-- neither during the process's life nor in lua_close. An object is marked for finalization only when
+-- setmetatable is given a metatable that already has __gc (lua_setmetatable -> luaC_checkfinalizer), and this is
+-- the only setmetatable user code has (no debug.setmetatable, no userdata): we set the metatable while its __gc is
+-- hidden, so no table is ever marked. A __gc field added later is ignored by Lua itself.
+G.setmetatable = function(t, mt)
+  if type(mt) == "table" then
+    local gc = rawget(mt, "__gc")
+    if gc ~= nil then
+      rawset(mt, "__gc", nil)
+      local ok, err = pcall(raw_setmetatable, t, mt)
+      rawset(mt, "__gc", gc)
+      if not ok then error(err, 2) end
+      return t
+    end
+  end
+  return raw_setmetatable(t, mt)
+end
+
+-- "stop" (or "generational"/"incremental" tuning) is refused: the collector is what keeps a process within its
+-- memory ceiling.
+local gc_options = { collect = true, count = true, step = true, isrunning = true }
+G.collectgarbage = function(opt, ...)
+  if opt == nil then opt = "collect" end
+  if not gc_options[opt] then error("collectgarbage: option '" .. tostring(opt) .. "' is not allowed", 2) end
+  return raw_collectgarbage(opt, ...)
 end
 
 -- channels ----------------------------------------------------------------------------------------------------
@@ -27,6 +92,7 @@ local chans = setmetatable({}, { __mode = "v" })
 local Channel = {}
 Channel.__index = Channel
 Channel.__name = "channel"
+Channel.__metatable = false
 
 local function wrap(id)
   local ch = chans[id]
@@ -55,6 +121,13 @@ local function select_impl(cases, nonblocking)
   if st == WAIT then
     yield(WAIT)
     st, idx, v, ok = tp.wait_result()
+  end
+  if st == COLLECT then
+    -- the value received does not fit in what is left of the memory limit: collect garbage here (in Lua, not under
+    -- the C# call, with the real collectgarbage: the global one is the script's to replace), then take it; if it
+    -- still does not fit, the process ends with "not enough memory"
+    raw_collectgarbage("collect")
+    st, idx, v, ok = tp.take_held()
   end
   if st == "default" then return { default = true } end
   if st == "error" then error(idx, 3) end
@@ -109,14 +182,24 @@ function process.spawn(entry, host, ...) return tp.spawn("plain", entry, host, .
 function process.spawn_monitored(entry, host, ...) return tp.spawn("monitored", entry, host, ...) end
 function process.spawn_linked(entry, host, ...) return tp.spawn("linked", entry, host, ...) end
 process.send = tp.send
+-- channel -> its topic, for unlisten (a private table: a script cannot make unlisten act on another topic)
+local listen_topics = setmetatable({}, { __mode = "k" })
 function process.listen(topic, opts)
   local id, err = tp.listen(topic, type(opts) == "table" and opts.message == true)
   if id == nil then return nil, err end
-  return wrap(id)
+  local ch = wrap(id)
+  listen_topics[ch] = topic
+  return ch
+end
+-- Stops the listener: messages already in the channel stay there, later ones of the topic go to the inbox.
+function process.unlisten(ch)
+  local topic = type(ch) == "table" and listen_topics[ch] or nil
+  if topic == nil then return nil, "unlisten: not a channel returned by process.listen" end
+  if not tp.unlisten(topic) then return nil, "unlisten: topic '" .. topic .. "' has no listener" end
+  return true
 end
 function process.inbox() return wrap(tp.inbox()) end
 function process.events() return wrap(tp.events()) end
-function process.unlisten(ch) return tp.unlisten(ch and ch.__topic) end
 process.monitor = tp.monitor
 process.unmonitor = tp.unmonitor
 process.link = tp.link
@@ -134,21 +217,32 @@ process.registry = { register = tp.reg_register, lookup = tp.reg_lookup, unregis
 local Message = {}
 Message.__index = Message
 Message.__name = "message"
+Message.__metatable = false
 function Message:from() return self._from end
 function Message:payload() return self._payload end
 function Message:topic() return self._topic end
-tp.set_message_mt(Message)
 
 -- globals, require, print -------------------------------------------------------------------------------------
-_G.process, _G.channel, _G.time = process, channel, time
-local builtin = { process = process, channel = channel, time = time }
-local raw_require = require
-require = function(name)
-  if builtin[name] then return builtin[name] end
-  return raw_require(name)
+G.process, G.channel, G.time = process, channel, time
+-- require without the package library: our modules, then the manifest's library.lua modules (each run once, in the
+-- sandbox's globals); any other name is not found.
+local LOADING = {}
+local loaded = { process = process, channel = channel, time = time }
+G.require = function(name)
+  if type(name) ~= "string" then error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2) end
+  local m = rawget(loaded, name)
+  if m == LOADING then error("loop or previous error loading module '" .. name .. "'", 2) end
+  if m ~= nil then return m end
+  local chunk = rawget(libs, name)
+  if chunk == nil then error("module '" .. name .. "' not found", 2) end
+  rawset(loaded, name, LOADING)
+  m = chunk(name)
+  if m == nil then m = true end
+  rawset(loaded, name, m)
+  return m
 end
 local log = tp.log
-print = function(...)
+G.print = function(...)
   local t = table.pack(...)
   for i = 1, t.n do t[i] = tostring(t[i]) end
   log(table.concat(t, "\t", 1, t.n))
@@ -162,9 +256,37 @@ local function message_of(e)
   return "error object of type " .. type(e)
 end
 
-return function(main, ...)
+local function runner(main, ...)
   local r = table.pack(xpcall(main, message_of, ...))
   if not r[1] then return false, r[2] end
   if (r[2] == nil or r[2] == false) and r.n >= 3 and r[3] ~= nil then return false, message_of(r[3]) end
   return true, r[2]
 end
+
+-- The killer, for a process that must stop while its thread cannot yield (a loop in a table.sort comparator, a
+-- string.gsub callback, a __tostring called by tostring...). C#'s count hook calls arm_killer (with lua_pcall) on
+-- the running thread; it replaces that thread's hook by a Lua hook run at every instruction, which raises an error
+-- from Lua code. The error unwinds native frames only, up to the lua_resume (or a script's pcall, whose next
+-- instruction raises it again): the C# functions in tp never call back into Lua, so no managed frame is ever
+-- between a Lua error and the lua_resume/lua_pcall that catches it. arm_killer is handed to C# only (in the
+-- registry); sethook is an upvalue of it and of nothing user code can reach.
+local function kill() error("process terminated", 0) end
+local function arm_killer() sethook(kill, "", 1) end
+-- Create the hook table now (sethook makes it on first use, holding one thread), so that arming a process that is
+-- at its memory ceiling needs no new table.
+sethook(kill, "", 1 << 30)
+sethook()
+
+-- What C# reads later, stored here under Setup's lua_pcall (keys: LuaProcess.RegMessageMetatable, RegArmKiller).
+-- getregistry is a local of this chunk only; after this, no reference to the registry or to sethook is left but
+-- arm_killer's.
+do
+  local registry = getregistry()
+  registry[-1] = Message
+  registry[-2] = arm_killer
+end
+getregistry = nil
+
+-- The process's main coroutine, created here so that its allocation is under Setup's lua_pcall; C# resumes it
+-- with (main, args...) as the runner's arguments.
+return coroutine.create(runner)

@@ -18,7 +18,7 @@ public sealed class ImmutableAttribute : Attribute;
 /// <item>null, <see cref="bool"/>, every numeric primitive, <see cref="char"/>, <see cref="string"/>,
 /// <see cref="decimal"/>, <see cref="DateTime"/>, <see cref="DateTimeOffset"/>, <see cref="TimeSpan"/>,
 /// <see cref="Guid"/>, enums, <see cref="Pid"/>, <see cref="Pid{TEntry}"/>, <see cref="PayloadTable"/>,
-/// <see cref="ProcessFailure"/>;</item>
+/// <see cref="ByteString"/> (binary data, e.g. a Lua string that is not valid UTF-8), <see cref="ProcessFailure"/>;</item>
 /// <item>types marked <see cref="ImmutableAttribute"/> (trusted);</item>
 /// <item>System.Collections.Immutable collections whose elements are payloads: when the element types (keys and values
 /// of dictionaries) do not prove it (<c>object</c>, or an unsealed class), every element is checked, as deeply as
@@ -45,7 +45,7 @@ public static class Payloads
     {
         switch (payload)
         {
-            case null or string or bool or int or long or double or Pid or PayloadTable:
+            case null or string or bool or int or long or double or Pid or PayloadTable or ByteString:
                 return Result<object?>.Success(payload);
             case Array array:
                 return PrepareArray(array, depth);
@@ -163,7 +163,7 @@ public static class Payloads
     {
         if (t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(DateTime) ||
             t == typeof(DateTimeOffset) || t == typeof(TimeSpan) || t == typeof(Guid) || t == typeof(Pid) ||
-            t == typeof(PayloadTable) || t == typeof(ProcessFailure) || t == typeof(DateOnly) || t == typeof(TimeOnly))
+            t == typeof(PayloadTable) || t == typeof(ByteString) || t == typeof(ProcessFailure) || t == typeof(DateOnly) || t == typeof(TimeOnly))
             return true;
         if (t.IsDefined(typeof(ImmutableAttribute), inherit: false)) return true;
         if (t.IsGenericType)
@@ -224,7 +224,7 @@ public sealed class PayloadTable : IEquatable<PayloadTable>
         Create(fields.Select(kv => new KeyValuePair<object, object?>(kv.Key, kv.Value)));
 
     /// <summary>
-    /// A table from key/value pairs. Keys: string, integers (int/long, normalized to long), double, bool.
+    /// A table from key/value pairs. Keys: string, <see cref="ByteString"/>, integers (int/long, normalized to long), double, bool.
     /// Integer keys 1..n that form a run go to the sequence part. Values must be payloads; nil values are dropped
     /// (as in Lua). Throws <see cref="ArgumentException"/> for a bad key or value.
     /// </summary>
@@ -236,10 +236,13 @@ public sealed class PayloadTable : IEquatable<PayloadTable>
             object key = rawKey switch
             {
                 string s => s,
+                // as in Lua, where a string key is one key whatever its bytes: valid UTF-8 is the string
+                ByteString b => System.Text.Unicode.Utf8.IsValid(b.Span) ? b.ToString() : b,
                 int i => (long)i,
                 long l => l,
                 double d when double.IsNaN(d) => throw new ArgumentException("a table key cannot be NaN"),
-                double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue => (long)d,
+                // 2^63 is not a long (as in Lua, where it stays a float key): '<= long.MaxValue' would round it in
+                double d when d == Math.Floor(d) && d >= -9.2233720368547758E18 && d < 9.2233720368547758E18 => (long)d,
                 double d => d,
                 bool b => b,
                 null => throw new ArgumentException("a table key cannot be null"),
