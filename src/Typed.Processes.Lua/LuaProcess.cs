@@ -44,7 +44,34 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         _entry = entry;
         _budget = budget;
+        MailboxHooks = budget.Limit > 0;
     }
+
+    // ---- mailbox bytes -----------------------------------------------------------------------------------------
+
+    /// <summary>Estimated Lua bytes of the messages queued for this process and not yet received.</summary>
+    private long _queuedBytes;
+
+    /// <summary>
+    /// Queued payload bytes count against the memory ceiling: a message is refused to its sender when the messages
+    /// waiting for this process, itself included, would not fit in the ceiling (estimated as they will be pushed,
+    /// <see cref="LuaValues.EstimateSize"/>), so a flood of sends to a Lua process that does not receive stops at about
+    /// its ceiling instead of growing the host's memory. The state's own size is deliberately not added: it includes
+    /// garbage that only the receiver's next collection frees, and an idle receiver never collects, so senders
+    /// would be refused forever. Whether a received message fits the state is checked when it is pushed (after a
+    /// collection; a process that still cannot take it ends with "not enough memory").
+    /// </summary>
+    internal override string? OnMessageQueuing(object? payload)
+    {
+        long size = LuaValues.EstimateSize(payload);
+        long queued = Interlocked.Add(ref _queuedBytes, size);
+        if (queued <= _budget.Limit) return null;
+        Interlocked.Add(ref _queuedBytes, -size);
+        return $"mailbox full: {Pid} cannot take a message of about {size} bytes: {queued - size} bytes of messages " +
+               $"are waiting to be received and its memory limit is {_budget.Limit} bytes";
+    }
+
+    internal override void OnMessageReleased(object? payload) => Interlocked.Add(ref _queuedBytes, -LuaValues.EstimateSize(payload));
 
     /// <summary>Builds the state and loads the entry synchronously, so that a broken entry fails the spawn.</summary>
     internal static Result<ProcessCore> Create(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, LuaEntry entry)
@@ -513,7 +540,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private static TimeSpan? ParseDuration(KeraLua.Lua L, int i, out string? error)
     {
         error = null;
-        if (L.Type(i) == LuaType.Number) return TimeSpan.FromMilliseconds(L.ToNumber(i));
+        if (L.Type(i) == LuaType.Number) return Duration.TryFromMilliseconds(L.ToNumber(i), out var ms, out error) ? ms : null;
         if (L.Type(i) == LuaType.String && Duration.TryParse(LuaNative.ToText(L, i)!, out var d, out error)) return d;
         error ??= "duration must be a string like \"100ms\" or a number of milliseconds";
         return null;
