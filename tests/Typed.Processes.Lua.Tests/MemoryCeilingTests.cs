@@ -36,13 +36,14 @@ public class MemoryCeilingTests : LuaTest
     [Fact]
     public async Task Garbage_alone_does_not_kill_a_process_near_its_ceiling()
     {
-        // Each round leaves ~1 MB of garbage: the allocator's refusal is followed by Lua's emergency collection and
-        // a retry, and a received value that does not fit first gets a collection: only live data counts.
+        // Each round leaves ~2 MB of garbage (15 MB allocated in all under a 6 MB ceiling): the allocator's refusal is
+        // followed by Lua's emergency collection and a retry, and a received value that does not fit first gets a
+        // collection: only live data counts. (5 messages: the 5 MB queued for it must fit its ceiling too.)
         var e = Lua("""
             return { main = function()
               local inbox = process.inbox()
               local keep
-              for i = 1, 12 do
+              for i = 1, 5 do
                 keep = string.rep("y", 1 << 20) .. i
                 local s = inbox:receive():payload()
                 keep = s .. i
@@ -53,10 +54,10 @@ public class MemoryCeilingTests : LuaTest
         var pid = Runtime.Spawn(e, Host).Value;
         var exit = Runtime.WaitForExitAsync(pid);
         var big = new string('m', 1 << 20);
-        for (int i = 0; i < 12; i++) Runtime.Send(pid, "t", big).ThrowIfFailed();
+        for (int i = 0; i < 5; i++) Runtime.Send(pid, "t", big).ThrowIfFailed();
         var r = await exit.WaitAsync(Guard);
         Assert.Null(r.Error);
-        Assert.Equal((long)(1 << 20) + 2, r.Result);
+        Assert.Equal((long)(1 << 20) + 1, r.Result);
     }
 
     [Fact]
@@ -157,30 +158,35 @@ public class MemoryCeilingTests : LuaTest
     [Fact]
     public async Task A_message_too_big_for_the_receivers_memory_ends_only_the_receiver()
     {
-        // Even caught with pcall: the ceiling is fatal.
+        // Even caught with pcall: the ceiling is fatal. The message fits the mailbox (1 MB queued under a 2 MB
+        // ceiling) but not the state, which holds 1.3 MB of live data when it receives it.
         var e = Lua("""
             return { main = function()
+              local hold = {}
+              for i = 1, 1300 do hold[i] = string.rep("h", 1000) .. i end
               local ok, m = pcall(function() return process.inbox():receive() end)
-              return ok and #m:payload() or "caught: " .. tostring(m)
+              return ok and #m:payload() + #hold or "caught: " .. tostring(m)
             end }
             """, options: Limit(2 << 20));
         var pid = Runtime.Spawn(e, Host).Value;
         var exit = Runtime.WaitForExitAsync(pid);
-        Runtime.Send(pid, "t", new string('b', 3 << 20)).ThrowIfFailed();
+        // A message larger than the whole ceiling is refused to its sender at once.
+        Assert.Contains("mailbox full", Runtime.Send(pid, "t", new string('b', 3 << 20)).Error);
+        Runtime.Send(pid, "t", new string('b', 1 << 20)).ThrowIfFailed();
         Assert.Equal("not enough memory", (await exit.WaitAsync(Guard)).Error);
     }
 
     [Fact]
     public async Task Many_processes_near_their_ceiling_receiving_big_messages_never_crash_the_host()
     {
-        // Each fills most of its 3 MB, then receives messages of 0.25..2.5 MB: some fit, some end the receiver.
+        // Each fills 0.5..2.5 MB of its 3 MB, then receives two messages of 0.25..1.25 MB: some fit, some end the receiver.
         var e = Lua("""
             return { main = function(fill)
               local hold = {}
               for i = 1, fill do hold[i] = string.rep("h", 1000) .. i end
               local inbox = process.inbox()
               local total = 0
-              for i = 1, 4 do
+              for i = 1, 2 do
                 local ok, m = pcall(inbox.receive, inbox)
                 if not ok then return "caught: " .. tostring(m) end
                 local v = m:payload()
@@ -196,8 +202,8 @@ public class MemoryCeilingTests : LuaTest
         {
             var pid = Runtime.Spawn(e, Host, (long)random.Next(500, 2500)).Value;
             exits.Add(Runtime.WaitForExitAsync(pid));
-            for (int m = 0; m < 4; m++)
-                Runtime.Send(pid, "t", PayloadTable.FromItems(new string('p', random.Next(1, 11) * 256 * 1024), (long)m)); // may be refused once it ended
+            for (int m = 0; m < 2; m++) // at most 2.5 MB queued: within the mailbox's share of the 3 MB ceiling
+                Runtime.Send(pid, "t", PayloadTable.FromItems(new string('p', random.Next(1, 6) * 256 * 1024), (long)m)); // may be refused once it ended
         }
         var results = await Task.WhenAll(exits).WaitAsync(Guard);
         Assert.All(results, r => Assert.True(r.Error is null && r.Result is long || r.Error == "not enough memory", $"{r.Error} {r.Result}"));
