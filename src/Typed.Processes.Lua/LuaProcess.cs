@@ -94,6 +94,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
+        Interlocked.Increment(ref s_openStates);
         // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
         // handler and abort the host. So the pushes below run with the ceiling lifted (BeginUnchecked: a fixed
         // ~10 KB with the state, hence MinMemoryLimit), and the ceiling is enforced inside the protected calls only.
@@ -345,8 +346,14 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         var used = _budget.Used;
         L.Close();
         _budget.Dispose();
+        Interlocked.Decrement(ref s_openStates);
         NativeHeapTrimmer.Released(used);
     }
+
+    private static long s_openStates;
+
+    /// <summary>Lua states not yet closed, in this .NET process (tests: a process's state is closed once it ended).</summary>
+    internal static long OpenStates => Interlocked.Read(ref s_openStates);
 
     // ---- hook and allocator ----------------------------------------------------------------------------------
 
