@@ -10,7 +10,7 @@ namespace Typed.Processes.Lua.Tests;
 /// ceiling) others at random. Asserts: exactly one Exit per monitored worker; no message lost or reordered for the
 /// workers that were left alone; every worker of the host free afterwards (a barrier across all of them); every Lua
 /// state closed once the runtime has shut down. Seeded (the driver's choices; scheduling is not): TP_CHAOS_SEED
-/// repeats a run, TP_CHAOS_SECONDS runs for that long instead of the short default. Runs alone (it counts states).
+/// repeats a run, TP_CHAOS_SECONDS repeats rounds (seed, seed + 1, ...) for that long instead of one. Runs alone (it counts states).
 /// </summary>
 [Collection(nameof(ResidentMemory))]
 public class LuaChaosTests
@@ -37,7 +37,7 @@ public class LuaChaosTests
               elseif topic == "hang" then table.sort({ 3, 2, 1, 5, 4 }, function(a, b) while true do end end)
               elseif topic == "alloc" then
                 local t = {}
-                for i = 1, 1e8 do t[i] = string.rep("a", 100) .. i end
+                for i = 1, 1e8 do t[i] = string.rep("a", 65536) .. i end -- big pieces: few collections before the ceiling
               elseif topic == "report" then process.send(m:payload(), "count", expected - 1)
               end
             end
@@ -48,9 +48,19 @@ public class LuaChaosTests
     [Fact]
     public async Task Lua_workers_under_random_terminate_cancel_crash_hang_and_memory_exhaustion()
     {
+        // A long run repeats whole rounds (each checked), so that the driver never outruns the host.
         int seed = int.TryParse(Environment.GetEnvironmentVariable("TP_CHAOS_SEED"), out var s) ? s : 20261126;
         var duration = double.TryParse(Environment.GetEnvironmentVariable("TP_CHAOS_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var secs)
-            ? TimeSpan.FromSeconds(secs) : (TimeSpan?)null;
+            ? TimeSpan.FromSeconds(secs) : TimeSpan.Zero;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int rounds = 0;
+        do await Round(seed + rounds++);
+        while (clock.Elapsed < duration);
+        TestContext.Current.SendDiagnosticMessage($"Lua chaos: {rounds} round(s) from seed {seed} in {clock.Elapsed.TotalSeconds:0} s");
+    }
+
+    private static async Task Round(int seed)
+    {
         var random = new Random(seed);
         var guard = TimeSpan.FromSeconds(60);
         long statesBefore = LuaProcess.OpenStates;
@@ -61,6 +71,7 @@ public class LuaChaosTests
         var accepted = new Dictionary<Pid, long>();
         var untouched = new List<Pid>(); // workers the driver only sends numbers to
         var hung = new List<Pid>();
+        var fate = new Dictionary<Pid, string>();
         int steps = 0;
 
         await using (var runtime = new ProcessRuntime())
@@ -112,8 +123,7 @@ public class LuaChaosTests
             }
 
             for (int i = 0; i < 20; i++) SpawnWorker();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (duration is { } d ? clock.Elapsed < d : steps < 1_500)
+            while (steps < 1_500)
             {
                 steps++;
                 int action = random.Next(100);
@@ -125,11 +135,11 @@ public class LuaChaosTests
                     accepted[pid]++;
                 }
                 else if (action < 75) SpawnWorker();
-                else if (action < 78 && Take(untouched) is { } t1) runtime.Terminate(t1);
-                else if (action < 81 && Take(untouched) is { } t2) runtime.Cancel(t2, TimeSpan.FromMilliseconds(random.Next(1, 30))).ThrowIfFailed();
-                else if (action < 84 && Take(untouched) is { } t3) runtime.Send(t3, "crash", null).ThrowIfFailed();
+                else if (action < 78 && Take(untouched) is { } t1) { runtime.Terminate(t1); fate[t1] = "terminate"; }
+                else if (action < 81 && Take(untouched) is { } t2) { runtime.Cancel(t2, TimeSpan.FromMilliseconds(random.Next(1, 30))).ThrowIfFailed(); fate[t2] = "cancel"; }
+                else if (action < 84 && Take(untouched) is { } t3) { runtime.Send(t3, "crash", null).ThrowIfFailed(); fate[t3] = "crash"; }
                 else if (action < 87 && Take(untouched) is { } t4) { runtime.Send(t4, "hang", null).ThrowIfFailed(); hung.Add(t4); }
-                else if (action < 90 && Take(untouched) is { } t5) runtime.Send(t5, "alloc", null).ThrowIfFailed();
+                else if (action < 90 && Take(untouched) is { } t5) { runtime.Send(t5, "alloc", null).ThrowIfFailed(); fate[t5] = "alloc"; }
                 else if (Take(hung) is { } t6) runtime.Terminate(t6).ThrowIfFailed(); // stuck in a comparator: the killer frees its worker
                 if (untouched.Count == 0) SpawnWorker();
             }
@@ -156,7 +166,10 @@ public class LuaChaosTests
             // One Exit per monitored worker, whatever ended it; none of them found its numbers out of order.
             foreach (var pid in untouched) runtime.Terminate(pid).ThrowIfFailed();
             runtime.Send(observer.Pid, "expect", null).ThrowIfFailed();
-            Assert.Equal((long)watched.Count, (await observer.Exit.WaitAsync(guard)).Result);
+            var observed = await Task.WhenAny(observer.Exit, Task.Delay(guard));
+            Assert.True(observed == observer.Exit, $"seed {seed}: no Exit yet for " + string.Join(", ", watched.Where(p => !exits.ContainsKey(p)).Take(5)
+                .Select(p => $"{p} (alive: {runtime.IsAlive(p)}, fate: {fate.GetValueOrDefault(p)}, untouched: {untouched.Contains(p)}, hung: {hung.Contains(p)})")));
+            Assert.Equal((long)watched.Count, (await observer.Exit).Result);
             foreach (var pid in watched)
             {
                 Assert.True(exits.TryGetValue(pid, out var events) && events.Count == 1, $"seed {seed}: {pid} has {(events?.Count ?? 0)} Exit events");
