@@ -29,6 +29,10 @@ public class CliTests
                 kind: process.lua
                 source: |
                   return { main = function(...) local t = table.pack(...) local out = {} for i = 1, t.n do out[i] = type(t[i]) .. ":" .. tostring(t[i]) end return table.concat(out, ",") end }
+              - name: len
+                kind: process.lua
+                source: |
+                  return { main = function(s) return #s end }
 
             """);
         return tmp;
@@ -69,8 +73,8 @@ public class CliTests
     }
 
     [Theory]
-    [InlineData("  - name: ok\n    kind: process.lua\n    source: \"return {}\"\n", ":11: entry 'w:ok' is declared twice (first at ")]
-    [InlineData("  - name: processes\n    kind: process.host\n", ":11: entry 'w:processes'")] // not a duplicate: its own namespace; checked below
+    [InlineData("  - name: ok\n    kind: process.lua\n    source: \"return {}\"\n", ":15: entry 'w:ok' is declared twice (first at ")]
+    [InlineData("  - name: processes\n    kind: process.host\n", ":15: entry 'w:processes'")] // not a duplicate: its own namespace; checked below
     public async Task Bad_manifests_exit_2_with_file_and_line(string extra, string expected)
     {
         using var app = App();
@@ -109,6 +113,20 @@ public class CliTests
         Assert.Equal((0, "5"), (sum.Code, sum.Out.Trim()));
     }
 
+
+    [Fact]
+    public async Task Non_ASCII_arguments_reach_Lua_as_UTF8_and_come_back_unchanged()
+    {
+        using var app = App();
+        const string text = "héllo привет 你好 😀";
+        var (code, output, err) = await Tproc("run", app.Path, "w:echo", text);
+        Assert.Equal("", err);
+        Assert.Equal(0, code);
+        Assert.Equal("string:" + text, output.Trim());
+        // Lua sees the UTF-8 bytes, counted by Lua itself.
+        var length = await Tproc("run", app.Path, "w:len", text);
+        Assert.Equal((0, System.Text.Encoding.UTF8.GetByteCount(text).ToString()), (length.Code, length.Out.Trim()));
+    }
     [Fact]
     public async Task Help_is_printed_only_when_asked_for()
     {
