@@ -78,7 +78,11 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         var budget = new MemoryBudget(entry.Options.MemoryLimitBytes);
         var p = new LuaProcess(runtime, host, pid, args, entry, budget);
-        var error = p.Setup();
+        string? error;
+        // An exception (outside any Lua call: the tp functions catch their own) still fails the spawn, in
+        // SpawnCore; the state must not leak with it.
+        try { error = p.Setup(); }
+        catch { p.CloseState(); throw; }
         if (error is not null)
         {
             p.CloseState();
@@ -575,6 +579,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         ("unlisten", Fn((L, p) => { L.PushBoolean(Str(L, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((L, p) =>
         {
+            // An entry's top level runs inside its spawner's call (Setup), on the spawner's thread: a top level that
+            // spawned would nest a Setup per level, and one that spawns its own entry overflowed the C stack and
+            // aborted the host ("Stack overflow", exit 134). The process does not exist yet either.
+            if (p._loading) return Err(L, "spawn: not allowed in an entry's top level (it runs inside its spawner's call); spawn from main");
             var mode = Str(L, 1);
             var entry = Str(L, 2);
             var host = Str(L, 3);
@@ -713,6 +721,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         }
         int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
         if (idx < 0 && nonblocking) { LuaNative.PushText(L, "default"); return 1; }
+        // The top level runs inside the spawner's call and cannot wait; a wait queued from a coroutine there would
+        // stay pending when the process starts (its first slice would park on it instead of running main).
+        if (idx < 0 && _loading) return SelectError(L, "cannot wait in an entry's top level (it runs inside its spawner's call)");
         if (idx < 0)
         {
             var waiter = new LuaSelectWaiter(this);
@@ -771,7 +782,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         L.PushInteger(idx + 1);
         var region = BeginUnchecked(L, LuaValues.EstimateSize(value));
         string? error;
+        int top = L.GetTop();
         try { error = LuaValues.Push(L, value, this); }
+        catch (Exception ex) { L.SetTop(top); error = ExceptionText.MessageOf(ex); } // the prelude expects "error", msg
         finally { EndUnchecked(L, region); }
         if (error is not null)
         {

@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using Xunit;
+
+namespace Typed.Processes.Lua.Tests;
+
+/// <summary>A payload type a Lua process cannot take, whose ToString is hostile.</summary>
+[Immutable]
+public sealed record ReviewOpaque(int X)
+{
+    /// <inheritdoc />
+    public override string ToString() => throw new InvalidOperationException("ToString must not be called");
+}
+
+/// <summary>Attacks from the review of issue 8 (each failed or crashed the host before its fix).</summary>
+public class ReviewAttackTests : LuaTest
+{
+    [Fact]
+    public async Task An_entry_whose_top_level_spawns_itself_fails_its_spawn_instead_of_overflowing_the_stack()
+    {
+        var entry = Lua("""
+            local pid, err = process.spawn("test:selfspawn", "app:processes")
+            if pid == nil then error(err, 0) end
+            return { main = function() return 1 end }
+            """, "selfspawn");
+        var r = Runtime.Spawn(entry, Host);
+        Assert.False(r.Ok);
+        await AssertHostRuns();
+    }
+
+    [Fact]
+    public async Task A_wait_queued_from_a_coroutine_in_the_top_level_is_an_error_and_main_still_runs()
+    {
+        // Before: the select's WAIT only yielded the top level's coroutine, the wait stayed pending, and the
+        // process's first slice parked on it: main never ran.
+        var entry = Lua("""
+            local ok, err = pcall(coroutine.wrap(function() return process.inbox():receive() end))
+            return { main = function() return tostring(ok) .. ": " .. tostring(err) end }
+            """);
+        var exit = await Runtime.RunAsync(entry, Host, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.StartsWith("false: ", (string)exit.Result!);
+        Assert.Contains("cannot wait in an entry's top level", (string)exit.Result!);
+    }
+
+    [Fact]
+    public async Task Messages_left_in_a_channel_after_unlisten_no_longer_fill_the_mailbox()
+    {
+        var tag = "unlistened " + Guid.NewGuid().ToString("N");
+        var entry = Lua($$"""
+            return { main = function()
+              local ch = process.listen("t")
+              process.events():receive()
+              assert(process.unlisten(ch))
+              print("{{tag}}")
+              return process.inbox():receive():payload()
+            end }
+            """);
+        var pid = Runtime.Spawn(new SpawnOptions { MailboxLimit = 2 }, entry, Host).Value;
+        var exit = Runtime.WaitForExitAsync(pid);
+        Assert.True(Runtime.Send(pid, "t", "a").Ok);
+        Assert.True(Runtime.Send(pid, "t", "b").Ok);
+        Assert.True(Runtime.Cancel(pid, TimeSpan.FromMinutes(1)).Ok);
+        await Log.WaitForLinesAsync(l => l.Contains(tag), 1).WaitAsync(Guard);
+        // The two messages stay in the dropped listener channel; the process is receiving its inbox. Before the fix
+        // they still counted: "mailbox full" for every later send, for ever.
+        var sent = Runtime.Send(pid, "other", "x");
+        Assert.True(sent.Ok, sent.Error);
+        Assert.Equal("x", (await exit.WaitAsync(Guard)).Result);
+    }
+
+    [Fact]
+    public async Task A_Lua_monitor_gets_the_exit_of_a_CSharp_child_whose_result_Lua_cannot_take()
+    {
+        // Before: the monitor's receive raised "prelude:134: attempt to index a nil value" (the opaque result's
+        // ToString threw inside the push) or "cannot receive: table nested deeper than 100 levels", and the EXIT was lost.
+        Runtime.Entries.Add("test:opaque", _ => ValueTask.FromResult<object?>(new ReviewOpaque(1)));
+        Runtime.Entries.Add("test:deep", _ =>
+        {
+            var t = PayloadTable.FromItems(1);
+            for (int i = 0; i < 150; i++) t = PayloadTable.FromItems(t);
+            return ValueTask.FromResult<object?>(t);
+        });
+        var monitor = Lua("""
+            return { main = function(child)
+              local events = process.events()
+              local pid = process.spawn_monitored(child, "app:processes")
+              local e = events:receive()
+              return e.kind .. "|" .. tostring(e.from == pid) .. "|" .. tostring(e.result) .. "|" .. tostring(e.error) .. "|" .. e.result_error
+            end }
+            """);
+        var opaque = (string)(await Run(monitor, "test:opaque")).Result!;
+        Assert.StartsWith("pid.exit|true|nil|nil|its result cannot be received in Lua: a Lua process cannot receive a payload of type", opaque);
+        Assert.Contains(nameof(ReviewOpaque), opaque);
+        var deep = (string)(await Run(monitor, "test:deep")).Result!;
+        Assert.Equal("pid.exit|true|nil|nil|its result cannot be received in Lua: table nested deeper than 100 levels", deep);
+    }
+
+    [Fact]
+    public async Task A_default_ImmutableArray_is_an_empty_table_to_Lua()
+    {
+        // Before: Send threw InvalidOperationException (enumerating a default ImmutableArray), and as a spawn
+        // argument the spawn failed after the child's Lua state was made (and leaked).
+        var entry = Lua("""
+            return { main = function(a) local m = process.inbox():receive() return type(a) .. #a .. type(m:payload()) .. #m:payload() end }
+            """);
+        var pid = Runtime.Spawn(entry, Host, default(ImmutableArray<int>));
+        Assert.True(pid.Ok, pid.Error);
+        var exit = Runtime.WaitForExitAsync(pid.Value);
+        var sent = Runtime.Send(pid.Value, "t", default(ImmutableArray<string>));
+        Assert.True(sent.Ok, sent.Error);
+        Assert.Equal("table0table0", (await exit.WaitAsync(Guard)).Result);
+    }
+
+    private async Task AssertHostRuns()
+    {
+        var exit = await Run(Lua("return { main = function() return 'ran' end }"));
+        Assert.Equal("ran", exit.Result);
+    }
+}
