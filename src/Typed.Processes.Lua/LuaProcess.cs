@@ -700,7 +700,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     private int Select(KeraLua.Lua L)
     {
-        bool nonblocking = L.ToBoolean(1);
+        // true: with a default case; false: may wait; "nowait": a coroutine of the script, which cannot (prelude.lua)
+        bool nonblocking = L.Type(1) == LuaType.Boolean && L.ToBoolean(1);
+        bool mayWait = L.Type(1) == LuaType.Boolean;
         int n = (int)L.ToInteger(2);
         var cases = new SelectCase[n];
         for (int i = 0; i < n; i++)
@@ -724,6 +726,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         // The top level runs inside the spawner's call and cannot wait; a wait queued from a coroutine there would
         // stay pending when the process starts (its first slice would park on it instead of running main).
         if (idx < 0 && _loading) return SelectError(L, "cannot wait in an entry's top level (it runs inside its spawner's call)");
+        if (idx < 0 && !mayWait)
+            return SelectError(L, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in the process's main coroutine)");
         if (idx < 0)
         {
             var waiter = new LuaSelectWaiter(this);

@@ -27,7 +27,8 @@ end
 tp.load_lib = nil
 local WAIT = tp.WAIT
 local COLLECT = tp.COLLECT
-local yield = coroutine.yield
+local yield, running = coroutine.yield, coroutine.running
+local main_co -- the process's main coroutine (created at the end of this chunk)
 local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select
 -- raw_collectgarbage stays private to the prelude: select_impl uses it (the script gets the allow-listed wrapper)
 local raw_setmetatable, raw_getmetatable, raw_load, raw_collectgarbage = setmetatable, getmetatable, load, collectgarbage
@@ -117,6 +118,10 @@ local function select_impl(cases, nonblocking)
     args[3 * i - 1] = c.send or false
     args[3 * i] = c.value
   end
+  -- Only the main coroutine may wait: C# resumes that one when the wait is over. A yield from a coroutine the
+  -- script created would return to the script with the wait still queued (a message it then took was lost, and the
+  -- process parked on it at its next preemption), so there the select is "nowait": an error if nothing is ready.
+  if not nonblocking and running() ~= main_co then nonblocking = "nowait" end
   local st, idx, v, ok = tp.select(nonblocking, n, table.unpack(args, 1, 3 * n))
   if st == WAIT then
     yield(WAIT)
@@ -289,4 +294,5 @@ getregistry = nil
 
 -- The process's main coroutine, created here so that its allocation is under Setup's lua_pcall; C# resumes it
 -- with (main, args...) as the runner's arguments.
-return coroutine.create(runner)
+main_co = coroutine.create(runner)
+return main_co

@@ -110,6 +110,35 @@ public class ReviewAttackTests : LuaTest
         Assert.Equal("table0table0", (await exit.WaitAsync(Guard)).Result);
     }
 
+    [Fact]
+    public async Task A_wait_in_a_coroutine_of_the_script_is_an_error_and_loses_no_message()
+    {
+        // Before: the WAIT only yielded the script's coroutine (co() returned the marker), the wait stayed queued and
+        // took the next message, which was lost; main's own receive then waited for ever.
+        var entry = Lua("""
+            return { main = function(probe)
+              local inbox = process.inbox()
+              local ok, err = pcall(coroutine.wrap(function() return inbox:receive() end))
+              process.send(probe, "ready", tostring(ok) .. ": " .. tostring(err))
+              return inbox:receive():payload()
+            end }
+            """);
+        var ready = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        Runtime.Entries.Add("test:probe-ready", async ctx =>
+        {
+            var ch = ctx.Listen<string>("ready");
+            while (true) await ready.Writer.WriteAsync(await ch.ReceiveAsync());
+        });
+        var probe = Runtime.Spawn("test:probe-ready", Host).Value;
+        var pid = Runtime.Spawn(entry, Host, probe).Value;
+        var exit = Runtime.WaitForExitAsync(pid);
+        var first = await ready.Reader.ReadAsync().AsTask().WaitAsync(Guard);
+        Assert.StartsWith("false: ", first);
+        Assert.Contains("cannot wait in a coroutine the script created", first);
+        Assert.True(Runtime.Send(pid, "m", "one").Ok);
+        Assert.Equal("one", (await exit.WaitAsync(Guard)).Result);
+    }
+
     private async Task AssertHostRuns()
     {
         var exit = await Run(Lua("return { main = function() return 'ran' end }"));
