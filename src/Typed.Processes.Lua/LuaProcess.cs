@@ -108,6 +108,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         var gc = BeginUnchecked(L, 0);
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
+        L.PushCFunction(s_alive); L.SetField(-2, "alive");
         foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
         LuaNative.PushText(L, WaitMarker); L.SetField(-2, "WAIT");
         LuaNative.PushText(L, CollectMarker); L.SetField(-2, "COLLECT");
@@ -549,6 +550,21 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         error ??= "duration must be a string like \"100ms\" or a number of milliseconds";
         return null;
     }
+
+    /// <summary>
+    /// tp.alive, for the sandbox's pcall and xpcall (prelude.lua): false once the process must stop (terminated,
+    /// cancel's deadline, memory ceiling; at load time, the top level's time is up). Those catch every error, the
+    /// killer's included, and as C functions they run no instruction for the killer to fire on: table.sort(t, pcall)
+    /// over elements such as table.concat and a big table ran only C code, for hours, and terminate could not stop it.
+    /// A raw function (no Fn wrapper: nothing allocated, nothing to catch), called twice per pcall.
+    /// </summary>
+    private static readonly LuaFunction s_alive = state =>
+    {
+        var p = t_current;
+        LuaNative.PushBoolean(state, p is not null &&
+            (p._loading ? Stopwatch.GetTimestamp() <= p._loadDeadline : p.IsAlive && !p._budget.Doomed));
+        return 1;
+    };
 
     // The C# side of the modules. Invariant the killer relies on (see s_hook and prelude.lua): none of these calls
     // back into Lua (no lua_call, no API that can run a metamethod: tables are read with lua_next/raw reads and

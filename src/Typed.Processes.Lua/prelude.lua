@@ -46,6 +46,26 @@ local drop = {}
 for k in pairs(G) do if not keep[k] then drop[#drop + 1] = k end end
 for i = 1, #drop do G[drop[i]] = nil end
 
+-- pcall and xpcall catch every error, the killer's included (see arm_killer below), and as C functions they run no
+-- instruction the killer could fire on: a loop made of C functions only (table.sort(t, pcall) with elements like
+-- table.concat and a big table) ran for hours and could not be stopped. These wrappers are Lua code, and they raise
+-- the killer's error themselves, before and after the protected call, once the process must stop.
+local alive = tp.alive
+tp.alive = nil
+local raw_pcall, raw_xpcall = G.pcall, G.xpcall
+local function stop_or(...)
+  if not alive() then error("process terminated", 0) end
+  return ...
+end
+G.pcall = function(...)
+  if not alive() then error("process terminated", 0) end
+  return stop_or(raw_pcall(...))
+end
+G.xpcall = function(...)
+  if not alive() then error("process terminated", 0) end
+  return stop_or(raw_xpcall(...))
+end
+
 string.dump = nil -- removed from the real table, the one the string metatable's __index points to
 raw_getmetatable("").__metatable = false -- getmetatable("") gives false, setmetatable cannot reach it either
 G.string, G.table, G.math, G.utf8, G.coroutine = string, table, math, utf8, coroutine

@@ -139,6 +139,42 @@ public class ReviewAttackTests : LuaTest
         Assert.Equal("one", (await exit.WaitAsync(Guard)).Result);
     }
 
+    [Fact]
+    public async Task Terminate_stops_a_loop_of_C_functions_only_that_pcall_keeps_going()
+    {
+        // table.sort with pcall as its comparator, over table.concat and a big table: every comparison concatenates
+        // 200,000 strings and fails at the last element (so pcall returns false: a consistent order), all in C. No
+        // instruction runs, so neither the count hook nor the killer ever fired: about 300,000 comparisons of ~3 ms,
+        // the worker was lost for minutes after terminate. Now the sandbox's pcall is Lua code that stops.
+        Runtime.Hosts.Add("app:one", 1);
+        var tag = "sorting " + Guid.NewGuid().ToString("N");
+        var entry = Lua($$"""
+            return { main = function()
+              local big = {}
+              for i = 1, 200000 do big[i] = "x" end
+              big[#big + 1] = {}
+              local t = {}
+              for i = 1, 20000 do t[i] = (i % 2 == 0) and big or table.concat end
+              print("{{tag}}")
+              table.sort(t, pcall)
+              return "sorted"
+            end }
+            """);
+        var pid = Runtime.Spawn(entry, "app:one").Value;
+        var exit = Runtime.WaitForExitAsync(pid);
+        await Log.WaitForLinesAsync(l => l.Contains(tag), 1).WaitAsync(Guard);
+        Assert.True(Runtime.Terminate(pid).Ok);
+        Assert.Equal("terminated", (await exit.WaitAsync(Guard)).Error);
+        var next = await Runtime.RunAsync(Lua("""
+            return { main = function()
+              local a, b = pcall(error, "e")
+              local c, d = xpcall(function(x) return x end, error, 7)
+              return tostring(a) .. b .. tostring(c) .. d .. select("#", pcall(function() end))
+            end }
+            """), "app:one").WaitAsync(Guard);
+        Assert.Equal("falseetrue71", next.Result);
+    }
+
     private async Task AssertHostRuns()
     {
         var exit = await Run(Lua("return { main = function() return 'ran' end }"));
