@@ -175,6 +175,35 @@ public class ReviewAttackTests : LuaTest
         Assert.Equal("falseetrue71", next.Result);
     }
 
+    [Fact]
+    public async Task Values_buffered_in_the_processs_own_channels_count_against_its_ceiling()
+    {
+        // Before: they were held in C# outside the ceiling; with a 64 MB ceiling, 1,500 sends of a 1 MB string into
+        // channel.new(1e9) took the host to 3 GB resident in 2 s (this test: 100 sends of 100 KB with a 1 MB ceiling
+        // all succeeded).
+        var options = new LuaOptions { MemoryLimitBytes = 1 << 20 };
+        var flood = Lua("""
+            return { main = function()
+              local ch, s = channel.new(1000000000), string.rep("x", 100000)
+              for i = 1, 100 do ch:send(s) end
+              return "sent 100"
+            end }
+            """, options: options);
+        Assert.Equal("not enough memory", (await Run(flood)).Error);
+        // Receiving gives the room back: 200 rounds of 5 sends and 5 receives.
+        var balanced = Lua("""
+            return { main = function()
+              local ch, s = channel.new(10), string.rep("x", 100000)
+              for round = 1, 200 do
+                for i = 1, 5 do ch:send(s) end
+                for i = 1, 5 do assert(#ch:receive() == 100000) end
+              end
+              return "balanced"
+            end }
+            """, options: options);
+        Assert.Equal("balanced", (await Run(balanced)).Result);
+    }
+
     private async Task AssertHostRuns()
     {
         var exit = await Run(Lua("return { main = function() return 'ran' end }"));
