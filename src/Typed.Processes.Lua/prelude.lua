@@ -309,6 +309,7 @@ do
   local registry = getregistry()
   registry[-1] = Message
   registry[-2] = arm_killer
+  registry[-3] = chans -- LuaProcess.Sweep: a channel whose object is gone from this weak cache is forgotten
 end
 getregistry = nil
 
