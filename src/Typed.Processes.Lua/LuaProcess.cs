@@ -98,6 +98,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
+        Interlocked.Increment(ref _entry.OpenStates);
         // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
         // handler and abort the host. So the pushes below run with the ceiling lifted (BeginUnchecked: a fixed
         // ~10 KB with the state, hence MinMemoryLimit), and the ceiling is enforced inside the protected calls only.
@@ -342,10 +343,13 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     /// closes the to-be-closed variables of the main thread only, where no user code is pending once Setup is over
     /// (the process's code runs in <see cref="_thread"/>, whose pending variables lua_close does not run).
     /// </summary>
+    internal override void Discard() => CloseState();
+
     private void CloseState()
     {
         var L = Interlocked.Exchange(ref _state, null);
         if (L is null) return;
+        Interlocked.Decrement(ref _entry.OpenStates);
         _thread = null;
         var used = _budget.Used;
         L.Close();

@@ -154,6 +154,10 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>Hook for bindings: release engine resources once dead.</summary>
     protected virtual void OnDied(ExitInfo info) { }
 
+    /// <summary>Hook for bindings: the process was created but will never start (its spawn failed after its
+    /// creation); release engine resources (a Lua state) now, since no worker will ever run it.</summary>
+    internal virtual void Discard() { }
+
     private static void PropagateLinks(ProcessCore first, ExitInfo firstInfo, List<ProcessCore> firstLinks)
     {
         var queue = new Queue<(ProcessCore From, ExitInfo Info, ProcessCore To)>();

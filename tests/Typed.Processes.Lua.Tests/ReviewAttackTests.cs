@@ -229,6 +229,29 @@ public class ReviewAttackTests : LuaTest
         Assert.Equal("still here and done", (await exit.WaitAsync(Guard)).Result);
     }
 
+    [Fact]
+    public async Task A_linked_spawn_by_a_process_that_is_no_longer_alive_closes_the_childs_state()
+    {
+        // Before: the child was created (its Lua state built, its top level run), the link failed, and the state was
+        // never closed: a leak of up to the child's ceiling per failed spawn.
+        var child = new LuaEntry("test:orphan", "return { main = function() return 1 end }", "orphan.lua");
+        Runtime.Entries.Add(child);
+        var done = new TaskCompletionSource<List<Result<Pid>>>();
+        Runtime.Entries.Add("test:late-parent", ctx =>
+        {
+            // A C# process runs on until it returns or awaits: after terminating itself it is dead but still spawning.
+            ctx.Terminate(ctx.Self).ThrowIfFailed();
+            var results = new List<Result<Pid>>();
+            for (int i = 0; i < 20; i++) results.Add(ctx.SpawnLinked("test:orphan", Host));
+            done.SetResult(results);
+            return ValueTask.FromResult<object?>(null);
+        });
+        Runtime.Spawn("test:late-parent", Host).ThrowIfFailed();
+        var results = await done.Task.WaitAsync(Guard);
+        Assert.All(results, r => Assert.Contains("not alive", r.Error));
+        Assert.Equal(0, child.OpenStates);
+    }
+
     private async Task AssertHostRuns()
     {
         var exit = await Run(Lua("return { main = function() return 'ran' end }"));
