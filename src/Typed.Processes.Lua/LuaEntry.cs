@@ -18,6 +18,9 @@ public sealed record LuaLibrary(string Name, string Source, string ChunkName);
 /// <summary>A Lua entry: a chunk that returns a table with the entry's <c>method</c> (default <c>main</c>).</summary>
 public sealed class LuaEntry : EntryDefinition
 {
+    /// <summary>Lua states of this entry's processes not closed yet (for tests).</summary>
+    internal int OpenStates;
+
     /// <summary>Creates the entry.</summary>
     public LuaEntry(string reference, string source, string chunkName, string method = "main",
         IReadOnlyList<LuaLibrary>? libraries = null, LuaOptions? options = null) : base(reference)

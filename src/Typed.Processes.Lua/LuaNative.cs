@@ -26,6 +26,12 @@ internal static unsafe partial class LuaNative
     private static partial int lua_checkstack(IntPtr L, int n);
 
     [LibraryImport(Lib)]
+    private static partial void lua_pushboolean(IntPtr L, int b);
+
+    /// <summary>Pushes a boolean on a raw state (no KeraLua wrapper: used on hot paths; the caller checked the stack).</summary>
+    public static void PushBoolean(IntPtr L, bool b) => lua_pushboolean(L, b ? 1 : 0);
+
+    [LibraryImport(Lib)]
     private static partial int luaL_loadbufferx(IntPtr L, byte* buff, nuint sz, byte* name, byte* mode);
 
     /// <summary>

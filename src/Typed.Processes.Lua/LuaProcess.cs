@@ -28,7 +28,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private readonly Dictionary<long, ProcessChannel> _channels = new();
     // Registry slots the prelude fills (under its lua_pcall, so no C# call allocates for them): negative integer keys,
     // which luaL_ref never uses. Reading them (lua_rawgeti) allocates nothing and cannot raise.
-    private const int RegMessageMetatable = -1, RegArmKiller = -2;
+    private const int RegMessageMetatable = -1, RegArmKiller = -2, RegChannels = -3;
     private IntPtr _threadHandle;
     private bool _loading;
     private string? _setupError;
@@ -78,7 +78,11 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     {
         var budget = new MemoryBudget(entry.Options.MemoryLimitBytes);
         var p = new LuaProcess(runtime, host, pid, args, entry, budget);
-        var error = p.Setup();
+        string? error;
+        // An exception (outside any Lua call: the tp functions catch their own) still fails the spawn, in
+        // SpawnCore; the state must not leak with it.
+        try { error = p.Setup(); }
+        catch { p.CloseState(); throw; }
         if (error is not null)
         {
             p.CloseState();
@@ -94,7 +98,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);
         _state = L;
-        Interlocked.Increment(ref s_openStates);
+        Interlocked.Increment(ref _entry.OpenStates);
         // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
         // handler and abort the host. So the pushes below run with the ceiling lifted (BeginUnchecked: a fixed
         // ~10 KB with the state, hence MinMemoryLimit), and the ceiling is enforced inside the protected calls only.
@@ -105,6 +109,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         var gc = BeginUnchecked(L, 0);
         L.NewTable();
         foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
+        L.PushCFunction(s_alive); L.SetField(-2, "alive");
         foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
         LuaNative.PushText(L, WaitMarker); L.SetField(-2, "WAIT");
         LuaNative.PushText(L, CollectMarker); L.SetField(-2, "COLLECT");
@@ -338,22 +343,19 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     /// closes the to-be-closed variables of the main thread only, where no user code is pending once Setup is over
     /// (the process's code runs in <see cref="_thread"/>, whose pending variables lua_close does not run).
     /// </summary>
+    internal override void Discard() => CloseState();
+
     private void CloseState()
     {
         var L = Interlocked.Exchange(ref _state, null);
         if (L is null) return;
+        Interlocked.Decrement(ref _entry.OpenStates);
         _thread = null;
         var used = _budget.Used;
         L.Close();
         _budget.Dispose();
-        Interlocked.Decrement(ref s_openStates);
         NativeHeapTrimmer.Released(used);
     }
-
-    private static long s_openStates;
-
-    /// <summary>Lua states not yet closed, in this .NET process (tests: a process's state is closed once it ended).</summary>
-    internal static long OpenStates => Interlocked.Read(ref s_openStates);
 
     // ---- hook and allocator ----------------------------------------------------------------------------------
 
@@ -426,7 +428,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         }
         long delta = (long)nsize - old;
         if (delta > 0 && budget.Limit > 0 &&
-            budget.Used + delta > budget.Limit + budget.Allowance + (budget.Doomed ? MemoryBudget.Grace : 0))
+            budget.Used + budget.External + delta > budget.Limit + budget.Allowance + (budget.Doomed ? MemoryBudget.Grace : 0))
         {
             // Lua answers a refusal with an emergency collection and one retry of the same request; only a refused
             // retry (or a refusal once doomed) is fatal, so garbage alone never kills a process.
@@ -453,6 +455,12 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         }
         public long Limit { get; }
         public long Used; // these are touched only by the thread running the state
+        /// <summary>
+        /// Bytes the process holds outside its state, charged against the same ceiling: values buffered in its own
+        /// channels (channel.new), estimated as they will be pushed. Without it, a process with a 64 MB ceiling
+        /// sending a 1 MB string 1,500 times into channel.new(1e9) grew the host to 3 GB resident in 2 s.
+        /// </summary>
+        public long External;
         /// <summary>Above zero while C# code allocates in the state (see BeginUnchecked): how far the ceiling is lifted.</summary>
         public long Allowance;
         /// <summary>The ceiling refused an allocation: the process ends at the next safe point.</summary>
@@ -489,10 +497,43 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         L.SetMetaTable(-2);
     }
 
-    private long Track(ProcessChannel ch)
+    private long Track(KeraLua.Lua L, ProcessChannel ch)
     {
+        if (_channels.Count >= _sweepAt) Sweep(L);
         _channels[ch.Id] = ch;
         return ch.Id;
+    }
+
+    private int _sweepAt = MinSweep;
+    private const int MinSweep = 1024;
+
+    /// <summary>Channels tracked here (for tests).</summary>
+    internal int TrackedChannels => _channels.Count;
+
+    /// <summary>
+    /// Forgets the channels whose Lua object the script can no longer reach (the prelude's weak cache, in the
+    /// registry, lost it), so that the C# side does not keep every channel a process ever made: 2,000,000
+    /// <c>channel.new(0)</c> in a loop held 300 MB of host memory for 100 KB in Lua. Amortised: a sweep runs when the
+    /// table has doubled since the last one. Reads only (lua_rawgeti: no allocation, no error, no metamethod). A
+    /// channel the script still refers to by its bare id alone (<c>{ __id = n }</c>) is gone after a sweep: "not a
+    /// channel of this process".
+    /// </summary>
+    private void Sweep(KeraLua.Lua L)
+    {
+        if (!LuaNative.CheckStack(L, 2)) return;
+        L.RawGetInteger(LuaRegistry.Index, RegChannels);
+        if (L.Type(-1) == LuaType.Table)
+        {
+            List<long>? gone = null;
+            foreach (var id in _channels.Keys)
+            {
+                if (L.RawGetInteger(-1, id) == LuaType.Nil) (gone ??= []).Add(id);
+                L.Pop(1);
+            }
+            if (gone is not null) foreach (var id in gone) _channels.Remove(id);
+        }
+        L.Pop(1);
+        _sweepAt = Math.Max(MinSweep, 2 * _channels.Count);
     }
 
     private static int Err(KeraLua.Lua L, string error, bool falseFirst = false)
@@ -553,6 +594,21 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         return null;
     }
 
+    /// <summary>
+    /// tp.alive, for the sandbox's pcall and xpcall (prelude.lua): false once the process must stop (terminated,
+    /// cancel's deadline, memory ceiling; at load time, the top level's time is up). Those catch every error, the
+    /// killer's included, and as C functions they run no instruction for the killer to fire on: table.sort(t, pcall)
+    /// over elements such as table.concat and a big table ran only C code, for hours, and terminate could not stop it.
+    /// A raw function (no Fn wrapper: nothing allocated, nothing to catch), called twice per pcall.
+    /// </summary>
+    private static readonly LuaFunction s_alive = state =>
+    {
+        var p = t_current;
+        LuaNative.PushBoolean(state, p is not null &&
+            (p._loading ? Stopwatch.GetTimestamp() <= p._loadDeadline : p.IsAlive && !p._budget.Doomed));
+        return 1;
+    };
+
     // The C# side of the modules. Invariant the killer relies on (see s_hook and prelude.lua): none of these calls
     // back into Lua (no lua_call, no API that can run a metamethod: tables are read with lua_next/raw reads and
     // built fresh, strings read with lua_tolstring), so no managed frame is ever between a Lua error and the
@@ -582,6 +638,10 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         ("unlisten", Fn((L, p) => { L.PushBoolean(Str(L, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((L, p) =>
         {
+            // An entry's top level runs inside its spawner's call (Setup), on the spawner's thread: a top level that
+            // spawned would nest a Setup per level, and one that spawns its own entry overflowed the C stack and
+            // aborted the host ("Stack overflow", exit 134). The process does not exist yet either.
+            if (p._loading) return Err(L, "spawn: not allowed in an entry's top level (it runs inside its spawner's call); spawn from main");
             var mode = Str(L, 1);
             var entry = Str(L, 2);
             var host = Str(L, 3);
@@ -636,11 +696,11 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 ? core.Listen(topic, new MessageListener(new ProcessChannel<Message>(-1, ChannelKind.Topic, p)))
                 : core.Listen(topic, new PayloadListener<object?>(new ProcessChannel<object?>(-1, ChannelKind.Topic, p)));
             if (!r.Ok) return Err(L, r.Error);
-            L.PushInteger(p.Track(r.Value));
+            L.PushInteger(p.Track(L, r.Value));
             return 1;
         })),
-        ("inbox", Fn((L, p) => { L.PushInteger(p.Track(p.Context.Inbox())); return 1; })),
-        ("events", Fn((L, p) => { L.PushInteger(p.Track(p.Context.Events())); return 1; })),
+        ("inbox", Fn((L, p) => { L.PushInteger(p.Track(L, p.Context.Inbox())); return 1; })),
+        ("events", Fn((L, p) => { L.PushInteger(p.Track(L, p.Context.Events())); return 1; })),
         ("monitor", Fn((L, p) => Ok(L, p.Context.Monitor(Target(L, 1))))),
         ("unmonitor", Fn((L, p) => Ok(L, p.Context.Unmonitor(Target(L, 1))))),
         ("link", Fn((L, p) => Ok(L, p.Context.Link(Target(L, 1))))),
@@ -675,7 +735,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         ("chan_new", Fn((L, p) =>
         {
             if (L.Type(1) != LuaType.Number || !L.IsInteger(1) || L.ToInteger(1) < 0) return Err(L, "channel.new: size must be a non-negative integer");
-            L.PushInteger(p.Track(p.Context.NewChannel<object?>((int)Math.Min(L.ToInteger(1), int.MaxValue))));
+            L.PushInteger(p.Track(L, p.Context.NewChannel<object?>((int)Math.Min(L.ToInteger(1), int.MaxValue))));
             return 1;
         })),
         ("chan_close", Fn((L, p) =>
@@ -687,7 +747,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         {
             var d = ParseDuration(L, 1, out var error);
             if (d is null) return Err(L, error!);
-            L.PushInteger(p.Track(p.Context.After(d.Value)));
+            L.PushInteger(p.Track(L, p.Context.After(d.Value)));
             return 1;
         })),
         ("select", Fn((L, p) => p.Select(L))),
@@ -699,7 +759,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
 
     private int Select(KeraLua.Lua L)
     {
-        bool nonblocking = L.ToBoolean(1);
+        // true: with a default case; false: may wait; "nowait": a coroutine of the script, which cannot (prelude.lua)
+        bool nonblocking = L.Type(1) == LuaType.Boolean && L.ToBoolean(1);
+        bool mayWait = L.Type(1) == LuaType.Boolean;
         int n = (int)L.ToInteger(2);
         var cases = new SelectCase[n];
         for (int i = 0; i < n; i++)
@@ -714,18 +776,32 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 var v = LuaValues.ToNet(L, b + 2);
                 if (!v.Ok) return SelectError(L, v.Error);
                 if (ch.Kind != ChannelKind.Local) return SelectError(L, "cannot send on the process's own channels");
+                // What a send buffers is held for this process: it must fit in what is left of its ceiling.
+                if (_budget.Limit > 0 && _budget.Used + _budget.External + LuaValues.EstimateSize(v.Value) > _budget.Limit)
+                {
+                    _budget.Doomed = true; // the ceiling is fatal (see ExitIfDoomed)
+                    return SelectError(L, "not enough memory");
+                }
                 cases[i] = ((ProcessChannel<object?>)ch).CaseSend(v.Value);
             }
             else cases[i] = new SelectCase(ch, false, null);
         }
         int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
+        if (idx >= 0) Settle(cases[idx], value, ok);
         if (idx < 0 && nonblocking) { LuaNative.PushText(L, "default"); return 1; }
+        // The top level runs inside the spawner's call and cannot wait; a wait queued from a coroutine there would
+        // stay pending when the process starts (its first slice would park on it instead of running main).
+        if (idx < 0 && _loading) return SelectError(L, "cannot wait in an entry's top level (it runs inside its spawner's call)");
+        if (idx < 0 && !mayWait)
+            return SelectError(L, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in the process's main coroutine)");
         if (idx < 0)
         {
             var waiter = new LuaSelectWaiter(this);
             idx = ProcessChannel.SelectCore(cases, waiter, out value, out ok);
+            if (idx >= 0) Settle(cases[idx], value, ok);
             if (idx < 0)
             {
+                _pendingCases = cases;
                 _pending = waiter;
                 BeginWait(waiter);
                 LuaNative.PushText(L, WaitMarker);
@@ -738,11 +814,24 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private int WaitResult(KeraLua.Lua L)
     {
         var w = _pending!;
+        var cases = _pendingCases!;
         _pending = null;
+        _pendingCases = null;
         w.UnregisterAll();
         EndWait(w);
         if (w.AbortReason is { } reason) return SelectError(L, "process terminated: " + reason);
+        Settle(cases[w.CaseIndex], w.Value, w.Ok);
         return PushReady(L, w.CaseIndex, w.Value, w.Ok);
+    }
+
+    private SelectCase[]? _pendingCases;
+
+    /// <summary>Keeps <see cref="MemoryBudget.External"/>: a value sent into one of the process's own channels is
+    /// held for it until it receives it back (only this process can use its channels).</summary>
+    private void Settle(in SelectCase c, object? received, bool ok)
+    {
+        if (!ok || c.Channel is not { Kind: ChannelKind.Local }) return;
+        _budget.External += c.IsSend ? LuaValues.EstimateSize(c.Value) : -LuaValues.EstimateSize(received);
     }
 
     private static int SelectError(KeraLua.Lua L, string error)
@@ -760,7 +849,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     /// </summary>
     private int PushReady(KeraLua.Lua L, int idx, object? value, bool ok)
     {
-        if (_budget.Limit > 0 && _budget.Used + LuaValues.EstimateSize(value) > _budget.Limit)
+        if (_budget.Limit > 0 && _budget.Used + _budget.External + LuaValues.EstimateSize(value) > _budget.Limit)
         {
             if (_held is null)
             {
@@ -778,7 +867,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         L.PushInteger(idx + 1);
         var region = BeginUnchecked(L, LuaValues.EstimateSize(value));
         string? error;
+        int top = L.GetTop();
         try { error = LuaValues.Push(L, value, this); }
+        catch (Exception ex) { L.SetTop(top); error = ExceptionText.MessageOf(ex); } // the prelude expects "error", msg
         finally { EndUnchecked(L, region); }
         if (error is not null)
         {

@@ -109,7 +109,8 @@ internal static class LuaValues
                 foreach (var kv in t.Fields) if (CheckPushable(kv.Value, depth + 1) is { } e2) return e2;
                 return null;
             case Message m: return CheckPushable(m.Payload, depth);
-            case ProcessEvent e: return CheckPushable(e.Result, depth);
+            case ProcessEvent: return null; // a result Lua cannot take is left out of the event (see PushValue)
+            case IEnumerable empty when IsDefaultArray(empty): return null;
             case IDictionary dict:
                 if (depth + 1 > MaxDepth) return TooDeep;
                 foreach (DictionaryEntry kv in dict)
@@ -170,7 +171,9 @@ internal static class LuaValues
             case Message m:
                 return TableCost + HashPart(3) + 3 * StringCost + PidCost + Estimate(m.Topic, depth) + Estimate(m.Payload, depth);
             case ProcessEvent e:
-                return TableCost + HashPart(6) + 6 * StringCost + PidCost + 64 + Estimate(e.Result, depth) + Estimate(e.Error, depth);
+                return TableCost + HashPart(6) + 6 * StringCost + PidCost + 64 + Estimate(e.Error, depth) +
+                       (CheckPushable(e.Result, depth) is null ? Estimate(e.Result, depth) : StringCost + MaxReasonBytes);
+            case IEnumerable empty when IsDefaultArray(empty): return TableCost;
             case IDictionary dict:
             {
                 if (depth >= MaxDepth) return 0;
@@ -186,9 +189,23 @@ internal static class LuaValues
                 // Without a known count the array part grows by doubling: the old and the new part coexist once.
                 return n + (seq is ICollection ? count : 3 * (long)BitOperations.RoundUpToPowerOf2((ulong)count)) * ArraySlotCost;
             }
-            default: return StringCost + 3L * (Convert.ToString(value, CultureInfo.InvariantCulture)?.Length ?? 0);
+            // Guid, TimeSpan, enums, char (CheckPushable refuses other types): their ToString runs no user code.
+            case Guid or TimeSpan or Enum or char: return StringCost + 3L * (Convert.ToString(value, CultureInfo.InvariantCulture)?.Length ?? 0);
+            default: return StringCost;
         }
     }
+
+    /// <summary>
+    /// A default (uninitialised) <see cref="ImmutableArray{T}"/> holds nothing (as <see cref="Payloads"/> treats it), but
+    /// enumerating it or reading its Count throws: <c>Send(luaPid, topic, default(ImmutableArray&lt;int&gt;))</c> threw
+    /// InvalidOperationException out of Send, and as a spawn argument it leaked the child's Lua state.
+    /// </summary>
+    private static bool IsDefaultArray(IEnumerable seq) =>
+        seq.GetType() is { IsValueType: true, IsGenericType: true } t && t.GetGenericTypeDefinition() == typeof(ImmutableArray<>) &&
+        (bool)t.GetProperty(nameof(ImmutableArray<int>.IsDefault))!.GetValue(seq)!;
+
+    /// <summary>At most this many bytes of a reason are pushed for an event result that Lua cannot take.</summary>
+    private const int MaxReasonBytes = 1024;
 
     private static long HashPart(int count) => count == 0 ? 0 : (long)BitOperations.RoundUpToPowerOf2((uint)count) * HashNodeCost;
 
@@ -265,11 +282,28 @@ internal static class LuaValues
                 PushValue(L, e.At, process, depth); L.SetField(-2, "at");
                 if (e.Result is not null)
                 {
-                    if (PushValue(L, e.Result, process, depth) is { } r) return r;
-                    L.SetField(-2, "result");
+                    // The result of a C# process may be anything a payload may be (a type marked [Immutable], a
+                    // table nested deeper than MaxDepth): a Lua monitor still gets its EXIT, with the reason in
+                    // result_error instead of the result. Before, its receive raised an error and the event was lost
+                    // (and the default case below ran the result's own ToString).
+                    if (CheckPushable(e.Result, depth) is { } why)
+                    {
+                        why = "its result cannot be received in Lua: " + why;
+                        LuaNative.PushText(L, why.Length <= MaxReasonBytes / 3 ? why : why[..(MaxReasonBytes / 3)]);
+                        L.SetField(-2, "result_error");
+                    }
+                    else
+                    {
+                        if (PushValue(L, e.Result, process, depth) is { } r) return r;
+                        L.SetField(-2, "result");
+                    }
                 }
                 if (e.Error is not null) { LuaNative.PushText(L, e.Error); L.SetField(-2, "error"); }
                 if (e.Deadline is { } dl) { PushValue(L, dl, process, depth); L.SetField(-2, "deadline"); }
+                return null;
+            case IEnumerable empty when IsDefaultArray(empty):
+                if (depth + 1 > MaxDepth) return TooDeep;
+                L.CreateTable(0, 0);
                 return null;
             case IDictionary dict:
                 if (depth + 1 > MaxDepth) return TooDeep;

@@ -27,7 +27,8 @@ end
 tp.load_lib = nil
 local WAIT = tp.WAIT
 local COLLECT = tp.COLLECT
-local yield = coroutine.yield
+local yield, running = coroutine.yield, coroutine.running
+local main_co -- the process's main coroutine (created at the end of this chunk)
 local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select
 -- raw_collectgarbage stays private to the prelude: select_impl uses it (the script gets the allow-listed wrapper)
 local raw_setmetatable, raw_getmetatable, raw_load, raw_collectgarbage = setmetatable, getmetatable, load, collectgarbage
@@ -44,6 +45,26 @@ local keep = {
 local drop = {}
 for k in pairs(G) do if not keep[k] then drop[#drop + 1] = k end end
 for i = 1, #drop do G[drop[i]] = nil end
+
+-- pcall and xpcall catch every error, the killer's included (see arm_killer below), and as C functions they run no
+-- instruction the killer could fire on: a loop made of C functions only (table.sort(t, pcall) with elements like
+-- table.concat and a big table) ran for hours and could not be stopped. These wrappers are Lua code, and they raise
+-- the killer's error themselves, before and after the protected call, once the process must stop.
+local alive = tp.alive
+tp.alive = nil
+local raw_pcall, raw_xpcall = G.pcall, G.xpcall
+local function stop_or(...)
+  if not alive() then error("process terminated", 0) end
+  return ...
+end
+G.pcall = function(...)
+  if not alive() then error("process terminated", 0) end
+  return stop_or(raw_pcall(...))
+end
+G.xpcall = function(...)
+  if not alive() then error("process terminated", 0) end
+  return stop_or(raw_xpcall(...))
+end
 
 string.dump = nil -- removed from the real table, the one the string metatable's __index points to
 raw_getmetatable("").__metatable = false -- getmetatable("") gives false, setmetatable cannot reach it either
@@ -117,6 +138,10 @@ local function select_impl(cases, nonblocking)
     args[3 * i - 1] = c.send or false
     args[3 * i] = c.value
   end
+  -- Only the main coroutine may wait: C# resumes that one when the wait is over. A yield from a coroutine the
+  -- script created would return to the script with the wait still queued (a message it then took was lost, and the
+  -- process parked on it at its next preemption), so there the select is "nowait": an error if nothing is ready.
+  if not nonblocking and running() ~= main_co then nonblocking = "nowait" end
   local st, idx, v, ok = tp.select(nonblocking, n, table.unpack(args, 1, 3 * n))
   if st == WAIT then
     yield(WAIT)
@@ -284,9 +309,11 @@ do
   local registry = getregistry()
   registry[-1] = Message
   registry[-2] = arm_killer
+  registry[-3] = chans -- LuaProcess.Sweep: a channel whose object is gone from this weak cache is forgotten
 end
 getregistry = nil
 
 -- The process's main coroutine, created here so that its allocation is under Setup's lua_pcall; C# resumes it
 -- with (main, args...) as the runner's arguments.
-return coroutine.create(runner)
+main_co = coroutine.create(runner)
+return main_co

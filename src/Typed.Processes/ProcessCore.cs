@@ -154,6 +154,10 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// <summary>Hook for bindings: release engine resources once dead.</summary>
     protected virtual void OnDied(ExitInfo info) { }
 
+    /// <summary>Hook for bindings: the process was created but will never start (its spawn failed after its
+    /// creation); release engine resources (a Lua state) now, since no worker will ever run it.</summary>
+    internal virtual void Discard() { }
+
     private static void PropagateLinks(ProcessCore first, ExitInfo firstInfo, List<ProcessCore> firstLinks)
     {
         var queue = new Queue<(ProcessCore From, ExitInfo Info, ProcessCore To)>();
@@ -318,17 +322,22 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
         }
     }
 
-    /// <summary>Stops listening to a topic; messages already in its channel stay there, later ones go to the inbox.</summary>
+    /// <summary>Stops listening to a topic; messages already in its channel stay there (no longer counted against the
+    /// mailbox limit), later ones go to the inbox.</summary>
     internal bool Unlisten(string topic)
     {
         lock (_gate)
         {
+            TopicListener? removed;
             if (_topic1 is not null && string.Equals(_topic1, topic, StringComparison.Ordinal))
-            {
-                (_topic1, _listener1) = (null, null);
-                return true;
-            }
-            return _listeners?.Remove(topic) ?? false;
+                (removed, _topic1, _listener1) = (_listener1, null, null);
+            else if (_listeners is null || !_listeners.Remove(topic, out removed)) return false;
+            // Its channel leaves the mailbox (unless another topic still delivers into it; see ListenMessages).
+            var channel = removed!.Channel;
+            if (!ReferenceEquals(_listener1?.Channel, channel) &&
+                (_listeners is null || !_listeners.Values.Any(l => ReferenceEquals(l.Channel, channel))))
+                channel.StopCountingAsMailbox();
+            return true;
         }
     }
 

@@ -60,6 +60,25 @@ public abstract class ProcessChannel
         }
     }
 
+    /// <summary>
+    /// The channel no longer receives routed messages (its topic was unlistened and no other listener delivers into
+    /// it): what it still holds stays for the owner to take, but leaves the mailbox count and is released, as a
+    /// receive would. Without this, messages left in a channel the process dropped after unlisten counted against
+    /// its mailbox limit (and a Lua process's queued bytes) for ever: a process that kept receiving its inbox got
+    /// "mailbox full" for every later send.
+    /// </summary>
+    internal void StopCountingAsMailbox()
+    {
+        if (Owner is null) return;
+        lock (_lock)
+        {
+            if (!_mailbox) return;
+            _mailbox = false;
+            if (_buffer is not { Count: > 0 } b) return;
+            for (int i = 0; i < b.Count; i++) Owner.MailboxTaken(b[i], buffered: true);
+        }
+    }
+
     internal long Id { get; }
 
     internal ProcessCore? Owner { get; }

@@ -30,6 +30,9 @@ internal sealed class RingBuffer<T>
 
     public T Peek() => _items[_head];
 
+    /// <summary>The <paramref name="index"/>-th item from the head (0: the oldest).</summary>
+    public T this[int index] => _items[(_head + index) % _items.Length];
+
     /// <summary>Removes every item matching <paramref name="match"/>, keeping the others in order.</summary>
     public int RemoveAll(Func<T, bool> match, Action<T>? removed = null)
     {
