@@ -94,6 +94,9 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     private string? Setup()
     {
         if (StandardLibraries.Error is { } libError) return libError;
+        // What a send checks at the gate (CheckPayload), before a state exists: e.g. distinct keys that are one Lua key.
+        for (int i = 0; i < Args.Length; i++)
+            if (LuaValues.CheckPushable(Args[i]) is { } refused) return $"argument {i + 1}: {refused}";
         if (_budget.Limit is > 0 and < MinMemoryLimit)
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         var L = new KeraLua.Lua(s_alloc, _budget.Handle);

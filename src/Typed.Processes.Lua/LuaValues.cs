@@ -113,10 +113,15 @@ internal static class LuaValues
             case IEnumerable empty when IsDefaultArray(empty): return null;
             case IDictionary dict:
                 if (depth + 1 > MaxDepth) return TooDeep;
+                // Distinct .NET keys can be one Lua key (1, 1L and 1.0; a string and the equal UTF-8 ByteString): the
+                // last value would silently replace the others, so such a dictionary is refused.
+                var keys = dict.Count > 1 ? new Dictionary<object, object>() : null;
                 foreach (DictionaryEntry kv in dict)
                 {
                     if (kv.Key is double.NaN or float.NaN) return "a table key cannot be NaN";
                     if ((CheckPushable(kv.Key, depth + 1) ?? CheckPushable(kv.Value, depth + 1)) is { } e3) return e3;
+                    if (keys is not null && LuaKey(kv.Key) is { } lk && !keys.TryAdd(lk, kv.Key))
+                        return $"the keys {Describe(keys[lk])} and {Describe(kv.Key)} are the same Lua key";
                 }
                 return null;
             case IEnumerable seq:
@@ -332,6 +337,26 @@ internal static class LuaValues
     }
 
     // lua_rawset raises ("index is nil", "index is NaN") for those keys: refuse them before pushing.
+    /// <summary>The Lua key a .NET key becomes, as a value that compares like Lua keys do (null: not a number or string).</summary>
+    private static object? LuaKey(object? key) => key switch
+    {
+        string s => s,
+        ByteString b => System.Text.Unicode.Utf8.IsValid(b.Span) ? b.ToString() : b,
+        char c => c.ToString(),
+        bool b => b,
+        long or int or short or ushort or byte or sbyte or uint => Convert.ToInt64(key, CultureInfo.InvariantCulture),
+        ulong ul => ul <= long.MaxValue ? (long)ul : NumberKey(ul),
+        double d => NumberKey(d),
+        float f => NumberKey(f),
+        decimal m => NumberKey((double)m),
+        _ => null,
+    };
+
+    // Lua turns a float key with an integral value that fits an integer into that integer (lua_rawset).
+    private static object NumberKey(double d) => d >= -9.2233720368547758e18 && d < 9.2233720368547758e18 && d == Math.Floor(d) ? (object)(long)d : d;
+
+    private static string Describe(object key) => key is string s ? $"'{s}'" : $"{Convert.ToString(key, CultureInfo.InvariantCulture)} ({key.GetType().Name})";
+
     private static string? PushKey(KeraLua.Lua L, object? key, LuaProcess? process, int depth) => key switch
     {
         null => "a table key cannot be nil",
