@@ -11,7 +11,7 @@ using Typed.Processes.Lua;
 namespace Typed.Processes.Cli;
 
 /// <summary>tproc: run a Lua application's entry, or its tests.</summary>
-public static class Program
+internal static class Program
 {
     // Task.Delay and the runtime's timers take at most ~49.7 days; 30 days is far beyond any test or batch run and
     // leaves a clear message (not an ArgumentOutOfRangeException) for typos such as 100000h.

@@ -35,17 +35,23 @@ public sealed class LuaApplication
     private static readonly StringComparison PathComparison =
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
+    // Filled by the loader only; callers see read-only views (what was loaded is not theirs to change).
+    private readonly Dictionary<string, LuaHost> _hosts = new(StringComparer.Ordinal);
+    private readonly List<LuaEntry> _entries = [];
+    private readonly List<string> _errors = [];
+    private readonly List<string> _warnings = [];
+
     /// <summary>Hosts declared (kind <c>process.host</c>), by reference.</summary>
-    public Dictionary<string, LuaHost> Hosts { get; } = new(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, LuaHost> Hosts => _hosts;
 
     /// <summary>Lua process entries.</summary>
-    public List<LuaEntry> Entries { get; } = [];
+    public IReadOnlyList<LuaEntry> Entries => _entries;
 
     /// <summary>Errors (broken manifests, bad fields, duplicates, missing or out-of-folder sources, syntax errors), each naming the file and, where one exists, the line.</summary>
-    public List<string> Errors { get; } = [];
+    public IReadOnlyList<string> Errors => _errors;
 
     /// <summary>Warnings (unknown kinds, ignored fields).</summary>
-    public List<string> Warnings { get; } = [];
+    public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>
     /// Reads every <c>_index.yaml</c> under <paramref name="directory"/> (recursively): <c>version</c>,
@@ -63,7 +69,7 @@ public sealed class LuaApplication
         {
             // The loader reports everything it knows about; this is the backstop for what it does not (I/O races,
             // a permission change mid-load), so that Load keeps its promise of never throwing.
-            app.Errors.Add($"{directory}: could not load the application: {SafeMessage(ex)}");
+            app._errors.Add($"{directory}: could not load the application: {SafeMessage(ex)}");
         }
         return app;
     }
@@ -97,23 +103,23 @@ public sealed class LuaApplication
         {
             if (string.IsNullOrEmpty(directory) || !Directory.Exists(directory))
             {
-                app.Errors.Add($"application folder '{directory}' does not exist");
+                app._errors.Add($"application folder '{directory}' does not exist");
                 return;
             }
             // Symbolic links are not followed while looking for manifests: a link to a parent folder (or to itself)
             // would make the walk endless, and one to another folder would load manifests from outside the app.
             var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true, MatchCasing = MatchCasing.CaseSensitive };
             var manifests = Directory.GetFiles(directory, "_index.yaml", walk).Order(StringComparer.Ordinal).ToList();
-            if (manifests.Count == 0) app.Errors.Add($"no _index.yaml under '{directory}'");
+            if (manifests.Count == 0) app._errors.Add($"no _index.yaml under '{directory}'");
             foreach (var file in manifests) LoadManifest(file);
             foreach (var p in _pending) AddProcess(p);
         }
 
         private void Error(string file, int line, string message) =>
-            app.Errors.Add(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}");
+            app._errors.Add(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}");
 
         private void Warning(string file, int line, string message) =>
-            app.Warnings.Add(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}");
+            app._warnings.Add(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}");
 
         private static int Line(YamlNode node) => (int)Math.Min(int.MaxValue, node.Start.Line);
 
@@ -277,7 +283,7 @@ public sealed class LuaApplication
                 }
             }
             if (!ok) return;
-            app.Hosts[reference] = new LuaHost(reference, workers == 0 ? Math.Min(Environment.ProcessorCount, MaxWorkers) : workers, mailboxLimit, autoStart, file, line);
+            app._hosts[reference] = new LuaHost(reference, workers == 0 ? Math.Min(Environment.ProcessorCount, MaxWorkers) : workers, mailboxLimit, autoStart, file, line);
         }
 
         private bool Integer(string file, string reference, string field, YamlNode value, int min, int max, ref int result)
@@ -335,7 +341,7 @@ public sealed class LuaApplication
                 if (_libraries.TryGetValue(import, out var lib)) libs.Add(lib);
                 else if (import is not ("process" or "channel" or "time")) Warning(file, line, $"'{reference}' imports unknown module '{import}'");
             }
-            app.Entries.Add(new LuaEntry(reference, src.Value.Text, src.Value.Chunk, string.IsNullOrEmpty(method) ? "main" : method, libs, options) { Meta = meta });
+            app._entries.Add(new LuaEntry(reference, src.Value.Text, src.Value.Chunk, string.IsNullOrEmpty(method) ? "main" : method, libs, options) { Meta = meta });
         }
 
         private (string Text, string Chunk)? ReadSource(string file, string dir, string realDir, string reference, YamlMappingNode e)
@@ -385,7 +391,7 @@ public sealed class LuaApplication
                 text = source;
                 chunk = $"{Path.GetRelativePath(Environment.CurrentDirectory, file)}[{reference[(reference.LastIndexOf(':') + 1)..]}]";
             }
-            if (LuaEntry.CheckSyntax(text, chunk) is { } error) { app.Errors.Add(error); return null; }
+            if (LuaEntry.CheckSyntax(text, chunk) is { } error) { app._errors.Add(error); return null; }
             return (text, chunk);
         }
 

@@ -49,7 +49,7 @@ public sealed class CapturingLoggerFactory : ILoggerFactory
 public abstract class LuaTest : IAsyncLifetime
 {
     protected const string Host = "app:processes";
-    protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
     protected static readonly string SeedApp = Path.Combine(AppContext.BaseDirectory, "apps", "seed");
     protected CapturingLoggerFactory Log { get; } = new();
     protected ProcessRuntime Runtime { get; }

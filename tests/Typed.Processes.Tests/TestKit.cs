@@ -4,7 +4,7 @@ namespace Typed.Processes.Tests;
 public abstract class RuntimeTest : IAsyncLifetime
 {
     protected const string Host = "app:processes";
-    protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
 
     protected ProcessRuntime Runtime { get; } = new();
 
