@@ -73,7 +73,9 @@ public sealed class HostTable
     /// <param name="reference">The host reference, <c>namespace:name</c>.</param>
     /// <param name="workers">Worker threads (1 to 256); defaults to the number of cores.</param>
     /// <exception cref="ArgumentException">Malformed reference, a duplicate, or a bad worker count.</exception>
+#pragma warning disable RS0027 // the short form the README uses; HostOptions is the full form (nothing shipped yet to stay compatible with)
     public ProcessHost Add(string reference, int workers = 0)
+#pragma warning restore RS0027
     {
         if (workers is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(workers), workers, "a host has 1 to 256 workers");
         return Add(reference, new HostOptions { Workers = workers });
