@@ -149,6 +149,7 @@ public static class Payloads
     /// it for the payload, argument and result types of generated entries that it proved deeply immutable at compile
     /// time (only read-only fields of immutable types, e.g. positional records of primitives and strings).
     /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
     public static void DeclareImmutable(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);

@@ -82,6 +82,7 @@ public sealed class ProcessContext
     /// sender) and delivers whole <see cref="Message"/> objects into <paramref name="into"/>, a channel several topics may
     /// share (so one receive sees them in arrival order), or into a new channel when it is null. Used by generated entries.
     /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
     public Result<ProcessChannel<Message>> ListenMessages<TPayload>(string topic, ProcessChannel<Message>? into)
     {
         if (into is not null && (into.Owner != Core || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
