@@ -150,7 +150,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         // estimate is an upper bound of what the push allocates.
         long size = 0;
         foreach (var a in Args) size += LuaValues.EstimateSize(a);
-        if (_budget.Limit > 0 && _budget.Used + size > _budget.Limit)
+        if (!_budget.Fits(size))
             return $"spawn arguments need about {size} bytes in Lua, more than the {Math.Max(0, _budget.Limit - _budget.Used)} bytes " +
                    $"left of the process's memory limit of {_budget.Limit} bytes";
         gc = BeginUnchecked(L, size);
@@ -473,6 +473,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         /// <summary>What a doomed process may still allocate beyond its ceiling, so that unwinding (pcall handlers,
         /// error messages) does not fail again at once; freed when the state is closed.</summary>
         public const long Grace = 256 * 1024;
+        /// <summary>True if <paramref name="bytes"/> more fit under the ceiling, with what the process holds outside the state.</summary>
+        public bool Fits(long bytes) => Limit <= 0 || Used + External + bytes <= Limit;
         public IntPtr Handle => GCHandle.ToIntPtr(_handle);
         public void Dispose() { if (_handle.IsAllocated) _handle.Free(); }
     }
@@ -780,7 +782,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
                 if (!v.Ok) return SelectError(L, v.Error);
                 if (ch.Kind != ChannelKind.Local) return SelectError(L, "cannot send on the process's own channels");
                 // What a send buffers is held for this process: it must fit in what is left of its ceiling.
-                if (_budget.Limit > 0 && _budget.Used + _budget.External + LuaValues.EstimateSize(v.Value) > _budget.Limit)
+                if (!_budget.Fits(LuaValues.EstimateSize(v.Value)))
                 {
                     _budget.Doomed = true; // the ceiling is fatal (see ExitIfDoomed)
                     return SelectError(L, "not enough memory");
@@ -852,7 +854,8 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
     /// </summary>
     private int PushReady(KeraLua.Lua L, int idx, object? value, bool ok)
     {
-        if (_budget.Limit > 0 && _budget.Used + _budget.External + LuaValues.EstimateSize(value) > _budget.Limit)
+        long size = LuaValues.EstimateSize(value); // a walk of the payload: once per receive
+        if (!_budget.Fits(size))
         {
             if (_held is null)
             {
@@ -868,7 +871,7 @@ internal sealed unsafe class LuaProcess : ProcessCore, IPayloadGate
         if (!LuaNative.CheckStack(L, 4)) return SelectError(L, "Lua stack overflow");
         LuaNative.PushText(L, "ready");
         L.PushInteger(idx + 1);
-        var region = BeginUnchecked(L, LuaValues.EstimateSize(value));
+        var region = BeginUnchecked(L, size);
         string? error;
         int top = L.GetTop();
         try { error = LuaValues.Push(L, value, this); }

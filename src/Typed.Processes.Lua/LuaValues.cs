@@ -336,27 +336,25 @@ internal static class LuaValues
         }
     }
 
-    // lua_rawset raises ("index is nil", "index is NaN") for those keys: refuse them before pushing.
-    /// <summary>The Lua key a .NET key becomes, as a value that compares like Lua keys do (null: not a number or string).</summary>
+    /// <summary>The Lua key a .NET key becomes, as a value that compares like Lua keys do (null: not a number or string).
+    /// The normalization is PayloadTable's (the payload form of a Lua table).</summary>
     private static object? LuaKey(object? key) => key switch
     {
         string s => s,
-        ByteString b => System.Text.Unicode.Utf8.IsValid(b.Span) ? b.ToString() : b,
+        ByteString b => PayloadTable.StringKey(b),
         char c => c.ToString(),
         bool b => b,
         long or int or short or ushort or byte or sbyte or uint => Convert.ToInt64(key, CultureInfo.InvariantCulture),
-        ulong ul => ul <= long.MaxValue ? (long)ul : NumberKey(ul),
-        double d => NumberKey(d),
-        float f => NumberKey(f),
-        decimal m => NumberKey((double)m),
+        ulong ul => ul <= long.MaxValue ? (long)ul : PayloadTable.NumberKey(ul),
+        double d => PayloadTable.NumberKey(d),
+        float f => PayloadTable.NumberKey(f),
+        decimal m => PayloadTable.NumberKey((double)m),
         _ => null,
     };
 
-    // Lua turns a float key with an integral value that fits an integer into that integer (lua_rawset).
-    private static object NumberKey(double d) => d >= -9.2233720368547758e18 && d < 9.2233720368547758e18 && d == Math.Floor(d) ? (object)(long)d : d;
-
     private static string Describe(object key) => key is string s ? $"'{s}'" : $"{Convert.ToString(key, CultureInfo.InvariantCulture)} ({key.GetType().Name})";
 
+    // lua_rawset raises ("index is nil", "index is NaN") for those keys: refuse them before pushing.
     private static string? PushKey(KeraLua.Lua L, object? key, LuaProcess? process, int depth) => key switch
     {
         null => "a table key cannot be nil",

@@ -237,14 +237,11 @@ public sealed class PayloadTable : IEquatable<PayloadTable>
             object key = rawKey switch
             {
                 string s => s,
-                // as in Lua, where a string key is one key whatever its bytes: valid UTF-8 is the string
-                ByteString b => System.Text.Unicode.Utf8.IsValid(b.Span) ? b.ToString() : b,
+                ByteString b => StringKey(b),
                 int i => (long)i,
                 long l => l,
                 double d when double.IsNaN(d) => throw new ArgumentException("a table key cannot be NaN"),
-                // 2^63 is not a long (as in Lua, where it stays a float key): '<= long.MaxValue' would round it in
-                double d when d == Math.Floor(d) && d >= -9.2233720368547758E18 && d < 9.2233720368547758E18 => (long)d,
-                double d => d,
+                double d => NumberKey(d),
                 bool b => b,
                 null => throw new ArgumentException("a table key cannot be null"),
                 _ => throw new ArgumentException($"a table key cannot be of type '{rawKey.GetType().FullName}'"),
@@ -256,6 +253,17 @@ public sealed class PayloadTable : IEquatable<PayloadTable>
         }
         return FromNormalized(fields);
     }
+
+    /// <summary>
+    /// The key a Lua table holds for a float key: an integral value that fits a long is that integer (lua_rawset
+    /// normalizes it); 2^63 is not a long (<c>d &lt;= long.MaxValue</c> would round it in) and stays a float, as in Lua.
+    /// </summary>
+    internal static object NumberKey(double d) =>
+        d == Math.Floor(d) && d >= -9.2233720368547758E18 && d < 9.2233720368547758E18 ? (object)(long)d : d;
+
+    /// <summary>The key a Lua table holds for a string of these bytes: one key whatever form it came in, so valid
+    /// UTF-8 is the <see cref="string"/> (what a Lua string key becomes in C#).</summary>
+    internal static object StringKey(ByteString b) => System.Text.Unicode.Utf8.IsValid(b.Span) ? b.ToString() : b;
 
     /// <summary>Builds from already-checked values with normalized keys (used by the Lua bridge).</summary>
     internal static PayloadTable FromNormalized(Dictionary<object, object?> fields)
