@@ -48,15 +48,15 @@ public sealed class ProcessContext
 
     /// <summary>As <see cref="Spawn(string, string, object?[])"/>, with per-spawn settings (e.g. the child's mailbox limit).</summary>
     public Result<Pid> Spawn(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
-        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Plain, options: options ?? new SpawnOptions());
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Plain, options: options);
 
     /// <summary>As <see cref="SpawnMonitored(string, string, object?[])"/>, with per-spawn settings.</summary>
     public Result<Pid> SpawnMonitored(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
-        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Monitored, options: options ?? new SpawnOptions());
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Monitored, options: options);
 
     /// <summary>As <see cref="SpawnLinked(string, string, object?[])"/>, with per-spawn settings.</summary>
     public Result<Pid> SpawnLinked(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
-        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked, options: options ?? new SpawnOptions());
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked, options: options);
 
     // ---- messages --------------------------------------------------------------------------------------------
 
