@@ -220,9 +220,8 @@ internal static class Program
             // ShutdownAsync sends every live process a CANCEL with the grace period as its deadline, waits for them
             // up to it, then terminates the rest; a second signal meanwhile exits at once (see Interrupt).
             var report = await runtime.ShutdownAsync(grace);
-            var name = signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
             var n = report.Running.Count;
-            stderr.WriteLine($"tproc: interrupted ({name}): cancelled {n} process{(n == 1 ? "" : "es")}");
+            stderr.WriteLine($"tproc: interrupted ({Interrupt.Name(signal)}): cancelled {n} process{(n == 1 ? "" : "es")}");
             return Interrupt.ExitCode(signal);
         }
     }
@@ -285,6 +284,9 @@ internal sealed class Interrupt : IDisposable
     /// <summary>128 + the signal number, as shells report a process ended by that signal.</summary>
     public static int ExitCode(PosixSignal signal) => signal == PosixSignal.SIGINT ? 130 : 143;
 
+    /// <summary>The signal's name in messages (only SIGINT and SIGTERM are handled).</summary>
+    public static string Name(PosixSignal signal) => signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
+
     public static Interrupt FromSignals()
     {
         var interrupt = new Interrupt();
@@ -308,7 +310,7 @@ internal sealed class Interrupt : IDisposable
         }
         // Second signal: the user wants out now, without waiting for the grace period.
         context.Cancel = true;
-        Console.Error.WriteLine($"tproc: {(context.Signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM")} again: exiting now");
+        Console.Error.WriteLine($"tproc: {Name(context.Signal)} again: exiting now");
         Environment.Exit(ExitCode(context.Signal));
     }
 
