@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Typed.Processes.SourceModel;
 
 namespace Typed.Processes.Analyzers;
 
@@ -39,10 +40,10 @@ public sealed class EntryClassAnalyzer : DiagnosticAnalyzer
         var location = type.Locations.FirstOrDefault() ?? Location.None;
         var reference = KnownTypes.FirstString(attribute);
 
-        if (!References.IsValid(reference))
+        if (!ReferenceSyntax.IsValid(reference))
         {
             context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InvalidEntry, KnownTypes.LocationOf(attribute, location),
-                $"Entry reference '{reference}' of '{type.Name}' is malformed: expected 'namespace:name'"));
+                $"Entry reference '{reference}' of '{type.Name}' is malformed: {ReferenceSyntax.Expected}"));
         }
         CheckPartial(context, type, reference ?? type.Name);
         CheckInstantiable(context, type, types, location);
@@ -58,9 +59,9 @@ public sealed class EntryClassAnalyzer : DiagnosticAnalyzer
             !KnownTypes.Is(constructor.ContainingType, types.ProcessHost)) return;
         var argument = arguments.Arguments[0];
         var value = context.SemanticModel.GetConstantValue(argument.Expression, context.CancellationToken);
-        if (!value.HasValue || References.IsValid(value.Value as string)) return;
+        if (!value.HasValue || ReferenceSyntax.IsValid(value.Value as string)) return;
         context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InvalidEntry, argument.GetLocation(),
-            $"Host reference '{value.Value}' in [ProcessHost] is malformed: expected 'namespace:name'"));
+            $"Host reference '{value.Value}' in [ProcessHost] is malformed: {ReferenceSyntax.Expected}"));
     }
 
     private static void CheckPartial(SymbolAnalysisContext context, INamedTypeSymbol type, string reference)

@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Typed.Processes.SourceModel;
 
 namespace Typed.Processes.Analyzers;
 
@@ -127,9 +128,9 @@ public sealed class ReferenceAnalyzer : DiagnosticAnalyzer
     {
         foreach (var (reference, location) in uses)
         {
-            if (!References.IsValid(reference))
+            if (!ReferenceSyntax.IsValid(reference))
             {
-                context.ReportDiagnostic(Diagnostic.Create(descriptor, location, reference, "is malformed: expected 'namespace:name'"));
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, location, reference, $"is malformed: {ReferenceSyntax.Expected}"));
             }
             else if (!incomplete && !declared.Contains(reference))
             {

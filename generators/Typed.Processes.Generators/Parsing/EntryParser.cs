@@ -33,7 +33,7 @@ internal static class EntryParser
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax) return null;
         var reference = context.Attributes.FirstOrDefault()?.ConstructorArguments.FirstOrDefault().Value as string;
-        if (reference is null || !IsReference(reference)) return null;
+        if (reference is null || !ReferenceSyntax.IsValid(reference)) return null;
         if (type.IsAbstract || type.IsStatic || type.TypeKind != TypeKind.Class) return null;
         if (!IsPartialChain(type, cancellationToken)) return null;
 
@@ -104,13 +104,6 @@ internal static class EntryParser
             handlers.ToEquatableArray(),
             inbox,
             immutable.ToEquatableArray());
-    }
-
-    /// <summary>True for <c>namespace:name</c> with both parts non-empty and no spaces.</summary>
-    public static bool IsReference(string text)
-    {
-        int colon = text.IndexOf(':');
-        return colon > 0 && colon < text.Length - 1 && text.IndexOf(':', colon + 1) < 0 && !text.Any(char.IsWhiteSpace) && text.IndexOfAny(new[] { '{', '}', '|' }) < 0;
     }
 
     private static HandlerModel? ParseHandler(IMethodSymbol method, string? topic)

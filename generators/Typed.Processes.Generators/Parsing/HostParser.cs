@@ -17,7 +17,7 @@ internal static class HostParser
         var hosts = new List<HostModel>();
         foreach (var attribute in context.Attributes)
         {
-            if (attribute.ConstructorArguments.FirstOrDefault().Value is not string reference || !EntryParser.IsReference(reference)) continue;
+            if (attribute.ConstructorArguments.FirstOrDefault().Value is not string reference || !ReferenceSyntax.IsValid(reference)) continue;
             int workers = 0;
             foreach (var named in attribute.NamedArguments)
                 if (named.Key == "Workers" && named.Value.Value is int w) workers = w;
