@@ -32,24 +32,17 @@ internal sealed class EntryTopics
     /// <param name="entry">The entry type (T of <c>Pid&lt;T&gt;</c>).</param>
     /// <param name="types">The known types.</param>
     /// <param name="manifestTopics">Topics of the Lua entries of the manifests among the AdditionalFiles, by reference.</param>
-    public static EntryTopics? Of(ITypeSymbol entry, KnownTypes types, IReadOnlyDictionary<string, string[]> manifestTopics)
+    /// <param name="cancellationToken">Cancels the reading.</param>
+    public static EntryTopics? Of(ITypeSymbol entry, KnownTypes types, IReadOnlyDictionary<string, string[]> manifestTopics, System.Threading.CancellationToken cancellationToken)
     {
         if (entry is not INamedTypeSymbol named) return null;
         var topics = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
-        if (KnownTypes.Find(named, types.ProcessEntry) is { } processEntry)
+        if (EntryShape.Read(named, cancellationToken) is { } shape)
         {
-            bool inbox = false;
-            foreach (var member in named.GetMembers())
-            {
-                if (member is not IMethodSymbol method) continue;
-                if (KnownTypes.Has(method, types.Inbox)) inbox = true;
-                if (KnownTypes.FirstString(KnownTypes.Find(method, types.Topic)) is not { } topic || topics.ContainsKey(topic)) continue;
-                ITypeSymbol? payload = null;
-                foreach (var p in method.Parameters)
-                    if (!KnownTypes.Is(p.Type, types.MessageContext)) { payload = p.Type; break; }
-                topics.Add(topic, IsAny(payload) ? null : payload);
-            }
-            return new EntryTopics(KnownTypes.FirstString(processEntry) ?? named.Name, topics, inbox);
+            // The topics the generated dispatch serves: those of the valid handlers, as the generator reads them.
+            foreach (var handler in shape.Handlers)
+                topics.Add(handler.Topic!, IsAny(handler.Payload?.Type) ? null : handler.Payload!.Type);
+            return new EntryTopics(shape.Reference ?? named.Name, topics, shape.Inbox is not null);
         }
         if (KnownTypes.Find(named, types.LuaEntry) is { } luaEntry)
         {

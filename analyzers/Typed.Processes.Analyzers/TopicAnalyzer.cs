@@ -44,7 +44,7 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
         {
             if (argument.Parameter is not { } parameter || !KnownTypes.Has(parameter, types.TopicName)) continue;
             if (argument.Value.ConstantValue is not { HasValue: true, Value: string topic }) continue;
-            if (TargetEntry(arguments, types) is not { } target || EntryTopics.Of(target, types, manifestTopics) is not { } entry) continue;
+            if (TargetEntry(arguments, types) is not { } target || EntryTopics.Of(target, types, manifestTopics, context.CancellationToken) is not { } entry) continue;
 
             if (!entry.Topics.TryGetValue(topic, out var payloadType))
             {

@@ -33,7 +33,8 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var entries = context.SyntaxProvider
-            .ForAttributeWithMetadataName(EntryParser.EntryAttribute, static (node, _) => node is ClassDeclarationSyntax, EntryParser.Parse)
+            .ForAttributeWithMetadataName(EntryShape.EntryAttribute, static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type ? EntryShape.Read(type, ct)?.ToModel() : null)
             .Where(static e => e is not null)
             .Select(static (e, _) => e!)
             .WithTrackingName(Steps.Entries);

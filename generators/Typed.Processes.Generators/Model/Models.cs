@@ -2,58 +2,6 @@ using Typed.Processes.SourceModel;
 
 namespace Typed.Processes.Generators.Model;
 
-/// <summary>How a generated call awaits a user method.</summary>
-internal enum ReturnKind
-{
-    Void,
-    Value,
-    Task,
-    TaskOfT,
-    ValueTask,
-    ValueTaskOfT,
-}
-
-/// <summary>A type that contains the entry class (outermost first): its keyword (class, struct, record) and name.</summary>
-internal sealed record ContainingType(string Keyword, string Name);
-
-/// <summary>A spawn argument of the main method.</summary>
-internal sealed record ParameterModel(string Name, string Type);
-
-/// <summary>The <c>[ProcessMain]</c> method.</summary>
-internal sealed record MainModel(string MethodName, bool TakesContext, EquatableArray<ParameterModel> Parameters, ReturnKind Returns);
-
-/// <summary>A <c>[Topic]</c> or <c>[Inbox]</c> handler.</summary>
-/// <param name="Topic">The topic, or null for the inbox handler.</param>
-/// <param name="PayloadType">The payload parameter's type (fully qualified, with nullable annotation), or null when it has none.</param>
-/// <param name="TypeOfPayload">The same type as <c>typeof</c> accepts it (no nullable reference annotation).</param>
-/// <param name="Arguments">What to pass, in order: "payload", "context" (the MessageContext) or "message".</param>
-internal sealed record HandlerModel(string MethodName, string? Topic, string? PayloadType, string? TypeOfPayload, EquatableArray<string> Arguments, ReturnKind Returns);
-
-/// <summary>A C# entry class, everything the emitter needs, nothing from Roslyn.</summary>
-/// <remarks><see cref="ImmutableTypes"/>: user payload/argument/result types proven immutable, declared to the runtime.</remarks>
-internal sealed record EntryModel(
-    string Reference,
-    string? Namespace,
-    EquatableArray<ContainingType> ContainingTypes,
-    string TypeKeyword,
-    string TypeName,
-    bool IsPublic,
-    bool ConstructorTakesContext,
-    MainModel? Main,
-    EquatableArray<HandlerModel> Handlers,
-    HandlerModel? Inbox,
-    EquatableArray<string> ImmutableTypes)
-{
-    /// <summary>The type's name as seen from its namespace, e.g. <c>Outer.Inner</c>.</summary>
-    public string QualifiedTypeName => ContainingTypes.Count == 0 ? TypeName : string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => t.Name)) + "." + TypeName;
-
-    /// <summary>The fully qualified name, <c>global::N.Outer.Inner</c>.</summary>
-    public string FullyQualifiedName => "global::" + (Namespace is null ? "" : Namespace + ".") + QualifiedTypeName;
-
-    /// <summary>Whether the entry handles messages (so it runs a dispatch loop).</summary>
-    public bool HasHandlers => Handlers.Count > 0 || Inbox is not null;
-}
-
 /// <summary>A host declared with <c>[assembly: ProcessHost]</c>.</summary>
 internal sealed record HostModel(string Reference, int Workers);
 

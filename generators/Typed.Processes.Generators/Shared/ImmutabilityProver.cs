@@ -1,8 +1,9 @@
+// Shared by the generator and the analyzers (linked into both).
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace Typed.Processes.Generators.Parsing;
+namespace Typed.Processes.SourceModel;
 
 /// <summary>
 /// Proves at compile time that a payload type is deeply immutable: every instance field (including inherited and

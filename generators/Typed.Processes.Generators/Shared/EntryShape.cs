@@ -1,0 +1,384 @@
+// Shared by the generator and the analyzers (linked into both): the one definition of a valid [ProcessEntry] class,
+// [Topic]/[Inbox] handler and [ProcessMain] method. The generator turns a valid shape into an EntryModel and leaves
+// out what is invalid; the analyzers report the problems.
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Typed.Processes.SourceModel;
+
+/// <summary>The diagnostic a problem of an entry's shape is reported as.</summary>
+internal enum EntryRule
+{
+    /// <summary>TP0005. Arguments: the method's name, what is wrong with it.</summary>
+    InvalidHandler,
+
+    /// <summary>TP0007. Arguments: "Entry class" or "Containing type", that type's name, the entry reference.</summary>
+    NotPartial,
+
+    /// <summary>TP0008. Arguments: the whole message.</summary>
+    InvalidEntry,
+}
+
+/// <summary>One thing wrong with an entry: which rule, where, and the arguments of the rule's message.</summary>
+internal sealed class EntryProblem
+{
+    public EntryProblem(EntryRule rule, Location location, params string[] arguments)
+    {
+        Rule = rule;
+        Location = location;
+        Arguments = arguments;
+    }
+
+    public EntryRule Rule { get; }
+    public Location Location { get; }
+    public string[] Arguments { get; }
+}
+
+/// <summary>A valid <c>[Topic]</c> or <c>[Inbox]</c> handler.</summary>
+internal sealed class HandlerShape
+{
+    public HandlerShape(IMethodSymbol method, string? topic, IParameterSymbol? payload, EquatableArray<string> arguments, ReturnKind returns)
+    {
+        Method = method;
+        Topic = topic;
+        Payload = payload;
+        Arguments = arguments;
+        Returns = returns;
+    }
+
+    public IMethodSymbol Method { get; }
+
+    /// <summary>The topic, or null for the inbox handler.</summary>
+    public string? Topic { get; }
+
+    /// <summary>The payload parameter, or null when the handler takes none.</summary>
+    public IParameterSymbol? Payload { get; }
+
+    /// <summary>What to pass, in order: "payload", "context" (the MessageContext) or "message".</summary>
+    public EquatableArray<string> Arguments { get; }
+
+    public ReturnKind Returns { get; }
+}
+
+/// <summary>A valid <c>[ProcessMain]</c> method.</summary>
+internal sealed class MainShape
+{
+    public MainShape(IMethodSymbol method, bool takesContext, IReadOnlyList<IParameterSymbol> arguments, ReturnKind returns)
+    {
+        Method = method;
+        TakesContext = takesContext;
+        Arguments = arguments;
+        Returns = returns;
+    }
+
+    public IMethodSymbol Method { get; }
+
+    /// <summary>True when the first parameter is a ProcessContext (not a spawn argument).</summary>
+    public bool TakesContext { get; }
+
+    /// <summary>The spawn arguments: the parameters after an optional first ProcessContext.</summary>
+    public IReadOnlyList<IParameterSymbol> Arguments { get; }
+
+    public ReturnKind Returns { get; }
+}
+
+/// <summary>
+/// A <c>[ProcessEntry]</c> class as the rules read it: its valid handlers and main method, whether the class itself
+/// can be served, and every problem found on the way.
+/// </summary>
+internal sealed class EntryShape
+{
+    public const string EntryAttribute = "Typed.Processes.ProcessEntryAttribute";
+    private const string TopicAttribute = "Typed.Processes.TopicAttribute";
+    private const string InboxAttribute = "Typed.Processes.InboxAttribute";
+    private const string MainAttribute = "Typed.Processes.ProcessMainAttribute";
+    private const string ProcessContextType = "Typed.Processes.ProcessContext";
+    private const string MessageContextType = "Typed.Processes.MessageContext";
+    private const string MessageType = "Typed.Processes.Message";
+
+    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static readonly SymbolDisplayFormat TypeOfFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    private readonly List<EntryProblem> _problems = new();
+    private readonly List<HandlerShape> _handlers = new();
+    private bool _classIsValid = true;
+
+    private EntryShape(INamedTypeSymbol type, string? reference)
+    {
+        Type = type;
+        Reference = reference;
+    }
+
+    public INamedTypeSymbol Type { get; }
+
+    /// <summary>The entry reference as written (null when it is not a string).</summary>
+    public string? Reference { get; }
+
+    /// <summary>True when the constructor the generated code calls takes a ProcessContext.</summary>
+    public bool ConstructorTakesContext { get; private set; }
+
+    /// <summary>The valid <c>[Topic]</c> handlers, one a topic, in declaration order.</summary>
+    public IReadOnlyList<HandlerShape> Handlers => _handlers;
+
+    /// <summary>The valid <c>[Inbox]</c> handler, if any.</summary>
+    public HandlerShape? Inbox { get; private set; }
+
+    /// <summary>The valid <c>[ProcessMain]</c> method, if any.</summary>
+    public MainShape? Main { get; private set; }
+
+    /// <summary>Everything wrong with the class and its methods, in the order found.</summary>
+    public IReadOnlyList<EntryProblem> Problems => _problems;
+
+    /// <summary>The shape of <paramref name="type"/>, or null when it has no <c>[ProcessEntry]</c> attribute.</summary>
+    public static EntryShape? Read(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (FindAttribute(type, EntryAttribute) is not { } attribute) return null;
+        var shape = new EntryShape(type, FirstString(attribute));
+        shape.CheckClass(attribute, cancellationToken);
+        shape.ReadMethods(cancellationToken);
+        return shape;
+    }
+
+    /// <summary>
+    /// What the generator emits from this shape, or null when the class cannot be served (a malformed reference, not
+    /// partial, not instantiable). Invalid handlers and main methods are left out.
+    /// </summary>
+    public EntryModel? ToModel()
+    {
+        if (!_classIsValid) return null;
+        var containing = new List<ContainingType>();
+        for (var outer = Type.ContainingType; outer is not null; outer = outer.ContainingType)
+            containing.Insert(0, new ContainingType(Keyword(outer), outer.Name));
+
+        // User types of payloads, spawn arguments and the result, proven immutable, in declaration order.
+        var immutable = new List<string>();
+        void Prove(ITypeSymbol t)
+        {
+            foreach (var name in ImmutabilityProver.UserTypesToDeclare(t) ?? new List<string>())
+                if (!immutable.Contains(name)) immutable.Add(name);
+        }
+        foreach (var method in Type.GetMembers().OfType<IMethodSymbol>())
+        {
+            bool isMain = Main is not null && SymbolEqualityComparer.Default.Equals(Main.Method, method);
+            if (!isMain && !_handlers.Any(h => SymbolEqualityComparer.Default.Equals(h.Method, method))) continue;
+            foreach (var p in method.Parameters) Prove(p.Type);
+            if (isMain) Prove(method.ReturnType is INamedTypeSymbol { IsGenericType: true } r ? r.TypeArguments[0] : method.ReturnType);
+        }
+
+        MainModel? main = Main is null ? null : new MainModel(
+            Main.Method.Name,
+            Main.TakesContext,
+            Main.Arguments.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(TypeFormat))).ToEquatableArray(),
+            Main.Returns);
+        return new EntryModel(
+            Reference!,
+            Type.ContainingNamespace.IsGlobalNamespace ? null : Type.ContainingNamespace.ToDisplayString(),
+            containing.ToEquatableArray(),
+            Keyword(Type),
+            Type.Name,
+            IsEffectivelyPublic(Type),
+            ConstructorTakesContext,
+            main,
+            _handlers.Select(ToModel).ToEquatableArray(),
+            Inbox is null ? null : ToModel(Inbox),
+            immutable.ToEquatableArray());
+    }
+
+    private static HandlerModel ToModel(HandlerShape handler) => new(
+        handler.Method.Name,
+        handler.Topic,
+        handler.Payload?.Type.ToDisplayString(TypeFormat),
+        handler.Payload?.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeOfFormat),
+        handler.Arguments,
+        handler.Returns);
+
+    private void CheckClass(AttributeData attribute, CancellationToken cancellationToken)
+    {
+        var location = Type.Locations.FirstOrDefault() ?? Location.None;
+        void Invalid(Location where, string message)
+        {
+            _classIsValid = false;
+            _problems.Add(new EntryProblem(EntryRule.InvalidEntry, where, message));
+        }
+
+        if (!ReferenceSyntax.IsValid(Reference))
+            Invalid(ArgumentLocation(attribute, location), $"Entry reference '{Reference}' of '{Type.Name}' is malformed: {ReferenceSyntax.Expected}");
+
+        for (var t = Type; t is not null; t = t.ContainingType)
+        {
+            if (IsPartial(t, cancellationToken)) continue;
+            // One problem, on the entry class; the code fix makes every type in the chain partial.
+            _classIsValid = false;
+            var kind = SymbolEqualityComparer.Default.Equals(t, Type) ? "Entry class" : "Containing type";
+            _problems.Add(new EntryProblem(EntryRule.NotPartial, location, kind, t.Name, Reference ?? Type.Name));
+            break;
+        }
+
+        void CannotInstantiate(string why) => Invalid(location, $"Entry class '{Type.Name}' cannot be instantiated: {why}");
+        if (Type.TypeKind != TypeKind.Class) { CannotInstantiate("it is not a class"); return; }
+        if (Type.IsStatic) { CannotInstantiate("it is static"); return; }
+        if (Type.IsAbstract) CannotInstantiate("it is abstract");
+        if (IsGenericOrInGeneric(Type)) CannotInstantiate("it is generic (or nested in a generic type)");
+        // The generated code is a member of the class, so a private constructor will do.
+        bool? takesContext = null;
+        foreach (var ctor in Type.InstanceConstructors)
+        {
+            if (ctor.Parameters.Length == 1 && IsType(ctor.Parameters[0].Type, ProcessContextType)) { takesContext = true; break; }
+            if (ctor.Parameters.Length == 0) takesContext = false;
+        }
+        if (takesContext is null) CannotInstantiate("it needs a parameterless constructor or one taking a single ProcessContext");
+        ConstructorTakesContext = takesContext == true;
+    }
+
+    private void ReadMethods(CancellationToken cancellationToken)
+    {
+        var methods = Type.GetMembers().OfType<IMethodSymbol>().ToArray();
+        bool hasHandlers = methods.Any(m => FindAttribute(m, TopicAttribute) is not null || FindAttribute(m, InboxAttribute) is not null);
+        var topics = new HashSet<string>(System.StringComparer.Ordinal);
+        bool sawInbox = false, sawMain = false;
+        foreach (var method in methods)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (FindAttribute(method, TopicAttribute) is { } topicAttribute)
+            {
+                var why = Common(method);
+                var topic = FirstString(topicAttribute);
+                if (string.IsNullOrEmpty(topic)) why.Insert(0, "the topic name is empty");
+                else if (!topics.Add(topic!)) why.Insert(0, $"another handler in '{Type.Name}' already handles topic '{topic}'");
+                IParameterSymbol? payload = null;
+                var arguments = new List<string>();
+                int contexts = 0, payloads = 0;
+                foreach (var p in method.Parameters)
+                {
+                    if (IsType(p.Type, MessageContextType)) { contexts++; arguments.Add("context"); }
+                    else { payloads++; payload ??= p; arguments.Add("payload"); }
+                }
+                if (contexts > 1) why.Add("a [Topic] handler takes at most one MessageContext parameter");
+                if (payloads > 1) why.Add("a [Topic] handler takes at most one payload parameter (plus an optional MessageContext)");
+                if (payload is not null && payload.Type.IsRefLikeType) why.Add("its payload must not be a ref struct (such as Span<T>)");
+                var returns = Returns(method.ReturnType);
+                if (!IsVoidOrTask(returns)) why.Add("a [Topic] handler must return void, Task or ValueTask");
+                if (Accept(method, why)) _handlers.Add(new HandlerShape(method, topic, payload, arguments.ToEquatableArray(), returns));
+            }
+            if (FindAttribute(method, InboxAttribute) is not null)
+            {
+                var why = Common(method);
+                if (sawInbox) why.Insert(0, $"'{Type.Name}' already has an [Inbox] handler; a class has at most one");
+                sawInbox = true;
+                var ps = method.Parameters;
+                bool shape = (ps.Length == 1 || ps.Length == 2) && IsType(ps[0].Type, MessageType) &&
+                             (ps.Length == 1 || IsType(ps[1].Type, MessageContextType));
+                if (!shape) why.Add("an [Inbox] handler takes (Message) or (Message, MessageContext)");
+                var returns = Returns(method.ReturnType);
+                if (!IsVoidOrTask(returns)) why.Add("an [Inbox] handler must return void, Task or ValueTask");
+                var arguments = ps.Length == 1 ? new[] { "message" } : new[] { "message", "context" };
+                if (Accept(method, why)) Inbox = new HandlerShape(method, null, null, arguments.ToEquatableArray(), returns);
+            }
+            if (FindAttribute(method, MainAttribute) is not null)
+            {
+                var why = Common(method);
+                if (sawMain) why.Insert(0, $"'{Type.Name}' already has a [ProcessMain] method; a class has at most one");
+                sawMain = true;
+                bool takesContext = method.Parameters.Length > 0 && IsType(method.Parameters[0].Type, ProcessContextType);
+                var arguments = method.Parameters.Skip(takesContext ? 1 : 0).ToList();
+                if (arguments.Any(p => p.IsParams)) why.Add("its spawn arguments must not be params");
+                if (arguments.Any(p => p.Type.IsRefLikeType)) why.Add("its spawn arguments must not be ref structs (such as Span<T>)");
+                var returns = Returns(method.ReturnType);
+                if (hasHandlers && !IsVoidOrTask(returns))
+                    why.Add("a [ProcessMain] method of a class with [Topic] or [Inbox] handlers must return void, Task or ValueTask");
+                if (Accept(method, why)) Main = new MainShape(method, takesContext, arguments, returns);
+            }
+        }
+    }
+
+    /// <summary>What is wrong with any [Topic], [Inbox] or [ProcessMain] method.</summary>
+    private static List<string> Common(IMethodSymbol method)
+    {
+        var why = new List<string>();
+        if (method.IsStatic) why.Add("it must be an instance method");
+        if (method.IsGenericMethod) why.Add("it must not be generic");
+        if (method.Parameters.Any(p => p.RefKind != RefKind.None)) why.Add("its parameters must be passed by value (not ref, out or in)");
+        return why;
+    }
+
+    /// <summary>Records a problem for each of <paramref name="why"/>; true when there is none.</summary>
+    private bool Accept(IMethodSymbol method, List<string> why)
+    {
+        var location = method.Locations.FirstOrDefault() ?? Location.None;
+        foreach (var what in why) _problems.Add(new EntryProblem(EntryRule.InvalidHandler, location, method.Name, what));
+        return why.Count == 0;
+    }
+
+    /// <summary>True if every declaration of <paramref name="type"/> has the <c>partial</c> modifier.</summary>
+    public static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                return false;
+        return true;
+    }
+
+    /// <summary>The location of the attribute's first argument, else of the attribute, else <paramref name="fallback"/>.</summary>
+    public static Location ArgumentLocation(AttributeData attribute, Location? fallback)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax syntax)
+            return syntax.ArgumentList is { Arguments.Count: > 0 } args ? args.Arguments[0].GetLocation() : syntax.GetLocation();
+        return fallback ?? Location.None;
+    }
+
+    private static AttributeData? FindAttribute(ISymbol symbol, string metadataName)
+    {
+        foreach (var attribute in symbol.GetAttributes())
+            if (attribute.AttributeClass is { } c && IsType(c, metadataName)) return attribute;
+        return null;
+    }
+
+    private static string? FirstString(AttributeData attribute) =>
+        attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is string s ? s : null;
+
+    private static bool IsVoidOrTask(ReturnKind returns) => returns is ReturnKind.Void or ReturnKind.Task or ReturnKind.ValueTask;
+
+    private static ReturnKind Returns(ITypeSymbol type)
+    {
+        if (type.SpecialType == SpecialType.System_Void) return ReturnKind.Void;
+        if (type is INamedTypeSymbol named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+        {
+            if (named.Name == "Task") return named.IsGenericType ? ReturnKind.TaskOfT : ReturnKind.Task;
+            if (named.Name == "ValueTask") return named.IsGenericType ? ReturnKind.ValueTaskOfT : ReturnKind.ValueTask;
+        }
+        return ReturnKind.Value;
+    }
+
+    private static bool IsType(ITypeSymbol type, string metadataName) =>
+        type is INamedTypeSymbol { ContainingType: null } named && named.ContainingNamespace is { IsGlobalNamespace: false } ns &&
+        ns.ToDisplayString() + "." + named.MetadataName == metadataName;
+
+    private static bool IsGenericOrInGeneric(INamedTypeSymbol type)
+    {
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (t.IsGenericType) return true;
+        return false;
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static bool IsEffectivelyPublic(INamedTypeSymbol type)
+    {
+        for (ISymbol? s = type; s is INamedTypeSymbol; s = s.ContainingType)
+            if (s.DeclaredAccessibility != Accessibility.Public) return false;
+        return true;
+    }
+}
