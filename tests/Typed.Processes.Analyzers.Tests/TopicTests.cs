@@ -208,4 +208,29 @@ public class TopicTests
             void M(ProcessContext context, Pid<WorkerLua> worker) => context.Send(worker, "anything", 1);
         }
         """);
+
+    // The topics of a C# entry are those its generated dispatch serves: a handler the rules refuse (TP0005) serves none,
+    // and a refused [Inbox] does not take other topics.
+    [Fact]
+    public Task TopicOfInvalidHandler_IsUnknown() => Verifier.AnalyzeAsync<TopicAnalyzer>("""
+        using Typed.Processes;
+
+        [ProcessEntry("app:half")]
+        public partial class Half
+        {
+            [Topic("good")] public void Good(string text) { }
+            [Topic("static")] public static void Static(string text) { }
+            [Inbox] public int Other(Message message) => 0;
+        }
+
+        class Caller
+        {
+            void M(ProcessContext context, Pid<Half> half)
+            {
+                context.Send(half, "good", "x");
+                context.Send(half, {|TP0001:"static"|}, "x");
+                context.Send(half, {|TP0001:"other"|}, "x");
+            }
+        }
+        """);
 }
