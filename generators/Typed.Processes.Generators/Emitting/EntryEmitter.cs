@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using Typed.Processes.Generators.Model;
 using Typed.Processes.SourceModel;
 
 namespace Typed.Processes.Generators.Emitting;

@@ -24,67 +24,18 @@ internal enum EntryRule
 }
 
 /// <summary>One thing wrong with an entry: which rule, where, and the arguments of the rule's message.</summary>
-internal sealed class EntryProblem
-{
-    public EntryProblem(EntryRule rule, Location location, params string[] arguments)
-    {
-        Rule = rule;
-        Location = location;
-        Arguments = arguments;
-    }
+internal sealed record EntryProblem(EntryRule Rule, Location Location, params string[] Arguments);
 
-    public EntryRule Rule { get; }
-    public Location Location { get; }
-    public string[] Arguments { get; }
-}
+/// <summary>A valid <c>[Topic]</c> or <c>[Inbox]</c> handler (never compared: it holds symbols).</summary>
+/// <param name="Topic">The topic, or null for the inbox handler.</param>
+/// <param name="Payload">The payload parameter, or null when the handler takes none.</param>
+/// <param name="Arguments">What to pass, in order: "payload", "context" (the MessageContext) or "message".</param>
+internal sealed record HandlerShape(IMethodSymbol Method, string? Topic, IParameterSymbol? Payload, EquatableArray<string> Arguments, ReturnKind Returns);
 
-/// <summary>A valid <c>[Topic]</c> or <c>[Inbox]</c> handler.</summary>
-internal sealed class HandlerShape
-{
-    public HandlerShape(IMethodSymbol method, string? topic, IParameterSymbol? payload, EquatableArray<string> arguments, ReturnKind returns)
-    {
-        Method = method;
-        Topic = topic;
-        Payload = payload;
-        Arguments = arguments;
-        Returns = returns;
-    }
-
-    public IMethodSymbol Method { get; }
-
-    /// <summary>The topic, or null for the inbox handler.</summary>
-    public string? Topic { get; }
-
-    /// <summary>The payload parameter, or null when the handler takes none.</summary>
-    public IParameterSymbol? Payload { get; }
-
-    /// <summary>What to pass, in order: "payload", "context" (the MessageContext) or "message".</summary>
-    public EquatableArray<string> Arguments { get; }
-
-    public ReturnKind Returns { get; }
-}
-
-/// <summary>A valid <c>[ProcessMain]</c> method.</summary>
-internal sealed class MainShape
-{
-    public MainShape(IMethodSymbol method, bool takesContext, IReadOnlyList<IParameterSymbol> arguments, ReturnKind returns)
-    {
-        Method = method;
-        TakesContext = takesContext;
-        Arguments = arguments;
-        Returns = returns;
-    }
-
-    public IMethodSymbol Method { get; }
-
-    /// <summary>True when the first parameter is a ProcessContext (not a spawn argument).</summary>
-    public bool TakesContext { get; }
-
-    /// <summary>The spawn arguments: the parameters after an optional first ProcessContext.</summary>
-    public IReadOnlyList<IParameterSymbol> Arguments { get; }
-
-    public ReturnKind Returns { get; }
-}
+/// <summary>A valid <c>[ProcessMain]</c> method (never compared: it holds symbols).</summary>
+/// <param name="TakesContext">True when the first parameter is a ProcessContext (not a spawn argument).</param>
+/// <param name="Arguments">The spawn arguments: the parameters after an optional first ProcessContext.</param>
+internal sealed record MainShape(IMethodSymbol Method, bool TakesContext, IReadOnlyList<IParameterSymbol> Arguments, ReturnKind Returns);
 
 /// <summary>
 /// A <c>[ProcessEntry]</c> class as the rules read it: its valid handlers and main method, whether the class itself
