@@ -66,7 +66,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             if (LuaValues.CheckPushable(Args[i]) is { } refused) return $"argument {i + 1}: {refused}";
         if (_budget.Limit is > 0 and < MinMemoryLimit)
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
-        var L = new KeraLua.Lua(s_alloc, _budget.Handle);
+        var L = new KeraLua.Lua(MemoryBudget.Allocator, _budget.Handle);
         _state = L;
         Interlocked.Increment(ref _entry.OpenStates);
         // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
