@@ -7,6 +7,11 @@ namespace Typed.Processes.Lua;
 /// A Lua process: its own lua_State (isolation), its main running as a coroutine that the host's workers resume.
 /// Blocking calls yield from Lua-side code (prelude.lua) after the C# side has queued a waiter; a count hook yields
 /// when the time slice is used up (lua_yield in a hook returns normally, no longjmp through managed frames).
+/// <para>This file holds its lifecycle (create, run a slice, park and wake, close); the other parts are
+/// LuaProcess.Bindings.cs (the tp.* functions the prelude calls), LuaProcess.Select.cs (select and the waits built on
+/// it), LuaProcess.Channels.cs (the channels the script holds), LuaProcess.Hook.cs (the count hook and the killer),
+/// LuaProcess.MemoryCeiling.cs (unchecked regions, the fatal ceiling, mailbox bytes; the allocator is in
+/// <see cref="MemoryBudget"/>) and LuaProcess.Prelude.cs (what the prelude is given).</para>
 /// </summary>
 internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
 {
