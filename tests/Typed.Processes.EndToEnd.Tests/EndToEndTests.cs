@@ -10,7 +10,7 @@ namespace Typed.Processes.EndToEnd;
 public sealed class EndToEndTests : IAsyncLifetime
 {
     private const string Host = ProcessReferences.Hosts.AppE2e;
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
     private readonly ProcessRuntime _runtime = new();
 
     public EndToEndTests()

@@ -11,7 +11,7 @@ public class ManifestReaderTests
         var root = RepoRoot();
         return new TheoryData<string>(
             Path.Combine(root, "docs", "examples", "worker-pool"),
-            Path.Combine(root, "tests", "Typed.Processes.Lua.Tests", "apps", "seed"));
+            Path.Combine(root, "docs", "examples", "seed"));
     }
 
     [Theory]

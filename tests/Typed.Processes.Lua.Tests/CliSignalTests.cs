@@ -101,15 +101,14 @@ public class CliSignalTests
     {
         if (OperatingSystem.IsWindows()) return;
         using var app = App();
-        using var child = new Child("run", app.Path, "s:polite", "--grace", "30s");
+        // The grace is far longer than the guard of WaitForExit: an exit within the guard is one because the process
+        // ended, not because the grace ran out.
+        using var child = new Child("run", app.Path, "s:polite", "--grace", "1h");
         await child.WaitForLine(" ready");
         Assert.Equal(0, kill(child.Pid, SigTerm));
-        var sw = Stopwatch.StartNew();
         Assert.Equal(143, await child.WaitForExit());
         Assert.Contains(child.Lines, l => l.EndsWith(" cancel seen"));
         Assert.Equal("tproc: interrupted (SIGTERM): cancelled 1 process", child.Err.ToString().Trim());
-        // It exited because the process ended, not because the 30 s grace ran out.
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), sw.Elapsed.ToString());
     }
 
     [Fact]
@@ -121,10 +120,8 @@ public class CliSignalTests
         await child.WaitForLine(" ready");
         Assert.Equal(0, kill(child.Pid, SigTerm));
         await child.WaitForLine(" ignoring pid.cancel");   // the first signal was handled: the CANCEL arrived
-        var sw = Stopwatch.StartNew();
         Assert.Equal(0, kill(child.Pid, SigTerm));
-        Assert.Equal(143, await child.WaitForExit());
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), sw.Elapsed.ToString());
+        Assert.Equal(143, await child.WaitForExit()); // within the guard, long before the grace of 1h
         Assert.Contains("tproc: SIGTERM again: exiting now", child.Err.ToString());
     }
 }

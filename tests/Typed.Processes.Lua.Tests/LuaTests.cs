@@ -50,7 +50,12 @@ public abstract class LuaTest : IAsyncLifetime
 {
     protected const string Host = "app:processes";
     protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
-    protected static readonly string SeedApp = Path.Combine(AppContext.BaseDirectory, "apps", "seed");
+    /// <summary>The seed examples, docs/examples/seed (the test project links docs/examples into its output).</summary>
+    protected static readonly string SeedApp = Example("seed");
+    /// <summary>The worker-pool example, docs/examples/worker-pool: the seed's worker pool.</summary>
+    protected static readonly string WorkerPoolApp = Example("worker-pool");
+
+    protected static string Example(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
     protected CapturingLoggerFactory Log { get; } = new();
     protected ProcessRuntime Runtime { get; }
 
@@ -76,8 +81,10 @@ public abstract class LuaTest : IAsyncLifetime
 
 public class SeedTests : LuaTest
 {
-    public static TheoryData<string> SeedEntries() => new(LuaApplication.Load(SeedApp).Entries
-        .Where(e => e.Meta.ContainsKey("test")).Select(e => e.Reference));
+    public static TheoryData<string> SeedEntries() => new(TestEntries(SeedApp));
+
+    private static IEnumerable<string> TestEntries(string app) =>
+        LuaApplication.Load(app).Entries.Where(e => e.Meta.ContainsKey("test")).Select(e => e.Reference);
 
     [Theory]
     [MemberData(nameof(SeedEntries))]
@@ -91,7 +98,9 @@ public class SeedTests : LuaTest
     [Fact]
     public void Every_seed_example_is_present()
     {
-        Assert.Equal(11, SeedEntries().Count);
+        // the design document's 11 examples: 10 in docs/examples/seed, the worker pool in docs/examples/worker-pool
+        Assert.Equal(10, SeedEntries().Count);
+        Assert.Equal(["app.test.process:worker_pool"], TestEntries(WorkerPoolApp));
     }
 
     [Fact]
@@ -115,10 +124,14 @@ public class SeedTests : LuaTest
     [Fact]
     public async Task Worker_pool_prints_each_completion()
     {
-        var exit = await Run("app.test.process:seed_worker_pool");
+        var log = new CapturingLoggerFactory();
+        await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = log });
+        runtime.AddLuaApplication(WorkerPoolApp);
+        var exit = await runtime.RunAsync("app.test.process:worker_pool", Host, CancellationToken.None).WaitAsync(Guard);
+        Assert.Null(exit.Error);
         Assert.Equal(true, exit.Result);
         foreach (var (task, value) in new[] { (1, 20), (2, 40), (3, 60), (4, 80), (5, 100) })
-            Assert.Contains(Log.Lines, l => l.EndsWith($"Worker {task} completed:\t{value}"));
+            Assert.Contains(log.Lines, l => l.EndsWith($"Worker {task} completed:\t{value}"));
     }
 }
 
@@ -430,8 +443,11 @@ public class ManifestAndCliTests
         Assert.Equal(2, (await Tproc("run", dir, "w:nope")).Code);
         Assert.Equal(2, (await Tproc("run", dir, "w:ok", "--host", "app:nohost")).Code);
         Assert.Equal(2, (await Tproc("run", "/no/such/dir", "w:ok")).Code);
-        var test = await Tproc("test", Path.Combine(AppContext.BaseDirectory, "apps", "seed"));
+        var test = await Tproc("test", Path.Combine(AppContext.BaseDirectory, "examples", "seed"));
         Assert.Equal(0, test.Code);
-        Assert.EndsWith("11 passed, 0 failed", test.Out.Trim());
+        Assert.EndsWith("10 passed, 0 failed", test.Out.Trim());
+        var pool = await Tproc("test", Path.Combine(AppContext.BaseDirectory, "examples", "worker-pool"));
+        Assert.Equal(0, pool.Code);
+        Assert.EndsWith("1 passed, 0 failed", pool.Out.Trim());
     }
 }

@@ -36,7 +36,7 @@ public class ReviewAttackTests : LuaTest
             local ok, err = pcall(coroutine.wrap(function() return process.inbox():receive() end))
             return { main = function() return tostring(ok) .. ": " .. tostring(err) end }
             """);
-        var exit = await Runtime.RunAsync(entry, Host, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        var exit = await Run(entry);
         Assert.StartsWith("false: ", (string)exit.Result!);
         Assert.Contains("cannot wait in an entry's top level", (string)exit.Result!);
     }

@@ -256,7 +256,7 @@ public class MonitorLinkTests : RuntimeTest
         var rude = Runtime.Spawn(Entry(async ctx => await ctx.Listen("never").ReceiveAsync()), Host).Value;
         var politeExit = Runtime.WaitForExitAsync(polite);
         var rudeExit = Runtime.WaitForExitAsync(rude);
-        Runtime.Cancel(polite, TimeSpan.FromSeconds(5)).ThrowIfFailed();
+        Runtime.Cancel(polite, Guard).ThrowIfFailed(); // the deadline must not pass before the polite one runs
         Runtime.Cancel(rude, TimeSpan.FromMilliseconds(50)).ThrowIfFailed();
         Assert.Equal("Cancel|True", (await politeExit.WaitAsync(Guard)).Result);
         Assert.Equal("cancelled: deadline of 50ms exceeded", (await rudeExit.WaitAsync(Guard)).Error);
@@ -279,7 +279,7 @@ public class MonitorBookkeepingTests : RuntimeTest
                 sum += (int)e.Result!;
             }
             // The last child forgets us just after queuing its Exit (outside its gate): give it a moment (bounded).
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            var until = DateTime.UtcNow + Guard;
             while (ctx.Core.MonitoringCount > 0 && DateTime.UtcNow < until) await Task.Yield();
             return $"{sum}|{ctx.Core.MonitoringCount}";
         });

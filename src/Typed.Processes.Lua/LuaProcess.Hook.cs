@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using KeraLua;
+
+namespace Typed.Processes.Lua;
+
+// Stopping running Lua code: the count hook (preemption at the end of a slice, the killer once the process must
+// stop) and tp.alive, which the sandbox's pcall asks.
+internal partial class LuaProcess
+{
+    /// <summary>
+    /// The count hook (every 1,000 instructions, on the main coroutine and every coroutine the script creates).
+    /// It yields the process's main coroutine when the slice is used up or the process is no longer alive, if that
+    /// coroutine can yield. A coroutine the script created is never yielded: its coroutine.resume would return as if it
+    /// had yielded (so a long loop inside a script's coroutine is not preempted; it still stops on terminate).
+    /// While Setup runs an entry's top level, it only arms the killer once the load limit is passed.
+    /// When the process is no longer alive (terminated, cancel's deadline passed, memory ceiling) and the running
+    /// thread cannot yield (inside table.sort's comparator, a gsub callback, a __tostring...), it arms the prelude's
+    /// killer on that thread: a Lua hook that raises an error from Lua code at every instruction. Nothing here may
+    /// raise a Lua error: lua_yield in a hook returns normally, lua_checkstack and lua_rawgeti cannot raise, and
+    /// lua_pcall catches any error of the arming (a memory error included: it is tried again at the next count).
+    /// </summary>
+    private static readonly LuaHookFunction s_hook = (state, ar) =>
+    {
+        var p = t_current;
+        if (p is null) return;
+        if (p._loading)
+        {
+            // The top level of the entry runs under Setup's lua_pcall: it is stopped (the spawn fails) once it has
+            // run for LoadLimit. Exit is not called: the process does not exist yet.
+            if (Stopwatch.GetTimestamp() > p._loadDeadline) ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
+            return;
+        }
+        // A doomed process (its allocation was refused at the ceiling, maybe caught by a pcall) ends here, and so is
+        // stopped as a terminated one: yielded if it can, else killed.
+        p.ExitIfDoomed();
+        bool main = state == p._threadHandle;
+        if (p.IsAlive)
+        {
+            if (main && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && p._thread!.IsYieldable) p._thread.Yield(0);
+            return;
+        }
+        if (main && p._thread!.IsYieldable) p._thread.Yield(0);
+        else ArmKiller(main ? p._thread! : KeraLua.Lua.FromIntPtr(state), p);
+    };
+
+    /// <summary>
+    /// Arms the prelude's killer on <paramref name="L"/>. Arming allocates a little (stack slots, a CallInfo, a bigger
+    /// hook table when a second thread is armed: well under 1 KB), and the process may be at its ceiling, or doomed
+    /// with all of its grace taken by the script, which then holds it: without room, every attempt fails and the
+    /// process is never stopped. So arming runs with the ceiling lifted by <see cref="ArmSlack"/>; only the prelude's
+    /// arm_killer runs meanwhile (and no finalizer: the sandbox marks none), so the script cannot use the lift.
+    /// </summary>
+    private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
+    {
+        p._budget.Allowance += ArmSlack;
+        try
+        {
+            if (!LuaNative.CheckStack(L, 2)) return;
+            L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
+            if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1); // tried again at the next count
+        }
+        finally { p._budget.Allowance -= ArmSlack; }
+    }
+
+    private const long ArmSlack = 16 * 1024;
+
+    /// <summary>
+    /// tp.alive, for the sandbox's pcall and xpcall (prelude.lua): false once the process must stop (terminated,
+    /// cancel's deadline, memory ceiling; at load time, the top level's time is up). Those catch every error, the
+    /// killer's included, and as C functions they run no instruction for the killer to fire on: table.sort(t, pcall)
+    /// over elements such as table.concat and a big table ran only C code, for hours, and terminate could not stop it.
+    /// A raw function (no Fn wrapper: nothing allocated, nothing to catch), called twice per pcall.
+    /// </summary>
+    private static readonly LuaFunction s_alive = state =>
+    {
+        var p = t_current;
+        LuaNative.PushBoolean(state, p is not null &&
+            (p._loading ? Stopwatch.GetTimestamp() <= p._loadDeadline : p.IsAlive && !p._budget.Doomed));
+        return 1;
+    };
+}

@@ -1,0 +1,157 @@
+using KeraLua;
+using Typed.Processes.Channels;
+
+namespace Typed.Processes.Lua;
+
+// channel.select and every wait built on it (receive, send, time.sleep): the waiter, the pending cases and the
+// value held for a receive that must collect garbage first.
+internal partial class LuaProcess
+{
+    private LuaSelectWaiter? _pending;
+
+    private int Select(KeraLua.Lua L)
+    {
+        // true: with a default case; false: may wait; "nowait": a coroutine of the script, which cannot (prelude.lua)
+        bool nonblocking = L.Type(1) == LuaType.Boolean && L.ToBoolean(1);
+        bool mayWait = L.Type(1) == LuaType.Boolean;
+        int n = (int)L.ToInteger(2);
+        var cases = new SelectCase[n];
+        for (int i = 0; i < n; i++)
+        {
+            int b = 3 + 3 * i;
+            if (!_channels.TryGetValue(L.ToInteger(b), out var ch))
+            {
+                return SelectError(L, $"select case {i + 1}: not a channel of this process");
+            }
+            if (L.ToBoolean(b + 1))
+            {
+                var v = LuaValues.ToNet(L, b + 2);
+                if (!v.Ok) return SelectError(L, v.Error);
+                if (ch.Kind != ChannelKind.Local) return SelectError(L, "cannot send on the process's own channels");
+                // What a send buffers is held for this process: it must fit in what is left of its ceiling.
+                if (!_budget.Fits(LuaValues.EstimateSize(v.Value)))
+                {
+                    _budget.Doomed = true; // the ceiling is fatal (see ExitIfDoomed)
+                    return SelectError(L, "not enough memory");
+                }
+                cases[i] = ((ProcessChannel<object?>)ch).CaseSend(v.Value);
+            }
+            else cases[i] = new SelectCase(ch, false, null);
+        }
+        int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
+        if (idx >= 0) Settle(cases[idx], value, ok);
+        if (idx < 0 && nonblocking) { LuaNative.PushText(L, "default"); return 1; }
+        // The top level runs inside the spawner's call and cannot wait; a wait queued from a coroutine there would
+        // stay pending when the process starts (its first slice would park on it instead of running main).
+        if (idx < 0 && _loading) return SelectError(L, "cannot wait in an entry's top level (it runs inside its spawner's call)");
+        if (idx < 0 && !mayWait)
+            return SelectError(L, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in the process's main coroutine)");
+        if (idx < 0)
+        {
+            var waiter = new LuaSelectWaiter(this);
+            idx = ProcessChannel.SelectCore(cases, waiter, out value, out ok);
+            if (idx >= 0) Settle(cases[idx], value, ok);
+            if (idx < 0)
+            {
+                _pendingCases = cases;
+                _pending = waiter;
+                BeginWait(waiter);
+                LuaNative.PushText(L, WaitMarker);
+                return 1;
+            }
+        }
+        return PushReady(L, idx, value, ok);
+    }
+
+    private int WaitResult(KeraLua.Lua L)
+    {
+        var w = _pending!;
+        var cases = _pendingCases!;
+        _pending = null;
+        _pendingCases = null;
+        w.UnregisterAll();
+        EndWait(w);
+        if (w.AbortReason is { } reason) return SelectError(L, "process terminated: " + reason);
+        Settle(cases[w.CaseIndex], w.Value, w.Ok);
+        return PushReady(L, w.CaseIndex, w.Value, w.Ok);
+    }
+
+    private SelectCase[]? _pendingCases;
+
+    /// <summary>Keeps <see cref="MemoryBudget.External"/>: a value sent into one of the process's own channels is
+    /// held for it until it receives it back (only this process can use its channels).</summary>
+    private void Settle(in SelectCase c, object? received, bool ok)
+    {
+        if (!ok || c.Channel is not { Kind: ChannelKind.Local }) return;
+        _budget.External += c.IsSend ? LuaValues.EstimateSize(c.Value) : -LuaValues.EstimateSize(received);
+    }
+
+    private static int SelectError(KeraLua.Lua L, string error)
+    {
+        LuaNative.PushText(L, "error");
+        LuaNative.PushText(L, Clip(error));
+        return 2;
+    }
+
+    /// <summary>
+    /// Pushes a received value, which must fit in what is left of the memory ceiling (the push itself runs with the
+    /// ceiling lifted). If it does not fit, the value is held and the prelude is asked to collect garbage and take
+    /// it again (tp.take_held): uncollected garbage alone must not kill a process. If it still does not fit, the
+    /// process ends with "not enough memory".
+    /// </summary>
+    private int PushReady(KeraLua.Lua L, int idx, object? value, bool ok)
+    {
+        long size = LuaValues.EstimateSize(value); // a walk of the payload: once per receive
+        if (!_budget.Fits(size))
+        {
+            if (_held is null)
+            {
+                _held = (idx, value, ok);
+                LuaNative.PushText(L, CollectMarker);
+                return 1;
+            }
+            _held = null;
+            Exit(ExitInfo.Failed("not enough memory"));
+            return SelectError(L, "not enough memory");
+        }
+        _held = null;
+        if (!LuaNative.CheckStack(L, 4)) return SelectError(L, "Lua stack overflow");
+        LuaNative.PushText(L, "ready");
+        L.PushInteger(idx + 1);
+        var region = BeginUnchecked(L, size);
+        string? error;
+        int top = L.GetTop();
+        try { error = LuaValues.Push(L, value, this); }
+        catch (Exception ex) { L.SetTop(top); error = ExceptionText.MessageOf(ex); } // the prelude expects "error", msg
+        finally { EndUnchecked(L, region); }
+        if (error is not null)
+        {
+            L.Pop(2);
+            return SelectError(L, "cannot receive: " + error);
+        }
+        L.PushBoolean(ok);
+        return 4;
+    }
+
+    private (int Index, object? Value, bool Ok)? _held;
+
+    private int TakeHeld(KeraLua.Lua L)
+    {
+        if (_held is not { } h) return SelectError(L, "nothing to take");
+        return PushReady(L, h.Index, h.Value, h.Ok);
+    }
+
+    private sealed class LuaSelectWaiter : Waiter
+    {
+        private readonly LuaProcess _process;
+        public LuaSelectWaiter(LuaProcess process) { _process = process; Owner = process; }
+        public bool Completed => Volatile.Read(ref _completed);
+        private bool _completed;
+        protected override void Wake()
+        {
+            // Publish the completion before the CAS in LuaProcess.Wake (Interlocked: a full fence), see Park.
+            Interlocked.Exchange(ref _completed, true);
+            _process.Wake();
+        }
+    }
+}
