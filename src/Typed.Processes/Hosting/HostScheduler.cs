@@ -3,16 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Typed.Processes.Hosting;
 
-/// <summary>A unit of work run on a host's worker.</summary>
-internal abstract class HostWorkItem
-{
-    public abstract void Execute();
-
-    /// <summary>True for items that may use a worker's next slot (resumptions of C# process code). Lua processes
-    /// always go through the shared FIFO queue: their park/wake hand-off was designed and tested with it.</summary>
-    internal virtual bool PrefersLocal => false;
-}
-
 /// <summary>
 /// A fixed pool of worker threads sharing one FIFO queue. Processes are not threads: a C# process is an async
 /// state machine whose continuations are posted here (through <see cref="HostSynchronizationContext"/>); a Lua
@@ -237,25 +227,5 @@ internal sealed class HostScheduler
             if (!t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero)) stuck++;
         }
         return stuck;
-    }
-}
-
-/// <summary>Posts continuations of C# process code back onto the host's workers.</summary>
-internal sealed class HostSynchronizationContext(HostScheduler scheduler) : SynchronizationContext
-{
-    public HostScheduler Scheduler { get; } = scheduler;
-
-    public override void Post(SendOrPostCallback d, object? state) => Scheduler.Schedule(new PostedCallback(d, state));
-
-    public override void Send(SendOrPostCallback d, object? state) =>
-        throw new NotSupportedException("Synchronous Send onto a process host would block a worker; use Post.");
-
-    public override SynchronizationContext CreateCopy() => this;
-
-    private sealed class PostedCallback(SendOrPostCallback callback, object? state) : HostWorkItem
-    {
-        internal override bool PrefersLocal => true;
-
-        public override void Execute() => callback(state);
     }
 }

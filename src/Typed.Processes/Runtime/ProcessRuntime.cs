@@ -4,27 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Typed.Processes;
 
-/// <summary>Settings of a <see cref="ProcessRuntime"/>.</summary>
-public sealed class ProcessRuntimeOptions
-{
-    /// <summary>Where the runtime logs (process output from <c>print</c>/<see cref="ProcessContext.Log"/>, crashes, dead letters).</summary>
-    public ILoggerFactory? LoggerFactory { get; init; }
-
-    /// <summary>The clock for timers and event timestamps.</summary>
-    public TimeProvider? TimeProvider { get; init; }
-}
-
-internal enum SpawnMode { Plain, Monitored, Linked }
-
-/// <summary>What <see cref="ProcessRuntime.ShutdownAsync"/> found.</summary>
-/// <param name="Running">The processes still running when shutdown began (ended by it).</param>
-/// <param name="StuckWorkers">Workers (by host) still busy in process code after the grace period.</param>
-public sealed record ShutdownReport(IReadOnlyList<Pid> Running, IReadOnlyDictionary<string, int> StuckWorkers)
-{
-    /// <summary>True if every worker stopped.</summary>
-    public bool Clean => StuckWorkers.Count == 0;
-}
-
 /// <summary>
 /// The process runtime: hosts, entries, the process table and the name registry. Start processes with
 /// <see cref="Spawn(string, string, object?[])"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
@@ -488,15 +467,3 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Shuts down with no grace period.</summary>
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 }
-
-/// <summary>Lets a process binding refuse payloads it cannot represent (e.g. a C# object sent to a Lua process).</summary>
-internal interface IPayloadGate
-{
-    /// <summary>Null if the payload is acceptable, else the error for the sender.</summary>
-    string? CheckPayload(object? payload);
-}
-
-/// <summary>A process started with <see cref="ProcessRuntime.Start(string, string, object?[])"/>: its PID and its Exit event.</summary>
-/// <param name="Pid">The process.</param>
-/// <param name="Exit">Completes with the process's Exit event.</param>
-public readonly record struct RunningProcess(Pid Pid, Task<ProcessEvent> Exit);

@@ -1,0 +1,12 @@
+using System.Threading.Tasks.Sources;
+
+namespace Typed.Processes;
+
+internal sealed class ReceiveResultWaiter<T>(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<ReceiveResult<T>>
+{
+    public ReceiveResult<T> GetResult(short token)
+    {
+        Finish(token);
+        return Ok ? new ReceiveResult<T>((T)Value!, true) : new ReceiveResult<T>(default!, false);
+    }
+}

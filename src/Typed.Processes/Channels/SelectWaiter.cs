@@ -1,0 +1,12 @@
+using System.Threading.Tasks.Sources;
+
+namespace Typed.Processes;
+
+internal sealed class SelectWaiter(SelectCase[] cases, ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<SelectResult>
+{
+    public SelectResult GetResult(short token)
+    {
+        Finish(token);
+        return new SelectResult(CaseIndex, cases[CaseIndex].Channel, Value, Ok, false);
+    }
+}
