@@ -10,7 +10,7 @@ internal abstract class AsyncWaiter : Waiter
     private CancellationToken _cancellation;
     private CancellationTokenRegistration _registration;
 
-    protected AsyncWaiter(ProcessCore? owner, CancellationToken cancellation)
+    protected AsyncWaiter(IWaitOwner? owner, CancellationToken cancellation)
     {
         Owner = owner;
         _cancellation = cancellation;

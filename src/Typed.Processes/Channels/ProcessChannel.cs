@@ -18,10 +18,10 @@ public abstract class ProcessChannel
     private RingBuffer<(Waiter Waiter, int Index, object? Value)>? _senders;
     private bool _closed;
     // A mailbox channel (inbox, topic listener, or a user channel that listeners deliver into): what it buffers counts
-    // against its owner's mailbox limit (ProcessCore.Queued), and what the owner takes out is released.
+    // against its owner's mailbox limit (IChannelOwner.MailboxQueued), and what the owner takes out is released.
     private bool _mailbox;
 
-    private protected ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner)
+    private protected ProcessChannel(int capacity, ChannelKind kind, IChannelOwner? owner)
     {
         if (capacity < -1) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be 0 (unbuffered) or more");
         _capacity = capacity;
@@ -40,7 +40,7 @@ public abstract class ProcessChannel
             if (_mailbox) return;
             _mailbox = true;
             // What it already holds was sent by the owner itself, not routed: count it, so that receiving it balances.
-            if (_buffer is { Count: > 0 } b) Interlocked.Add(ref Owner.Queued, b.Count);
+            if (_buffer is { Count: > 0 } b) Owner.MailboxQueued(b.Count);
         }
     }
 
@@ -65,7 +65,7 @@ public abstract class ProcessChannel
 
     internal long Id { get; }
 
-    internal ProcessCore? Owner { get; }
+    internal IChannelOwner? Owner { get; }
 
     /// <summary>What the channel is for.</summary>
     public ChannelKind Kind { get; }
@@ -162,7 +162,7 @@ public abstract class ProcessChannel
         }
         if (!HasRoom) return 0;
         (_buffer ??= new RingBuffer<object?>(_capacity is > 0 and < 4 ? _capacity : 4)).Enqueue(value);
-        if (_mailbox) Interlocked.Increment(ref Owner!.Queued);
+        if (_mailbox) Owner!.MailboxQueued(1);
         return 1;
     }
 
@@ -229,7 +229,7 @@ public abstract class ProcessChannel
         lock (_lock)
         {
             var n = _buffer?.RemoveAll(match, removed) ?? 0;
-            if (_mailbox && n > 0) Interlocked.Add(ref Owner!.Queued, -n); // moved or dropped by the caller
+            if (_mailbox && n > 0) Owner!.MailboxQueued(-n); // moved or dropped by the caller
             return n;
         }
     }

@@ -6,7 +6,7 @@ namespace Typed.Processes;
 /// <typeparam name="T">The element type.</typeparam>
 public sealed class ProcessChannel<T> : ProcessChannel
 {
-    internal ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner) : base(capacity, kind, owner) { }
+    internal ProcessChannel(int capacity, ChannelKind kind, IChannelOwner? owner) : base(capacity, kind, owner) { }
 
     private ReceiveWaiter<T>? _spareWaiter;
 

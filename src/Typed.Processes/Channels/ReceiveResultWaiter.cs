@@ -1,8 +1,9 @@
 using System.Threading.Tasks.Sources;
+using Typed.Processes.Channels;
 
 namespace Typed.Processes;
 
-internal sealed class ReceiveResultWaiter<T>(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<ReceiveResult<T>>
+internal sealed class ReceiveResultWaiter<T>(IWaitOwner? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<ReceiveResult<T>>
 {
     public ReceiveResult<T> GetResult(short token)
     {

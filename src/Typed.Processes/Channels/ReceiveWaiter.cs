@@ -1,8 +1,9 @@
 using System.Threading.Tasks.Sources;
+using Typed.Processes.Channels;
 
 namespace Typed.Processes;
 
-internal sealed class ReceiveWaiter<T>(ProcessCore? owner, CancellationToken ct, ProcessChannel<T>? home = null)
+internal sealed class ReceiveWaiter<T>(IWaitOwner? owner, CancellationToken ct, ProcessChannel<T>? home = null)
     : AsyncWaiter(owner, ct), IValueTaskSource<T>
 {
     public void Reuse(CancellationToken cancellation) => ResetAsync(cancellation);

@@ -1,8 +1,9 @@
 using System.Threading.Tasks.Sources;
+using Typed.Processes.Channels;
 
 namespace Typed.Processes;
 
-internal sealed class SelectWaiter(SelectCase[] cases, ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<SelectResult>
+internal sealed class SelectWaiter(SelectCase[] cases, IWaitOwner? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<SelectResult>
 {
     public SelectResult GetResult(short token)
     {

@@ -85,7 +85,7 @@ public sealed class ProcessContext
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
     public Result<ProcessChannel<Message>> ListenMessages<TPayload>(string topic, ProcessChannel<Message>? into)
     {
-        if (into is not null && (into.Owner != Core || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
+        if (into is not null && (!ReferenceEquals(into.Owner, Core) || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
             return Result<ProcessChannel<Message>>.Failure("the target channel must be an unbounded channel of this process");
         into?.CountAsMailbox(); // what it holds counts against the mailbox limit, as a topic channel's does
         var r = Core.Listen(topic, new TypedMessageListener<TPayload>(into ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core)));

@@ -10,7 +10,7 @@ namespace Typed.Processes;
 /// Locks: <see cref="_gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
 /// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
 /// </summary>
-internal abstract class ProcessCore : HostWorkItem, IExitObserver
+internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 {
     private const int Created = 0, Running = 1, Dead = 2;
 
@@ -38,7 +38,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     internal int MailboxLimit = HostOptions.DefaultMailboxLimit;
 
     /// <summary>Messages buffered in this process's mailbox channels (inbox, topic listeners) and not yet received.
-    /// Incremented and decremented by those channels under their locks (<see cref="ProcessChannel"/>); read by
+    /// Incremented and decremented by those channels under their locks (<see cref="MailboxQueued"/>,
+    /// <see cref="MailboxTaken"/>); read by
     /// <see cref="Deliver"/> under the gate, which serialises the increments of routed messages.</summary>
     internal int Queued;
 
@@ -184,15 +185,15 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
         return new ExitInfo(null, $"link down: {from.Pid} exited with error: {info.Root}", null, info.Root);
     }
 
-    // ---- waiting ---------------------------------------------------------------------------------------------
+    // ---- waiting (IWaitOwner) --------------------------------------------------------------------------------
 
-    internal void BeginWait(Waiter waiter)
+    public void BeginWait(Waiter waiter)
     {
         Interlocked.Exchange(ref _waiter, waiter);
         if (!IsAlive) waiter.TryAbort(_exit?.Error ?? "process ended");
     }
 
-    internal void EndWait(Waiter waiter) => Interlocked.CompareExchange(ref _waiter, null, waiter);
+    public void EndWait(Waiter waiter) => Interlocked.CompareExchange(ref _waiter, null, waiter);
 
     // ---- mailbox ---------------------------------------------------------------------------------------------
 
@@ -256,8 +257,11 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// </summary>
     internal virtual void OnMessageReleased(object? payload) { }
 
+    /// <inheritdoc cref="IChannelOwner.MailboxQueued"/>
+    public void MailboxQueued(int count) => Interlocked.Add(ref Queued, count);
+
     /// <summary>A mailbox channel of this process handed a value to a receiver (directly or from its buffer).</summary>
-    internal void MailboxTaken(object? value, bool buffered)
+    public void MailboxTaken(object? value, bool buffered)
     {
         if (buffered) Interlocked.Decrement(ref Queued);
         if (MailboxHooks) OnMessageReleased(value is Message m ? m.Payload : value);
