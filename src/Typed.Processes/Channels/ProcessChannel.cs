@@ -10,8 +10,8 @@ namespace Typed.Processes;
 public abstract class ProcessChannel
 {
     private static long s_lastId;
-    // The channel is its own lock (internal code only; saves a lock object per channel, i.e. per listener).
-    private object _lock => this;
+    // Private: user code may lock a channel object it holds; that must not block the channel's operations.
+    private readonly Lock _lock = new();
     private readonly int _capacity; // -1 = unbounded
     private RingBuffer<object?>? _buffer;
     private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
@@ -234,8 +234,6 @@ public abstract class ProcessChannel
         }
     }
 
-    internal object SyncRoot => _lock;
-
     // ---- select --------------------------------------------------------------------------------------------
 
     /// <summary>
@@ -250,7 +248,7 @@ public abstract class ProcessChannel
         int locked = 0;
         try
         {
-            for (; locked < channels.Length; locked++) Monitor.Enter(channels[locked]._lock);
+            for (; locked < channels.Length; locked++) channels[locked]._lock.Enter();
             for (int i = 0; i < cases.Length; i++)
             {
                 var c = cases[i];
@@ -275,7 +273,7 @@ public abstract class ProcessChannel
         }
         finally
         {
-            for (int i = locked - 1; i >= 0; i--) Monitor.Exit(channels[i]._lock);
+            for (int i = locked - 1; i >= 0; i--) channels[i]._lock.Exit();
         }
     }
 }
