@@ -160,4 +160,35 @@ public class ChannelTests : RuntimeTest
         Assert.Contains("unknown unit", e2);
         Assert.False(Duration.TryParse("", out _, out _));
     }
+
+    [Fact]
+    public async Task Locking_a_channel_object_in_user_code_does_not_block_the_channel()
+    {
+        var channel = ProcessChannel<int>.Create(1);
+        using var locked = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            lock (channel)
+            {
+                locked.Set();
+                release.Wait();
+            }
+        });
+        holder.Start();
+        locked.Wait();
+        try
+        {
+            // Another thread uses the channel while the holder keeps a lock on the object.
+            var used = Task.Run(() => channel.TrySend(1) && channel.TryReceive(out var v) && v == 1);
+            var finished = await Task.WhenAny(used, Task.Delay(TimeSpan.FromSeconds(10)));
+            Assert.True(finished == used, "the channel's operations waited for a lock taken on the channel object");
+            Assert.True(await used);
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
+    }
 }

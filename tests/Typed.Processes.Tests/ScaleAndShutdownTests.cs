@@ -74,7 +74,7 @@ public class ScaleAndShutdownTests : RuntimeTest
     public async Task A_process_stuck_in_cpu_code_is_reported_at_shutdown_and_does_not_block_it()
     {
         var runtime = new ProcessRuntime();
-        runtime.Hosts.Add("app:busy", 1);
+        var host = runtime.Hosts.Add("app:busy", 1);
         var started = new TaskCompletionSource();
         using var release = new ManualResetEventSlim();
         runtime.Entries.Add("test:spin", _ =>
@@ -89,5 +89,37 @@ public class ScaleAndShutdownTests : RuntimeTest
         release.Set();
         Assert.Single(report.Running);
         Assert.Equal(1, report.StuckWorkers["app:busy"]);
+        Assert.False(host.Scheduler.IsDisposed); // the stuck worker may still reach the semaphore: it is kept
+    }
+
+    private sealed class NoOp : Hosting.HostWorkItem
+    {
+        public override void Execute() { }
+    }
+
+    [Fact]
+    public async Task A_stopped_host_disposes_its_semaphore_and_ignores_later_wake_ups()
+    {
+        var runtime = new ProcessRuntime();
+        var host = runtime.Hosts.Add("app:stops", 2);
+        runtime.Entries.Add("test:quick", _ => ValueTask.FromResult<object?>(1));
+        Assert.True((await runtime.RunAsync("test:quick", "app:stops").WaitAsync(Guard)).Result is 1);
+        // Others schedule while the host stops (a timer or another host can do so at any time): none of them may
+        // hit the disposed semaphore. A bounded number each, so that the workers can drain the queue and exit.
+        const int perScheduler = 20_000;
+        int started = 0;
+        var schedulers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            Interlocked.Increment(ref started);
+            for (int i = 0; i < perScheduler; i++) host.Scheduler.Schedule(new NoOp());
+            return perScheduler;
+        })).ToArray();
+        while (Volatile.Read(ref started) < schedulers.Length) await Task.Yield();
+        var report = await runtime.ShutdownAsync().WaitAsync(Guard);
+        var scheduled = await Task.WhenAll(schedulers).WaitAsync(Guard);
+        Assert.Equal(2 * perScheduler, scheduled.Sum());
+        Assert.True(report.Clean, "a worker did not stop");
+        Assert.True(host.Scheduler.IsDisposed);
+        for (int i = 0; i < 1000; i++) host.Scheduler.Schedule(new NoOp()); // ignored: nobody runs them any more
     }
 }

@@ -1,22 +1,6 @@
-using System.Threading.Tasks.Sources;
 using Typed.Processes.Channels;
 
 namespace Typed.Processes;
-
-/// <summary>What a channel is for; channels a process owns (topics, inbox, events, timers) cannot be closed by user code.</summary>
-public enum ChannelKind
-{
-    /// <summary>Created by user code with <c>NewChannel</c> / <c>channel.new</c>; may be closed.</summary>
-    Local,
-    /// <summary>A topic listener.</summary>
-    Topic,
-    /// <summary>The process's inbox (messages no listener takes).</summary>
-    Inbox,
-    /// <summary>The process's event channel.</summary>
-    Events,
-    /// <summary>A timer channel from <c>After</c>.</summary>
-    Timer,
-}
 
 /// <summary>
 /// A Go-style channel: unbuffered (a send waits for a receiver), buffered, or unbounded (topic, inbox and event
@@ -26,18 +10,18 @@ public enum ChannelKind
 public abstract class ProcessChannel
 {
     private static long s_lastId;
-    // The channel is its own lock (internal code only; saves a lock object per channel, i.e. per listener).
-    private object _lock => this;
+    // Private: user code may lock a channel object it holds; that must not block the channel's operations.
+    private readonly Lock _lock = new();
     private readonly int _capacity; // -1 = unbounded
     private RingBuffer<object?>? _buffer;
     private RingBuffer<(Waiter Waiter, int Index)>? _receivers;
     private RingBuffer<(Waiter Waiter, int Index, object? Value)>? _senders;
     private bool _closed;
     // A mailbox channel (inbox, topic listener, or a user channel that listeners deliver into): what it buffers counts
-    // against its owner's mailbox limit (ProcessCore.Queued), and what the owner takes out is released.
+    // against its owner's mailbox limit (IChannelOwner.MailboxQueued), and what the owner takes out is released.
     private bool _mailbox;
 
-    private protected ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner)
+    private protected ProcessChannel(int capacity, ChannelKind kind, IChannelOwner? owner)
     {
         if (capacity < -1) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be 0 (unbuffered) or more");
         _capacity = capacity;
@@ -56,7 +40,7 @@ public abstract class ProcessChannel
             if (_mailbox) return;
             _mailbox = true;
             // What it already holds was sent by the owner itself, not routed: count it, so that receiving it balances.
-            if (_buffer is { Count: > 0 } b) Interlocked.Add(ref Owner.Queued, b.Count);
+            if (_buffer is { Count: > 0 } b) Owner.MailboxQueued(b.Count);
         }
     }
 
@@ -81,7 +65,7 @@ public abstract class ProcessChannel
 
     internal long Id { get; }
 
-    internal ProcessCore? Owner { get; }
+    internal IChannelOwner? Owner { get; }
 
     /// <summary>What the channel is for.</summary>
     public ChannelKind Kind { get; }
@@ -178,7 +162,7 @@ public abstract class ProcessChannel
         }
         if (!HasRoom) return 0;
         (_buffer ??= new RingBuffer<object?>(_capacity is > 0 and < 4 ? _capacity : 4)).Enqueue(value);
-        if (_mailbox) Interlocked.Increment(ref Owner!.Queued);
+        if (_mailbox) Owner!.MailboxQueued(1);
         return 1;
     }
 
@@ -245,12 +229,10 @@ public abstract class ProcessChannel
         lock (_lock)
         {
             var n = _buffer?.RemoveAll(match, removed) ?? 0;
-            if (_mailbox && n > 0) Interlocked.Add(ref Owner!.Queued, -n); // moved or dropped by the caller
+            if (_mailbox && n > 0) Owner!.MailboxQueued(-n); // moved or dropped by the caller
             return n;
         }
     }
-
-    internal object SyncRoot => _lock;
 
     // ---- select --------------------------------------------------------------------------------------------
 
@@ -266,7 +248,7 @@ public abstract class ProcessChannel
         int locked = 0;
         try
         {
-            for (; locked < channels.Length; locked++) Monitor.Enter(channels[locked]._lock);
+            for (; locked < channels.Length; locked++) channels[locked]._lock.Enter();
             for (int i = 0; i < cases.Length; i++)
             {
                 var c = cases[i];
@@ -291,289 +273,7 @@ public abstract class ProcessChannel
         }
         finally
         {
-            for (int i = locked - 1; i >= 0; i--) Monitor.Exit(channels[i]._lock);
+            for (int i = locked - 1; i >= 0; i--) channels[i]._lock.Exit();
         }
-    }
-}
-
-/// <summary>The value of a receive, with <see cref="Ok"/> false once the channel is closed and drained.</summary>
-/// <typeparam name="T">The channel's element type.</typeparam>
-/// <param name="Value">The value received (default when not ok).</param>
-/// <param name="Ok">False if the channel was closed.</param>
-public readonly record struct ReceiveResult<T>(T Value, bool Ok);
-
-/// <summary>A typed <see cref="ProcessChannel"/>.</summary>
-/// <typeparam name="T">The element type.</typeparam>
-public sealed class ProcessChannel<T> : ProcessChannel
-{
-    internal ProcessChannel(int capacity, ChannelKind kind, ProcessCore? owner) : base(capacity, kind, owner) { }
-
-    private ReceiveWaiter<T>? _spareWaiter;
-
-    internal void ReturnWaiter(ReceiveWaiter<T> waiter) => Interlocked.CompareExchange(ref _spareWaiter, waiter, null);
-
-    /// <summary>Creates a standalone channel (outside processes, e.g. for tests); inside a process use <c>ctx.NewChannel</c>.</summary>
-    public static ProcessChannel<T> Create(int capacity = 0) => new(capacity, ChannelKind.Local, null);
-
-    /// <summary>Receives without waiting; false if nothing is buffered (or the channel is closed and drained).</summary>
-    public bool TryReceive(out T value)
-    {
-        if (TryReceiveBoxed(out var v, out var ok) && ok)
-        {
-            value = (T)v!;
-            return true;
-        }
-        value = default!;
-        return false;
-    }
-
-    /// <summary>Sends without waiting; false if it would block. Throws <see cref="ChannelClosedException"/> if closed.</summary>
-    public bool TrySend(T value) => TrySendBoxed(value) switch
-    {
-        1 => true,
-        0 => false,
-        _ => throw new ChannelClosedException(),
-    };
-
-    /// <summary>Waits for the next value. Throws <see cref="ChannelClosedException"/> once closed and drained,
-    /// <see cref="ProcessTerminatedException"/> if the calling process is terminated while waiting.</summary>
-    public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        if (TryReceiveBoxed(out var v, out var ok))
-            return ok ? new ValueTask<T>((T)v!) : ValueTask.FromException<T>(new ChannelClosedException());
-        // One receive waiter per channel is recycled (a process receives from a channel one wait at a time; a
-        // concurrent second receive simply allocates its own).
-        var waiter = Interlocked.Exchange(ref _spareWaiter, null);
-        if (waiter is null) waiter = new ReceiveWaiter<T>(Owner, cancellationToken, this);
-        else waiter.Reuse(cancellationToken);
-        waiter.Begin();
-        ReceiveOrWait(waiter);
-        return new ValueTask<T>(waiter, waiter.Version);
-    }
-
-    /// <summary>Waits for the next value; <see cref="ReceiveResult{T}.Ok"/> is false once closed and drained.</summary>
-    public ValueTask<ReceiveResult<T>> TryReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        if (TryReceiveBoxed(out var v, out var ok))
-            return new ValueTask<ReceiveResult<T>>(new ReceiveResult<T>(ok ? (T)v! : default!, ok));
-        var waiter = new ReceiveResultWaiter<T>(Owner, cancellationToken);
-        waiter.Begin();
-        ReceiveOrWait(waiter);
-        return new ValueTask<ReceiveResult<T>>(waiter, waiter.Version);
-    }
-
-    /// <summary>Sends, waiting while the buffer is full (or, unbuffered, until a receiver takes it).
-    /// Throws <see cref="ChannelClosedException"/> if the channel is or becomes closed.</summary>
-    public ValueTask SendAsync(T value, CancellationToken cancellationToken = default)
-    {
-        var r = TrySendBoxed(value);
-        if (r > 0) return ValueTask.CompletedTask;
-        if (r < 0) return ValueTask.FromException(new ChannelClosedException());
-        var waiter = new SendWaiter(Owner, cancellationToken);
-        waiter.Begin();
-        SendOrWait(waiter, value);
-        return new ValueTask(waiter, waiter.Version);
-    }
-
-    /// <summary>A select case that receives from this channel.</summary>
-    public SelectCase CaseReceive() => new(this, false, null);
-
-    /// <summary>A select case that sends <paramref name="value"/> on this channel.</summary>
-    public SelectCase CaseSend(T value) => new(this, true, value);
-}
-
-/// <summary>One case of a select: a receive from, or a send to, a channel.</summary>
-public readonly struct SelectCase
-{
-    internal SelectCase(ProcessChannel channel, bool isSend, object? value)
-    {
-        Channel = channel;
-        IsSend = isSend;
-        Value = value;
-    }
-
-    internal ProcessChannel? Channel { get; }
-
-    internal bool IsSend { get; }
-
-    internal object? Value { get; }
-}
-
-/// <summary>The case a select committed.</summary>
-public readonly struct SelectResult
-{
-    internal SelectResult(int index, ProcessChannel? channel, object? value, bool ok, bool isDefault)
-    {
-        Index = index;
-        Channel = channel;
-        Value = value;
-        Ok = ok;
-        IsDefault = isDefault;
-    }
-
-    /// <summary>Index of the case in the select's argument list; -1 for the default (nothing ready).</summary>
-    public int Index { get; }
-
-    /// <summary>The channel of the committed case; null for the default.</summary>
-    public ProcessChannel? Channel { get; }
-
-    /// <summary>The value received (receive cases).</summary>
-    public object? Value { get; }
-
-    /// <summary>False if the case's channel was closed.</summary>
-    public bool Ok { get; }
-
-    /// <summary>True if a non-blocking select found nothing ready.</summary>
-    public bool IsDefault { get; }
-
-    /// <summary>True if the committed case is a receive from <paramref name="channel"/>; gives the value.</summary>
-    public bool Is<T>(ProcessChannel<T> channel, out T value)
-    {
-        if (ReferenceEquals(Channel, channel) && Ok)
-        {
-            value = (T)Value!;
-            return true;
-        }
-        value = default!;
-        return false;
-    }
-}
-
-/// <summary>A waiter resumed through a <see cref="ValueTask"/> (C# code, inside or outside a process).</summary>
-internal abstract class AsyncWaiter : Waiter
-{
-    private protected ManualResetValueTaskSourceCore<bool> _core;
-    private CancellationToken _cancellation;
-    private CancellationTokenRegistration _registration;
-
-    protected AsyncWaiter(ProcessCore? owner, CancellationToken cancellation)
-    {
-        Owner = owner;
-        _cancellation = cancellation;
-        _core.RunContinuationsAsynchronously = true;
-    }
-
-    /// <summary>Ties the wait to the owner's life and the caller's token. Call before queuing.</summary>
-    public void Begin()
-    {
-        Owner?.BeginWait(this);
-        if (_cancellation.CanBeCanceled)
-            _registration = _cancellation.UnsafeRegister(static s => ((AsyncWaiter)s!).TryAbort(CancelledReason), this);
-    }
-
-    internal const string CancelledReason = "\u0001cancelled";
-
-    /// <summary>Prepares a waiter that finished normally (and was unregistered) for another wait.</summary>
-    private protected void ResetAsync(CancellationToken cancellation)
-    {
-        ResetWaiter();
-        _registration = default;
-        _cancellation = cancellation;
-        _core.Reset();
-    }
-
-    protected override void Wake() => _core.SetResult(true);
-
-    private protected void Finish(short token)
-    {
-        _core.GetResult(token);
-        _registration.Dispose();
-        Owner?.EndWait(this);
-        UnregisterAll();
-        if (AbortReason is { } reason)
-        {
-            if (reason == CancelledReason) throw new OperationCanceledException(_cancellation);
-            throw new ProcessTerminatedException(reason);
-        }
-    }
-
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-    private Action<object?>? _continuation;
-    private object? _continuationState;
-    private Typed.Processes.Hosting.HostScheduler? _postTo;
-
-    private static readonly Action<object?> s_schedule = static s =>
-    {
-        var w = (AsyncWaiter)s!;
-        w._postTo!.Schedule(w);
-    };
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-    {
-        // Awaited on a host's worker (process code): the waiter itself is the work item that resumes the
-        // awaiting code on that host, instead of SynchronizationContext.Post (a tuple and a callback object).
-        if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 &&
-            SynchronizationContext.Current is Typed.Processes.Hosting.HostSynchronizationContext host)
-        {
-            _continuation = continuation;
-            _continuationState = state;
-            _postTo = host.Scheduler;
-            _core.RunContinuationsAsynchronously = false; // s_schedule only queues: safe to run inline from Wake
-            _core.OnCompleted(s_schedule, this, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
-            return;
-        }
-        _core.RunContinuationsAsynchronously = true;
-        _core.OnCompleted(continuation, state, token, flags);
-    }
-
-    internal override bool PrefersLocal => true;
-
-    public override void Execute()
-    {
-        var continuation = _continuation!;
-        var state = _continuationState;
-        _continuation = null;
-        _continuationState = null;
-        _postTo = null;
-        continuation(state);
-    }
-
-    public short Version => _core.Version;
-}
-
-internal sealed class ReceiveWaiter<T>(ProcessCore? owner, CancellationToken ct, ProcessChannel<T>? home = null)
-    : AsyncWaiter(owner, ct), IValueTaskSource<T>
-{
-    public void Reuse(CancellationToken cancellation) => ResetAsync(cancellation);
-
-    public T GetResult(short token)
-    {
-        Finish(token);
-        if (!Ok) throw new ChannelClosedException();
-        var value = (T)Value!;
-        if (home is not null)
-        {
-            ResetAsync(default); // bumps the version: a stale ValueTask over this waiter now fails instead of reading a later value
-            home.ReturnWaiter(this);
-        }
-        return value;
-    }
-}
-
-internal sealed class ReceiveResultWaiter<T>(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<ReceiveResult<T>>
-{
-    public ReceiveResult<T> GetResult(short token)
-    {
-        Finish(token);
-        return Ok ? new ReceiveResult<T>((T)Value!, true) : new ReceiveResult<T>(default!, false);
-    }
-}
-
-internal sealed class SendWaiter(ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource
-{
-    public void GetResult(short token)
-    {
-        Finish(token);
-        if (!Ok) throw new ChannelClosedException();
-    }
-}
-
-internal sealed class SelectWaiter(SelectCase[] cases, ProcessCore? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<SelectResult>
-{
-    public SelectResult GetResult(short token)
-    {
-        Finish(token);
-        return new SelectResult(CaseIndex, cases[CaseIndex].Channel, Value, Ok, false);
     }
 }

@@ -17,7 +17,7 @@ internal abstract class Waiter : Typed.Processes.Hosting.HostWorkItem
     private List<ProcessChannel>? _many;
 
     /// <summary>The process that blocks (null outside any process).</summary>
-    public ProcessCore? Owner { get; init; }
+    public IWaitOwner? Owner { get; init; }
 
     /// <summary>Index of the case that completed.</summary>
     public int CaseIndex { get; private set; } = -1;

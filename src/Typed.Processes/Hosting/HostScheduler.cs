@@ -3,16 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Typed.Processes.Hosting;
 
-/// <summary>A unit of work run on a host's worker.</summary>
-internal abstract class HostWorkItem
-{
-    public abstract void Execute();
-
-    /// <summary>True for items that may use a worker's next slot (resumptions of C# process code). Lua processes
-    /// always go through the shared FIFO queue: their park/wake hand-off was designed and tested with it.</summary>
-    internal virtual bool PrefersLocal => false;
-}
-
 /// <summary>
 /// A fixed pool of worker threads sharing one FIFO queue. Processes are not threads: a C# process is an async
 /// state machine whose continuations are posted here (through <see cref="HostSynchronizationContext"/>); a Lua
@@ -29,6 +19,8 @@ internal sealed class HostScheduler
 {
     private readonly ConcurrentQueue<HostWorkItem> _queue = new();
     private readonly SemaphoreSlim _signal = new(0);
+    // Threads inside a release of _signal (WakeOne, Stop); -1 once it is disposed (see ReleaseSignal, DisposeSignal).
+    private int _signalUsers;
     private readonly Thread[] _threads;
     private readonly ILogger _logger;
     private int _sleepers;
@@ -117,8 +109,48 @@ internal sealed class HostScheduler
 
     private void WakeOne()
     {
-        if (Volatile.Read(ref _sleepers) > 0 && Interlocked.Exchange(ref _wakePending, 1) == 0) _signal.Release();
+        if (Volatile.Read(ref _sleepers) > 0 && Interlocked.Exchange(ref _wakePending, 1) == 0) ReleaseSignal(1);
     }
+
+    /// <summary>
+    /// Releases <see cref="_signal"/> unless it has been disposed. Anyone may schedule at any time (a timer, a sender
+    /// on another host, a late continuation), also while or after the host stops: the release and the disposal must
+    /// not race. A release registers itself in <see cref="_signalUsers"/>; the disposal waits until none is inside.
+    /// </summary>
+    private void ReleaseSignal(int count)
+    {
+        int users;
+        do
+        {
+            users = Volatile.Read(ref _signalUsers);
+            if (users < 0) return; // disposed: every worker has exited, nobody waits
+        } while (Interlocked.CompareExchange(ref _signalUsers, users + 1, users) != users);
+        try
+        {
+            _signal.Release(count);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _signalUsers);
+        }
+    }
+
+    /// <summary>Disposes <see cref="_signal"/> once no release is inside it; later releases do nothing.</summary>
+    private void DisposeSignal()
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            var users = Interlocked.CompareExchange(ref _signalUsers, -1, 0);
+            if (users == 0) break;
+            if (users < 0) return; // another Stop disposed it
+            spin.SpinOnce(); // a release takes microseconds
+        }
+        _signal.Dispose();
+    }
+
+    /// <summary>True once the host has stopped and released what it owns (<see cref="Stop"/>).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _signalUsers) < 0;
 
     private void WorkerLoop(Worker me)
     {
@@ -223,39 +255,29 @@ internal sealed class HostScheduler
         }
     }
 
-    /// <summary>Stops the workers once the queue is drained; returns the number of workers still busy after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Stops the workers once the queue is drained; returns the number of workers still busy after
+    /// <paramref name="timeout"/>. Once every worker has exited, the semaphore they slept on is disposed; while one
+    /// is still busy (stuck in process code, or the caller itself) it is kept, since that worker may yet reach it.
+    /// </summary>
     public int Stop(TimeSpan timeout)
     {
         _stopping = true;
-        _signal.Release(_threads.Length);
+        ReleaseSignal(_threads.Length);
         var deadline = DateTime.UtcNow + timeout;
         int stuck = 0;
+        bool allExited = true;
         foreach (var t in _threads)
         {
-            if (t == Thread.CurrentThread) continue;
+            if (t == Thread.CurrentThread)
+            {
+                allExited = false;
+                continue;
+            }
             var left = deadline - DateTime.UtcNow;
             if (!t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero)) stuck++;
         }
+        if (allExited && stuck == 0) DisposeSignal();
         return stuck;
-    }
-}
-
-/// <summary>Posts continuations of C# process code back onto the host's workers.</summary>
-internal sealed class HostSynchronizationContext(HostScheduler scheduler) : SynchronizationContext
-{
-    public HostScheduler Scheduler { get; } = scheduler;
-
-    public override void Post(SendOrPostCallback d, object? state) => Scheduler.Schedule(new PostedCallback(d, state));
-
-    public override void Send(SendOrPostCallback d, object? state) =>
-        throw new NotSupportedException("Synchronous Send onto a process host would block a worker; use Post.");
-
-    public override SynchronizationContext CreateCopy() => this;
-
-    private sealed class PostedCallback(SendOrPostCallback callback, object? state) : HostWorkItem
-    {
-        internal override bool PrefersLocal => true;
-
-        public override void Execute() => callback(state);
     }
 }

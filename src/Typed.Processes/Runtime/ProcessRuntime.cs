@@ -4,27 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Typed.Processes;
 
-/// <summary>Settings of a <see cref="ProcessRuntime"/>.</summary>
-public sealed class ProcessRuntimeOptions
-{
-    /// <summary>Where the runtime logs (process output from <c>print</c>/<see cref="ProcessContext.Log"/>, crashes, dead letters).</summary>
-    public ILoggerFactory? LoggerFactory { get; init; }
-
-    /// <summary>The clock for timers and event timestamps.</summary>
-    public TimeProvider? TimeProvider { get; init; }
-}
-
-internal enum SpawnMode { Plain, Monitored, Linked }
-
-/// <summary>What <see cref="ProcessRuntime.ShutdownAsync"/> found.</summary>
-/// <param name="Running">The processes still running when shutdown began (ended by it).</param>
-/// <param name="StuckWorkers">Workers (by host) still busy in process code after the grace period.</param>
-public sealed record ShutdownReport(IReadOnlyList<Pid> Running, IReadOnlyDictionary<string, int> StuckWorkers)
-{
-    /// <summary>True if every worker stopped.</summary>
-    public bool Clean => StuckWorkers.Count == 0;
-}
-
 /// <summary>
 /// The process runtime: hosts, entries, the process table and the name registry. Start processes with
 /// <see cref="Spawn(string, string, object?[])"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
@@ -92,19 +71,19 @@ public sealed class ProcessRuntime : IAsyncDisposable
     private static readonly SpawnOptions s_noOptions = new();
 
     /// <summary>Sends from outside any process (the message has no sender).</summary>
-    public Result Send(Pid to, [TopicName] string topic, object? payload) => SendCore(null, to, topic, payload);
+    public Result Send(Pid to, [TopicName] string topic, object? payload) => SendCore(null, Resolve(to), topic, payload);
 
     /// <summary>Sends from outside any process to a PID's text form or a registered name.</summary>
-    public Result Send(string to, [TopicName] string topic, object? payload) => SendCore(null, to, topic, payload);
+    public Result Send(string to, [TopicName] string topic, object? payload) => SendCore(null, Resolve(to), topic, payload);
 
     /// <summary>Ends a process at once with an error.</summary>
-    public Result Terminate(Pid target) => TerminateCore(null, target);
+    public Result Terminate(Pid target) => TerminateCore(null, Resolve(target));
 
     /// <summary>Ends a process at once with an error (by PID text or name).</summary>
-    public Result Terminate(string target) => TerminateCore(null, target);
+    public Result Terminate(string target) => TerminateCore(null, Resolve(target));
 
     /// <summary>Asks a process to stop by a deadline (a Cancel event), then terminates it.</summary>
-    public Result Cancel(Pid target, TimeSpan deadline) => CancelCore(null, target, deadline);
+    public Result Cancel(Pid target, TimeSpan deadline) => CancelCore(null, Resolve(target), deadline);
 
     /// <summary>True if <paramref name="pid"/> is alive.</summary>
     public bool IsAlive(Pid pid) => Find(pid) is not null;
@@ -168,23 +147,28 @@ public sealed class ProcessRuntime : IAsyncDisposable
     internal ProcessCore? Find(Pid pid) =>
         _processes.TryGetValue(pid.Id, out var p) && p.IsAlive && p.Pid.Host == pid.Host && p.Pid.Entry == pid.Entry ? p : null;
 
-    /// <summary>Resolves a target: the live process (or null if dead), its PID, or an error for bad input.</summary>
-    private (ProcessCore? Live, Pid? Pid, string? Error) Resolve(Pid? pid)
+    /// <summary>Resolves a PID once, for any operation on it: its live process, only the PID if that process has ended,
+    /// or an error for a null or never used PID.</summary>
+    internal Result<Target> Resolve(Pid? pid)
     {
-        if (pid is null) return (null, null, "target is null");
+        if (pid is null) return Result<Target>.Failure("target is null");
         var live = Find(pid);
-        if (live is not null) return (live, pid, null);
-        if (pid.Id <= Pid.LastId) return (null, pid, null);
-        return (null, null, $"unknown process {pid}");
+        if (live is not null || pid.Id <= Pid.LastId) return Result<Target>.Success(new Target(live, pid));
+        return Result<Target>.Failure($"unknown process {pid}");
     }
 
-    private (ProcessCore? Live, Pid? Pid, string? Error) Resolve(string? target)
+    /// <summary>
+    /// Resolves a PID's text form or a registered name once, for any operation on it (see <see cref="Resolve(Pid?)"/>).
+    /// <paramref name="evenIfEnding"/>: a name still resolves to a process that is ending (dead, but its exit has not
+    /// yet told its monitors and released its names), so that Unmonitor can synchronise with that exit.
+    /// </summary>
+    internal Result<Target> Resolve(string? target, bool evenIfEnding = false)
     {
-        if (string.IsNullOrEmpty(target)) return (null, null, "target must be a PID or a registered name");
+        if (string.IsNullOrEmpty(target)) return Result<Target>.Failure("target must be a PID or a registered name");
         if (target[0] == '{')
-            return Pid.TryParse(target, out var pid) ? Resolve(pid) : (null, null, $"malformed PID '{target}'");
-        var p = Registry.Resolve(target);
-        return p is null ? (null, null, $"name '{target}' is not registered") : (p, p.Pid, null);
+            return Pid.TryParse(target, out var pid) ? Resolve(pid) : Result<Target>.Failure($"malformed PID '{target}'");
+        var p = evenIfEnding ? Registry.ResolveEvenIfEnding(target) : Registry.Resolve(target);
+        return p is null ? Result<Target>.Failure($"name '{target}' is not registered") : Result<Target>.Success(new Target(p, p.Pid));
     }
 
     // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
@@ -240,111 +224,68 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return Result<Pid>.Success(pid);
     }
 
-    internal Result SendCore(ProcessCore? sender, Pid to, string topic, object? payload)
+    internal Result SendCore(ProcessCore? sender, Result<Target> to, string topic, object? payload)
     {
-        var (live, pid, error) = Resolve(to);
-        return Deliver(sender, live, pid, error, topic, payload);
-    }
-
-    internal Result SendCore(ProcessCore? sender, string to, string topic, object? payload)
-    {
-        var (live, pid, error) = Resolve(to);
-        return Deliver(sender, live, pid, error, topic, payload);
-    }
-
-    private static Result Deliver(ProcessCore? sender, ProcessCore? live, Pid? pid, string? error, string topic, object? payload)
-    {
-        if (error is not null) return Result.Failure(error);
+        if (!to.TryGetValue(out var t)) return Result.Failure(to.Error!);
         if (string.IsNullOrEmpty(topic)) return Result.Failure("topic must be a non-empty string");
-        if (live is null) return Result.Failure($"process {pid} is not alive");
+        if (t.Process is not { } live) return Result.Failure($"process {t.Pid} is not alive");
         var prepared = Payloads.Prepare(payload);
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
         return live.Deliver(sender?.Pid, topic, prepared.Value);
     }
 
-    internal Result MonitorCore(ProcessCore self, Pid target) => MonitorResolved(self, Resolve(target));
-
-    internal Result MonitorCore(ProcessCore self, string target) => MonitorResolved(self, Resolve(target));
-
-    private static Result MonitorResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    internal Result MonitorCore(ProcessCore self, Result<Target> target)
     {
-        if (t.Error is not null) return Result.Failure(t.Error);
-        if (t.Live is null)
+        if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
+        if (t.Process is null)
         {
-            self.DeliverNoProc(t.Pid!);
+            self.DeliverNoProc(t.Pid);
             return Result.Success;
         }
-        return self.Monitor(t.Live);
+        return self.Monitor(t.Process);
     }
 
-    internal Result UnmonitorCore(ProcessCore self, Pid target) => UnmonitorResolved(self, Resolve(target));
-
-    internal Result UnmonitorCore(ProcessCore self, string target)
+    /// <summary>Stops <paramref name="self"/> watching the target; resolve a name with <c>evenIfEnding</c> (see
+    /// <see cref="Resolve(string?, bool)"/>).</summary>
+    internal Result UnmonitorCore(ProcessCore self, Result<Target> target)
     {
-        // By name: a process that is ending still holds its names until its monitors have been told.
-        if (!string.IsNullOrEmpty(target) && target[0] != '{' && Registry.ResolveEvenIfEnding(target) is { } holder)
-        {
-            self.Unmonitor(holder.Pid, holder);
-            return Result.Success;
-        }
-        return UnmonitorResolved(self, Resolve(target));
-    }
-
-    private static Result UnmonitorResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
-    {
-        if (t.Error is not null) return Result.Failure(t.Error);
-        self.Unmonitor(t.Pid!, t.Live);
+        if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
+        self.Unmonitor(t.Pid, t.Process);
         return Result.Success;
     }
 
-    internal Result LinkCore(ProcessCore self, Pid target) => LinkResolved(self, Resolve(target));
-
-    internal Result LinkCore(ProcessCore self, string target) => LinkResolved(self, Resolve(target));
-
-    private static Result LinkResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    internal Result LinkCore(ProcessCore self, Result<Target> target)
     {
-        if (t.Error is not null) return Result.Failure(t.Error);
-        if (t.Live is null) return Result.Failure($"noproc: process {t.Pid} is not alive");
-        return self.Link(t.Live);
+        if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
+        if (t.Process is null) return Result.Failure($"noproc: process {t.Pid} is not alive");
+        return self.Link(t.Process);
     }
 
-    internal Result UnlinkCore(ProcessCore self, Pid target) => UnlinkResolved(self, Resolve(target));
-
-    internal Result UnlinkCore(ProcessCore self, string target) => UnlinkResolved(self, Resolve(target));
-
-    private static Result UnlinkResolved(ProcessCore self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    internal Result UnlinkCore(ProcessCore self, Result<Target> target)
     {
-        if (t.Error is not null) return Result.Failure(t.Error);
-        self.Unlink(t.Pid!, t.Live);
+        if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
+        self.Unlink(t.Pid, t.Process);
         return Result.Success;
     }
 
-    internal Result TerminateCore(ProcessCore? self, Pid target) => TerminateResolved(self, Resolve(target));
-
-    internal Result TerminateCore(ProcessCore? self, string target) => TerminateResolved(self, Resolve(target));
-
-    private Result TerminateResolved(ProcessCore? self, (ProcessCore? Live, Pid? Pid, string? Error) t)
+    internal Result TerminateCore(ProcessCore? self, Result<Target> target)
     {
-        if (t.Error is not null) return Result.Failure(t.Error);
-        if (t.Live is null || !t.Live.Terminate(self is null ? "terminated" : $"terminated by {self.Pid}"))
+        if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
+        if (t.Process is null || !t.Process.Terminate(self is null ? "terminated" : $"terminated by {self.Pid}"))
             return Result.Failure($"process {t.Pid} is not alive");
         return Result.Success;
     }
 
-    internal Result CancelCore(ProcessCore? self, Pid target, TimeSpan deadline) => CancelResolved(self, Resolve(target), deadline);
-
-    internal Result CancelCore(ProcessCore? self, string target, TimeSpan deadline) => CancelResolved(self, Resolve(target), deadline);
-
-    private Result CancelResolved(ProcessCore? self, (ProcessCore? Live, Pid? Pid, string? Error) t, TimeSpan deadline)
+    internal Result CancelCore(ProcessCore? self, Result<Target> target, TimeSpan deadline)
     {
         // Everything is checked before any effect: an error means no Cancel event and no timer.
-        if (t.Error is not null) return Result.Failure(t.Error);
+        if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         if (deadline < TimeSpan.Zero) return Result.Failure("deadline must not be negative");
         var now = Now;
         if (deadline > DateTimeOffset.MaxValue - now)
             return Result.Failure($"deadline of {deadline.TotalDays:0} days is too far in the future (it would fall after the year 9999)");
-        var process = t.Live;
+        var process = t.Process;
         if (process is null) return Result.Failure($"process {t.Pid} is not alive");
         var timer = new CancelTimer(process, deadline, Time);
         // The timer holds the process: stop it when the process ends first (a long deadline would keep it in memory).
@@ -466,7 +407,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             var cap = DateTimeOffset.MaxValue - Now - TimeSpan.FromDays(1);
             if (grace > cap) grace = cap;
             var waits = running.Select(p => WaitForExitAsync(p.Pid)).ToList();
-            foreach (var p in running) CancelCore(null, p.Pid, grace);
+            foreach (var p in running) CancelCore(null, Resolve(p.Pid), grace);
             var wait = grace < LongTimer.MaxChunk - TimeSpan.FromSeconds(1) ? grace + TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan;
             await Task.WhenAny(Task.WhenAll(waits), Task.Delay(wait)).ConfigureAwait(false);
         }
@@ -488,15 +429,3 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Shuts down with no grace period.</summary>
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 }
-
-/// <summary>Lets a process binding refuse payloads it cannot represent (e.g. a C# object sent to a Lua process).</summary>
-internal interface IPayloadGate
-{
-    /// <summary>Null if the payload is acceptable, else the error for the sender.</summary>
-    string? CheckPayload(object? payload);
-}
-
-/// <summary>A process started with <see cref="ProcessRuntime.Start(string, string, object?[])"/>: its PID and its Exit event.</summary>
-/// <param name="Pid">The process.</param>
-/// <param name="Exit">Completes with the process's Exit event.</param>
-public readonly record struct RunningProcess(Pid Pid, Task<ProcessEvent> Exit);

@@ -61,10 +61,10 @@ public sealed class ProcessContext
     // ---- messages --------------------------------------------------------------------------------------------
 
     /// <summary>Sends <paramref name="payload"/> to <paramref name="to"/> on <paramref name="topic"/>.</summary>
-    public Result Send(Pid to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
+    public Result Send(Pid to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, Runtime.Resolve(to), topic, payload);
 
     /// <summary>Sends to a PID's text form or a registered name.</summary>
-    public Result Send(string to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, to, topic, payload);
+    public Result Send(string to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, Runtime.Resolve(to), topic, payload);
 
     /// <summary>Listens to <paramref name="topic"/>: its payloads arrive on the returned channel.</summary>
     public ProcessChannel<object?> Listen(string topic) => Listen<object?>(topic);
@@ -85,7 +85,7 @@ public sealed class ProcessContext
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
     public Result<ProcessChannel<Message>> ListenMessages<TPayload>(string topic, ProcessChannel<Message>? into)
     {
-        if (into is not null && (into.Owner != Core || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
+        if (into is not null && (!ReferenceEquals(into.Owner, Core) || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
             return Result<ProcessChannel<Message>>.Failure("the target channel must be an unbounded channel of this process");
         into?.CountAsMailbox(); // what it holds counts against the mailbox limit, as a topic channel's does
         var r = Core.Listen(topic, new TypedMessageListener<TPayload>(into ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core)));
@@ -111,41 +111,41 @@ public sealed class ProcessContext
     // ---- monitors and links ----------------------------------------------------------------------------------
 
     /// <summary>Monitors a process: one Exit event arrives when it ends (at once if it already has).</summary>
-    public Result Monitor(Pid target) => Runtime.MonitorCore(Core, target);
+    public Result Monitor(Pid target) => Runtime.MonitorCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Monitor(Pid)"/>
-    public Result Monitor(string target) => Runtime.MonitorCore(Core, target);
+    public Result Monitor(string target) => Runtime.MonitorCore(Core, Runtime.Resolve(target));
 
     /// <summary>Stops monitoring; no Exit event of <paramref name="target"/> is received after this returns.</summary>
-    public Result Unmonitor(Pid target) => Runtime.UnmonitorCore(Core, target);
+    public Result Unmonitor(Pid target) => Runtime.UnmonitorCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Unmonitor(Pid)"/>
-    public Result Unmonitor(string target) => Runtime.UnmonitorCore(Core, target);
+    public Result Unmonitor(string target) => Runtime.UnmonitorCore(Core, Runtime.Resolve(target, evenIfEnding: true));
 
     /// <summary>Links this process and <paramref name="target"/> (bidirectional, at most one link per pair).</summary>
-    public Result Link(Pid target) => Runtime.LinkCore(Core, target);
+    public Result Link(Pid target) => Runtime.LinkCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Link(Pid)"/>
-    public Result Link(string target) => Runtime.LinkCore(Core, target);
+    public Result Link(string target) => Runtime.LinkCore(Core, Runtime.Resolve(target));
 
     /// <summary>Removes the link; no LinkDown from <paramref name="target"/> is received after this returns.</summary>
-    public Result Unlink(Pid target) => Runtime.UnlinkCore(Core, target);
+    public Result Unlink(Pid target) => Runtime.UnlinkCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Unlink(Pid)"/>
-    public Result Unlink(string target) => Runtime.UnlinkCore(Core, target);
+    public Result Unlink(string target) => Runtime.UnlinkCore(Core, Runtime.Resolve(target));
 
     /// <summary>Ends <paramref name="target"/> at once with an error (its monitors and links see a failure).</summary>
-    public Result Terminate(Pid target) => Runtime.TerminateCore(Core, target);
+    public Result Terminate(Pid target) => Runtime.TerminateCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Terminate(Pid)"/>
-    public Result Terminate(string target) => Runtime.TerminateCore(Core, target);
+    public Result Terminate(string target) => Runtime.TerminateCore(Core, Runtime.Resolve(target));
 
     /// <summary>Asks <paramref name="target"/> to stop: it gets a Cancel event; if still running after
     /// <paramref name="deadline"/>, it is terminated.</summary>
-    public Result Cancel(Pid target, TimeSpan deadline) => Runtime.CancelCore(Core, target, deadline);
+    public Result Cancel(Pid target, TimeSpan deadline) => Runtime.CancelCore(Core, Runtime.Resolve(target), deadline);
 
     /// <inheritdoc cref="Cancel(Pid, TimeSpan)"/>
-    public Result Cancel(string target, TimeSpan deadline) => Runtime.CancelCore(Core, target, deadline);
+    public Result Cancel(string target, TimeSpan deadline) => Runtime.CancelCore(Core, Runtime.Resolve(target), deadline);
 
     /// <summary>The current options.</summary>
     public ProcessOptions GetOptions() => new() { TrapLinks = Core.TrapLinks };

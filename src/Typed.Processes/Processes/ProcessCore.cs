@@ -4,19 +4,13 @@ using Typed.Processes.Hosting;
 
 namespace Typed.Processes;
 
-/// <summary>Something told when a process ends: a monitoring process, or an outside observer.</summary>
-internal interface IExitObserver
-{
-    void OnExit(ProcessCore process, ExitInfo exit);
-}
-
 /// <summary>
 /// The runtime's side of a process, whatever language it is written in: identity, mailbox, event channel,
 /// monitors, links, names and its end. Language bindings (C#, Lua) derive from it and decide how code runs.
 /// Locks: <see cref="_gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
 /// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
 /// </summary>
-internal abstract class ProcessCore : HostWorkItem, IExitObserver
+internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 {
     private const int Created = 0, Running = 1, Dead = 2;
 
@@ -44,7 +38,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     internal int MailboxLimit = HostOptions.DefaultMailboxLimit;
 
     /// <summary>Messages buffered in this process's mailbox channels (inbox, topic listeners) and not yet received.
-    /// Incremented and decremented by those channels under their locks (<see cref="ProcessChannel"/>); read by
+    /// Incremented and decremented by those channels under their locks (<see cref="MailboxQueued"/>,
+    /// <see cref="MailboxTaken"/>); read by
     /// <see cref="Deliver"/> under the gate, which serialises the increments of routed messages.</summary>
     internal int Queued;
 
@@ -190,15 +185,15 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
         return new ExitInfo(null, $"link down: {from.Pid} exited with error: {info.Root}", null, info.Root);
     }
 
-    // ---- waiting ---------------------------------------------------------------------------------------------
+    // ---- waiting (IWaitOwner) --------------------------------------------------------------------------------
 
-    internal void BeginWait(Waiter waiter)
+    public void BeginWait(Waiter waiter)
     {
         Interlocked.Exchange(ref _waiter, waiter);
         if (!IsAlive) waiter.TryAbort(_exit?.Error ?? "process ended");
     }
 
-    internal void EndWait(Waiter waiter) => Interlocked.CompareExchange(ref _waiter, null, waiter);
+    public void EndWait(Waiter waiter) => Interlocked.CompareExchange(ref _waiter, null, waiter);
 
     // ---- mailbox ---------------------------------------------------------------------------------------------
 
@@ -262,8 +257,11 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     /// </summary>
     internal virtual void OnMessageReleased(object? payload) { }
 
+    /// <inheritdoc cref="IChannelOwner.MailboxQueued"/>
+    public void MailboxQueued(int count) => Interlocked.Add(ref Queued, count);
+
     /// <summary>A mailbox channel of this process handed a value to a receiver (directly or from its buffer).</summary>
-    internal void MailboxTaken(object? value, bool buffered)
+    public void MailboxTaken(object? value, bool buffered)
     {
         if (buffered) Interlocked.Decrement(ref Queued);
         if (MailboxHooks) OnMessageReleased(value is Message m ? m.Payload : value);
@@ -518,58 +516,4 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver
     }
 
     internal string Describe() => $"{Pid} ({Pid.Entry})";
-}
-
-/// <summary>A topic's listener: which channel takes its messages, and in which form.</summary>
-internal abstract class TopicListener
-{
-    public abstract ProcessChannel Channel { get; }
-    public abstract bool Accepts(object? payload);
-    /// <summary>Queues the message on the listener's channel: 1 sent, -1 the channel is closed (a user channel).</summary>
-    public abstract int Offer(Message message);
-    public abstract int Offer(Pid? from, string topic, object? payload);
-    public abstract string PayloadTypeName { get; }
-    public abstract bool SameShape(TopicListener other);
-    public abstract string Describe();
-}
-
-/// <summary>Which payloads a listener typed <typeparamref name="T"/> takes, and how errors name that type.</summary>
-internal static class PayloadShape<T>
-{
-    public static bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
-    public static string Name => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
-}
-
-internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListener
-{
-    public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
-    public override int Offer(Message message) => channel.TrySendBoxed(message.Payload);
-    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
-    public override string PayloadTypeName => PayloadShape<T>.Name;
-    public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
-    public override string Describe() => $"payloads of {PayloadTypeName}";
-}
-
-/// <summary>Whole messages of one payload type into a channel that several topics may share (generated entries).</summary>
-internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) : TopicListener
-{
-    public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
-    public override int Offer(Message message) => channel.TrySendBoxed(message);
-    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
-    public override string PayloadTypeName => PayloadShape<T>.Name;
-    public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
-    public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
-}
-
-internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicListener
-{
-    public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => true;
-    public override int Offer(Message message) => channel.TrySendBoxed(message);
-    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
-    public override string PayloadTypeName => "any payload";
-    public override bool SameShape(TopicListener other) => other is MessageListener;
-    public override string Describe() => "message objects";
 }

@@ -1,0 +1,13 @@
+using System.Threading.Tasks.Sources;
+using Typed.Processes.Channels;
+
+namespace Typed.Processes;
+
+internal sealed class ReceiveResultWaiter<T>(IWaitOwner? owner, CancellationToken ct) : AsyncWaiter(owner, ct), IValueTaskSource<ReceiveResult<T>>
+{
+    public ReceiveResult<T> GetResult(short token)
+    {
+        Finish(token);
+        return Ok ? new ReceiveResult<T>((T)Value!, true) : new ReceiveResult<T>(default!, false);
+    }
+}

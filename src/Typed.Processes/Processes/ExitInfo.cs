@@ -1,0 +1,9 @@
+namespace Typed.Processes;
+
+/// <summary>How a process ended.</summary>
+internal sealed record ExitInfo(object? Result, string? Error, Exception? Exception = null, string? RootError = null)
+{
+    public static ExitInfo Normal(object? result) => new(result, null);
+    public static ExitInfo Failed(string error, Exception? ex = null) => new(null, error, ex, error);
+    public string Root => RootError ?? Error ?? "";
+}

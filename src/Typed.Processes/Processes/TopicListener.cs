@@ -1,0 +1,55 @@
+namespace Typed.Processes;
+
+/// <summary>A topic's listener: which channel takes its messages, and in which form.</summary>
+internal abstract class TopicListener
+{
+    public abstract ProcessChannel Channel { get; }
+    public abstract bool Accepts(object? payload);
+    /// <summary>Queues the message on the listener's channel: 1 sent, -1 the channel is closed (a user channel).</summary>
+    public abstract int Offer(Message message);
+    public abstract int Offer(Pid? from, string topic, object? payload);
+    public abstract string PayloadTypeName { get; }
+    public abstract bool SameShape(TopicListener other);
+    public abstract string Describe();
+}
+
+/// <summary>Which payloads a listener typed <typeparamref name="T"/> takes, and how errors name that type.</summary>
+internal static class PayloadShape<T>
+{
+    public static bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public static string Name => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
+}
+
+internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListener
+{
+    public override ProcessChannel Channel => channel;
+    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
+    public override int Offer(Message message) => channel.TrySendBoxed(message.Payload);
+    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
+    public override string PayloadTypeName => PayloadShape<T>.Name;
+    public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
+    public override string Describe() => $"payloads of {PayloadTypeName}";
+}
+
+/// <summary>Whole messages of one payload type into a channel that several topics may share (generated entries).</summary>
+internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) : TopicListener
+{
+    public override ProcessChannel Channel => channel;
+    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
+    public override int Offer(Message message) => channel.TrySendBoxed(message);
+    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
+    public override string PayloadTypeName => PayloadShape<T>.Name;
+    public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
+    public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
+}
+
+internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicListener
+{
+    public override ProcessChannel Channel => channel;
+    public override bool Accepts(object? payload) => true;
+    public override int Offer(Message message) => channel.TrySendBoxed(message);
+    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
+    public override string PayloadTypeName => "any payload";
+    public override bool SameShape(TopicListener other) => other is MessageListener;
+    public override string Describe() => "message objects";
+}

@@ -1,0 +1,3 @@
+namespace Typed.Processes;
+
+internal enum SpawnMode { Plain, Monitored, Linked }
