@@ -63,20 +63,20 @@ public sealed class LuaEntry : EntryDefinition
     /// non-ASCII character of a string literal into '?').</remarks>
     internal static byte[] Compile(string source, string chunkName)
     {
-        using var L = new KeraLua.Lua(true);
-        if (LuaNative.Load(L, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
-            throw new InvalidOperationException(LuaNative.ToText(L, -1));
-        L.GetGlobal("string");
-        L.GetField(-1, "dump");
-        L.PushCopy(-3);
-        if (L.PCall(1, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(LuaNative.ToText(L, -1));
-        return LuaNative.Bytes(L, -1).ToArray();
+        using var lua = new KeraLua.Lua(true);
+        if (LuaNative.Load(lua, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
+            throw new InvalidOperationException(LuaNative.ToText(lua, -1));
+        lua.GetGlobal("string");
+        lua.GetField(-1, "dump");
+        lua.PushCopy(-3);
+        if (lua.PCall(1, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(LuaNative.ToText(lua, -1));
+        return LuaNative.Bytes(lua, -1).ToArray();
     }
 
     /// <summary>Compiles the source (as UTF-8) without running it: null if it is valid, else the error with file and line.</summary>
     public static string? CheckSyntax(string source, string chunkName)
     {
-        using var L = new KeraLua.Lua(false);
-        return LuaNative.Load(L, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") == KeraLua.LuaStatus.OK ? null : LuaNative.ToText(L, -1);
+        using var lua = new KeraLua.Lua(false);
+        return LuaNative.Load(lua, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") == KeraLua.LuaStatus.OK ? null : LuaNative.ToText(lua, -1);
     }
 }

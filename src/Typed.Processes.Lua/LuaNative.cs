@@ -17,67 +17,67 @@ internal static unsafe partial class LuaNative
     private const string Lib = "lua54";
 
     [LibraryImport(Lib)]
-    private static partial byte* lua_tolstring(IntPtr L, int idx, out nuint len);
+    private static partial byte* lua_tolstring(IntPtr lua, int idx, out nuint len);
 
     [LibraryImport(Lib)]
-    private static partial byte* lua_pushlstring(IntPtr L, byte* s, nuint len);
+    private static partial byte* lua_pushlstring(IntPtr lua, byte* s, nuint len);
 
     [LibraryImport(Lib)]
-    private static partial int lua_checkstack(IntPtr L, int n);
+    private static partial int lua_checkstack(IntPtr lua, int n);
 
     [LibraryImport(Lib)]
-    private static partial void lua_pushboolean(IntPtr L, int b);
+    private static partial void lua_pushboolean(IntPtr lua, int b);
 
     /// <summary>Pushes a boolean on a raw state (no KeraLua wrapper: used on hot paths; the caller checked the stack).</summary>
-    public static void PushBoolean(IntPtr L, bool b) => lua_pushboolean(L, b ? 1 : 0);
+    public static void PushBoolean(IntPtr lua, bool b) => lua_pushboolean(lua, b ? 1 : 0);
 
     [LibraryImport(Lib)]
-    private static partial int luaL_loadbufferx(IntPtr L, byte* buff, nuint sz, byte* name, byte* mode);
+    private static partial int luaL_loadbufferx(IntPtr lua, byte* buff, nuint sz, byte* name, byte* mode);
 
     /// <summary>
     /// Ensures <paramref name="n"/> free stack slots. lua_checkstack returns 0 instead of raising (on a memory error
     /// or beyond LUAI_MAXSTACK), so this is safe from any managed frame; a C function is only guaranteed
     /// LUA_MINSTACK (20) slots and a new thread about 40.
     /// </summary>
-    public static bool CheckStack(KeraLua.Lua L, int n) => lua_checkstack(L.Handle, n) != 0;
+    public static bool CheckStack(KeraLua.Lua lua, int n) => lua_checkstack(lua.Handle, n) != 0;
 
     /// <summary>
     /// The bytes of the string at <paramref name="index"/>, a view of Lua's own memory: valid while that value stays
     /// on the stack. Only call it on a value of type string (lua_tolstring converts numbers in place, which
     /// allocates and breaks lua_next).
     /// </summary>
-    public static ReadOnlySpan<byte> Bytes(KeraLua.Lua L, int index)
+    public static ReadOnlySpan<byte> Bytes(KeraLua.Lua lua, int index)
     {
-        var p = lua_tolstring(L.Handle, index, out var len);
+        var p = lua_tolstring(lua.Handle, index, out var len);
         return p == null ? default : new ReadOnlySpan<byte>(p, checked((int)len));
     }
 
     /// <summary>Pushes a Lua string holding exactly <paramref name="bytes"/> (the caller checked the stack).</summary>
-    public static void PushBytes(KeraLua.Lua L, ReadOnlySpan<byte> bytes)
+    public static void PushBytes(KeraLua.Lua lua, ReadOnlySpan<byte> bytes)
     {
         fixed (byte* p = bytes)
         {
             byte dummy = 0;
-            lua_pushlstring(L.Handle, p == null ? &dummy : p, (nuint)bytes.Length);
+            lua_pushlstring(lua.Handle, p == null ? &dummy : p, (nuint)bytes.Length);
         }
     }
 
     /// <summary>Pushes <paramref name="text"/> as a Lua string of its UTF-8 bytes (the caller checked the stack).</summary>
-    public static void PushText(KeraLua.Lua L, string text)
+    public static void PushText(KeraLua.Lua lua, string text)
     {
         // Up to 256 chars on the stack (768 bytes at most), longer strings in a pooled buffer: no garbage per push.
         if (text.Length <= 256)
         {
             Span<byte> buffer = stackalloc byte[768];
             int n = Encoding.UTF8.GetBytes(text, buffer);
-            PushBytes(L, buffer[..n]);
+            PushBytes(lua, buffer[..n]);
             return;
         }
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(text));
         try
         {
             int n = Encoding.UTF8.GetBytes(text, rented);
-            PushBytes(L, rented.AsSpan(0, n));
+            PushBytes(lua, rented.AsSpan(0, n));
         }
         finally { ArrayPool<byte>.Shared.Return(rented); }
     }
@@ -86,9 +86,9 @@ internal static unsafe partial class LuaNative
     /// The string at <paramref name="index"/> as a payload: a <see cref="string"/> if its bytes are valid UTF-8 (whose
     /// UTF-8 encoding is then these exact bytes, NUL included), else a <see cref="ByteString"/> of the bytes.
     /// </summary>
-    public static object ToPayloadString(KeraLua.Lua L, int index)
+    public static object ToPayloadString(KeraLua.Lua lua, int index)
     {
-        var bytes = Bytes(L, index);
+        var bytes = Bytes(lua, index);
         // Utf8.IsValid is vectorized (ASCII runs at memory speed) and reads Lua's memory in place: no copy unless
         // the string is binary.
         return System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : new ByteString(bytes);
@@ -99,21 +99,21 @@ internal static unsafe partial class LuaNative
     /// (invalid sequences become U+FFFD), numbers formatted in C# (no in-place conversion, no allocation in Lua),
     /// null for other types.
     /// </summary>
-    public static string? ToText(KeraLua.Lua L, int index)
+    public static string? ToText(KeraLua.Lua lua, int index)
     {
-        switch (L.Type(index))
+        switch (lua.Type(index))
         {
-            case LuaType.String: return Encoding.UTF8.GetString(Bytes(L, index));
+            case LuaType.String: return Encoding.UTF8.GetString(Bytes(lua, index));
             case LuaType.Number:
-                return L.IsInteger(index)
-                    ? L.ToInteger(index).ToString(CultureInfo.InvariantCulture)
-                    : L.ToNumber(index).ToString("R", CultureInfo.InvariantCulture);
+                return lua.IsInteger(index)
+                    ? lua.ToInteger(index).ToString(CultureInfo.InvariantCulture)
+                    : lua.ToNumber(index).ToString("R", CultureInfo.InvariantCulture);
             default: return null;
         }
     }
 
     /// <summary>Loads <paramref name="source"/> (a Lua chunk, text or bytecode as <paramref name="mode"/> allows) as bytes.</summary>
-    public static LuaStatus Load(KeraLua.Lua L, ReadOnlySpan<byte> source, string chunkName, string mode)
+    public static LuaStatus Load(KeraLua.Lua lua, ReadOnlySpan<byte> source, string chunkName, string mode)
     {
         var name = Encoding.UTF8.GetBytes(chunkName + "\0");
         var m = Encoding.ASCII.GetBytes(mode + "\0");
@@ -122,7 +122,7 @@ internal static unsafe partial class LuaNative
         fixed (byte* pm = m)
         {
             byte dummy = 0;
-            return (LuaStatus)luaL_loadbufferx(L.Handle, s == null ? &dummy : s, (nuint)source.Length, pn, pm);
+            return (LuaStatus)luaL_loadbufferx(lua.Handle, s == null ? &dummy : s, (nuint)source.Length, pn, pm);
         }
     }
 }

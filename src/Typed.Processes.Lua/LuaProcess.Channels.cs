@@ -8,9 +8,9 @@ internal partial class LuaProcess
 {
     private readonly Dictionary<long, ProcessChannel> _channels = new();
 
-    private long Track(KeraLua.Lua L, ProcessChannel ch)
+    private long Track(KeraLua.Lua lua, ProcessChannel ch)
     {
-        if (_channels.Count >= _sweepAt) Sweep(L);
+        if (_channels.Count >= _sweepAt) Sweep(lua);
         _channels[ch.Id] = ch;
         return ch.Id;
     }
@@ -29,21 +29,21 @@ internal partial class LuaProcess
     /// channel the script still refers to by its bare id alone (<c>{ __id = n }</c>) is gone after a sweep: "not a
     /// channel of this process".
     /// </summary>
-    private void Sweep(KeraLua.Lua L)
+    private void Sweep(KeraLua.Lua lua)
     {
-        if (!LuaNative.CheckStack(L, 2)) return;
-        L.RawGetInteger(LuaRegistry.Index, RegChannels);
-        if (L.Type(-1) == LuaType.Table)
+        if (!LuaNative.CheckStack(lua, 2)) return;
+        lua.RawGetInteger(LuaRegistry.Index, RegChannels);
+        if (lua.Type(-1) == LuaType.Table)
         {
             List<long>? gone = null;
             foreach (var id in _channels.Keys)
             {
-                if (L.RawGetInteger(-1, id) == LuaType.Nil) (gone ??= []).Add(id);
-                L.Pop(1);
+                if (lua.RawGetInteger(-1, id) == LuaType.Nil) (gone ??= []).Add(id);
+                lua.Pop(1);
             }
             if (gone is not null) foreach (var id in gone) _channels.Remove(id);
         }
-        L.Pop(1);
+        lua.Pop(1);
         _sweepAt = Math.Max(MinSweep, 2 * _channels.Count);
     }
 }

@@ -19,9 +19,9 @@ internal partial class LuaProcess
     /// raise a Lua error: lua_yield in a hook returns normally, lua_checkstack and lua_rawgeti cannot raise, and
     /// lua_pcall catches any error of the arming (a memory error included: it is tried again at the next count).
     /// </summary>
-    private static readonly LuaHookFunction s_hook = (state, ar) =>
+    private static readonly LuaHookFunction CountHook = (state, ar) =>
     {
-        var p = t_current;
+        var p = s_current;
         if (p is null) return;
         if (p._loading)
         {
@@ -44,20 +44,20 @@ internal partial class LuaProcess
     };
 
     /// <summary>
-    /// Arms the prelude's killer on <paramref name="L"/>. Arming allocates a little (stack slots, a CallInfo, a bigger
+    /// Arms the prelude's killer on <paramref name="lua"/>. Arming allocates a little (stack slots, a CallInfo, a bigger
     /// hook table when a second thread is armed: well under 1 KB), and the process may be at its ceiling, or doomed
     /// with all of its grace taken by the script, which then holds it: without room, every attempt fails and the
     /// process is never stopped. So arming runs with the ceiling lifted by <see cref="ArmSlack"/>; only the prelude's
     /// arm_killer runs meanwhile (and no finalizer: the sandbox marks none), so the script cannot use the lift.
     /// </summary>
-    private static void ArmKiller(KeraLua.Lua L, LuaProcess p)
+    private static void ArmKiller(KeraLua.Lua lua, LuaProcess p)
     {
         p._budget.Allowance += ArmSlack;
         try
         {
-            if (!LuaNative.CheckStack(L, 2)) return;
-            L.RawGetInteger(LuaRegistry.Index, RegArmKiller);
-            if (L.PCall(0, 0, 0) != LuaStatus.OK) L.Pop(1); // tried again at the next count
+            if (!LuaNative.CheckStack(lua, 2)) return;
+            lua.RawGetInteger(LuaRegistry.Index, RegArmKiller);
+            if (lua.PCall(0, 0, 0) != LuaStatus.OK) lua.Pop(1); // tried again at the next count
         }
         finally { p._budget.Allowance -= ArmSlack; }
     }
@@ -71,9 +71,9 @@ internal partial class LuaProcess
     /// over elements such as table.concat and a big table ran only C code, for hours, and terminate could not stop it.
     /// A raw function (no Fn wrapper: nothing allocated, nothing to catch), called twice per pcall.
     /// </summary>
-    private static readonly LuaFunction s_alive = state =>
+    private static readonly LuaFunction Alive = state =>
     {
-        var p = t_current;
+        var p = s_current;
         LuaNative.PushBoolean(state, p is not null &&
             (p._loading ? Stopwatch.GetTimestamp() <= p._loadDeadline : p.IsAlive && !p._budget.Doomed));
         return 1;

@@ -46,25 +46,25 @@ internal partial class LuaProcess
     /// collector instead (STOP/RESTART) resets its debt on restart, which starts a new cycle at every call: 100,000
     /// sends with 200,000 live tables went from 2 s to over 20 s.</para>
     /// </summary>
-    private long BeginUnchecked(KeraLua.Lua L, long bytes)
+    private long BeginUnchecked(KeraLua.Lua lua, long bytes)
     {
         long credit = bytes + UncheckedSlack;
         _budget.Allowance += credit;
-        if (L.GarbageCollector(LuaGC.IsRunning, 0) <= 0) return credit; // stopped (or inside a finalizer): no step runs
+        if (lua.GarbageCollector(LuaGC.IsRunning, 0) <= 0) return credit; // stopped (or inside a finalizer): no step runs
         int kb = (int)Math.Min(int.MaxValue / 2, credit / 1024 + 1);
-        L.GarbageCollector(LuaGC.Step, -kb);
-        L.GarbageCollector(LuaGC.Step, -kb);
+        lua.GarbageCollector(LuaGC.Step, -kb);
+        lua.GarbageCollector(LuaGC.Step, -kb);
         return -credit; // negative: credit to give back
     }
 
-    private void EndUnchecked(KeraLua.Lua L, long region)
+    private void EndUnchecked(KeraLua.Lua lua, long region)
     {
         long credit = Math.Abs(region);
         _budget.Allowance -= credit;
         if (region > 0) return;
         int kb = (int)Math.Min(int.MaxValue / 2, credit / 1024 + 1);
-        L.GarbageCollector(LuaGC.Step, kb);
-        L.GarbageCollector(LuaGC.Step, kb);
+        lua.GarbageCollector(LuaGC.Step, kb);
+        lua.GarbageCollector(LuaGC.Step, kb);
     }
 
     /// <summary>What a C# function may push beyond an estimated payload (markers, PIDs, a clipped error text).</summary>

@@ -50,9 +50,9 @@ internal unsafe partial class LuaProcess
         return r.ReadToEnd();
     }
 
-    internal void SetMessageMetatable(KeraLua.Lua L)
+    internal static void SetMessageMetatable(KeraLua.Lua lua)
     {
-        L.RawGetInteger(LuaRegistry.Index, RegMessageMetatable);
-        L.SetMetaTable(-2);
+        lua.RawGetInteger(LuaRegistry.Index, RegMessageMetatable);
+        lua.SetMetaTable(-2);
     }
 }

@@ -9,30 +9,30 @@ internal partial class LuaProcess
 {
     private LuaSelectWaiter? _pending;
 
-    private int Select(KeraLua.Lua L)
+    private int Select(KeraLua.Lua lua)
     {
         // true: with a default case; false: may wait; "nowait": a coroutine of the script, which cannot (prelude.lua)
-        bool nonblocking = L.Type(1) == LuaType.Boolean && L.ToBoolean(1);
-        bool mayWait = L.Type(1) == LuaType.Boolean;
-        int n = (int)L.ToInteger(2);
+        bool nonblocking = lua.Type(1) == LuaType.Boolean && lua.ToBoolean(1);
+        bool mayWait = lua.Type(1) == LuaType.Boolean;
+        int n = (int)lua.ToInteger(2);
         var cases = new SelectCase[n];
         for (int i = 0; i < n; i++)
         {
             int b = 3 + 3 * i;
-            if (!_channels.TryGetValue(L.ToInteger(b), out var ch))
+            if (!_channels.TryGetValue(lua.ToInteger(b), out var ch))
             {
-                return SelectError(L, $"select case {i + 1}: not a channel of this process");
+                return SelectError(lua, $"select case {i + 1}: not a channel of this process");
             }
-            if (L.ToBoolean(b + 1))
+            if (lua.ToBoolean(b + 1))
             {
-                var v = LuaValues.ToNet(L, b + 2);
-                if (!v.Ok) return SelectError(L, v.Error);
-                if (ch.Kind != ChannelKind.Local) return SelectError(L, "cannot send on the process's own channels");
+                var v = LuaValues.ToNet(lua, b + 2);
+                if (!v.Ok) return SelectError(lua, v.Error);
+                if (ch.Kind != ChannelKind.Local) return SelectError(lua, "cannot send on the process's own channels");
                 // What a send buffers is held for this process: it must fit in what is left of its ceiling.
                 if (!_budget.Fits(LuaValues.EstimateSize(v.Value)))
                 {
                     _budget.Doomed = true; // the ceiling is fatal (see ExitIfDoomed)
-                    return SelectError(L, "not enough memory");
+                    return SelectError(lua, "not enough memory");
                 }
                 cases[i] = ((ProcessChannel<object?>)ch).CaseSend(v.Value);
             }
@@ -40,12 +40,12 @@ internal partial class LuaProcess
         }
         int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
         if (idx >= 0) Settle(cases[idx], value, ok);
-        if (idx < 0 && nonblocking) { LuaNative.PushText(L, "default"); return 1; }
+        if (idx < 0 && nonblocking) { LuaNative.PushText(lua, "default"); return 1; }
         // The top level runs inside the spawner's call and cannot wait; a wait queued from a coroutine there would
         // stay pending when the process starts (its first slice would park on it instead of running main).
-        if (idx < 0 && _loading) return SelectError(L, "cannot wait in an entry's top level (it runs inside its spawner's call)");
+        if (idx < 0 && _loading) return SelectError(lua, "cannot wait in an entry's top level (it runs inside its spawner's call)");
         if (idx < 0 && !mayWait)
-            return SelectError(L, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in the process's main coroutine)");
+            return SelectError(lua, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in the process's main coroutine)");
         if (idx < 0)
         {
             var waiter = new LuaSelectWaiter(this);
@@ -56,14 +56,14 @@ internal partial class LuaProcess
                 _pendingCases = cases;
                 _pending = waiter;
                 BeginWait(waiter);
-                LuaNative.PushText(L, WaitMarker);
+                LuaNative.PushText(lua, WaitMarker);
                 return 1;
             }
         }
-        return PushReady(L, idx, value, ok);
+        return PushReady(lua, idx, value, ok);
     }
 
-    private int WaitResult(KeraLua.Lua L)
+    private int WaitResult(KeraLua.Lua lua)
     {
         var w = _pending!;
         var cases = _pendingCases!;
@@ -71,9 +71,9 @@ internal partial class LuaProcess
         _pendingCases = null;
         w.UnregisterAll();
         EndWait(w);
-        if (w.AbortReason is { } reason) return SelectError(L, "process terminated: " + reason);
+        if (w.AbortReason is { } reason) return SelectError(lua, "process terminated: " + reason);
         Settle(cases[w.CaseIndex], w.Value, w.Ok);
-        return PushReady(L, w.CaseIndex, w.Value, w.Ok);
+        return PushReady(lua, w.CaseIndex, w.Value, w.Ok);
     }
 
     private SelectCase[]? _pendingCases;
@@ -86,10 +86,10 @@ internal partial class LuaProcess
         _budget.External += c.IsSend ? LuaValues.EstimateSize(c.Value) : -LuaValues.EstimateSize(received);
     }
 
-    private static int SelectError(KeraLua.Lua L, string error)
+    private static int SelectError(KeraLua.Lua lua, string error)
     {
-        LuaNative.PushText(L, "error");
-        LuaNative.PushText(L, Clip(error));
+        LuaNative.PushText(lua, "error");
+        LuaNative.PushText(lua, Clip(error));
         return 2;
     }
 
@@ -99,7 +99,7 @@ internal partial class LuaProcess
     /// it again (tp.take_held): uncollected garbage alone must not kill a process. If it still does not fit, the
     /// process ends with "not enough memory".
     /// </summary>
-    private int PushReady(KeraLua.Lua L, int idx, object? value, bool ok)
+    private int PushReady(KeraLua.Lua lua, int idx, object? value, bool ok)
     {
         long size = LuaValues.EstimateSize(value); // a walk of the payload: once per receive
         if (!_budget.Fits(size))
@@ -107,38 +107,38 @@ internal partial class LuaProcess
             if (_held is null)
             {
                 _held = (idx, value, ok);
-                LuaNative.PushText(L, CollectMarker);
+                LuaNative.PushText(lua, CollectMarker);
                 return 1;
             }
             _held = null;
             Exit(ExitInfo.Failed("not enough memory"));
-            return SelectError(L, "not enough memory");
+            return SelectError(lua, "not enough memory");
         }
         _held = null;
-        if (!LuaNative.CheckStack(L, 4)) return SelectError(L, "Lua stack overflow");
-        LuaNative.PushText(L, "ready");
-        L.PushInteger(idx + 1);
-        var region = BeginUnchecked(L, size);
+        if (!LuaNative.CheckStack(lua, 4)) return SelectError(lua, "Lua stack overflow");
+        LuaNative.PushText(lua, "ready");
+        lua.PushInteger(idx + 1);
+        var region = BeginUnchecked(lua, size);
         string? error;
-        int top = L.GetTop();
-        try { error = LuaValues.Push(L, value, this); }
-        catch (Exception ex) { L.SetTop(top); error = ExceptionText.MessageOf(ex); } // the prelude expects "error", msg
-        finally { EndUnchecked(L, region); }
+        int top = lua.GetTop();
+        try { error = LuaValues.Push(lua, value, this); }
+        catch (Exception ex) { lua.SetTop(top); error = ExceptionText.MessageOf(ex); } // the prelude expects "error", msg
+        finally { EndUnchecked(lua, region); }
         if (error is not null)
         {
-            L.Pop(2);
-            return SelectError(L, "cannot receive: " + error);
+            lua.Pop(2);
+            return SelectError(lua, "cannot receive: " + error);
         }
-        L.PushBoolean(ok);
+        lua.PushBoolean(ok);
         return 4;
     }
 
     private (int Index, object? Value, bool Ok)? _held;
 
-    private int TakeHeld(KeraLua.Lua L)
+    private int TakeHeld(KeraLua.Lua lua)
     {
-        if (_held is not { } h) return SelectError(L, "nothing to take");
-        return PushReady(L, h.Index, h.Value, h.Ok);
+        if (_held is not { } h) return SelectError(lua, "nothing to take");
+        return PushReady(lua, h.Index, h.Value, h.Ok);
     }
 
     private sealed class LuaSelectWaiter : Waiter

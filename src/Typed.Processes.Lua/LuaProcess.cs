@@ -17,7 +17,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
 {
     private const int Idle = 0, Running = 1, Waiting = 2, Scheduled = 3;
     private static readonly long SliceTicks = Stopwatch.Frequency / 500; // 2 ms
-    [ThreadStatic] private static LuaProcess? t_current;
+    [ThreadStatic] private static LuaProcess? s_current;
 
     private readonly LuaEntry _entry;
     private readonly MemoryBudget _budget;
@@ -71,53 +71,53 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             if (LuaValues.CheckPushable(Args[i]) is { } refused) return $"argument {i + 1}: {refused}";
         if (_budget.Limit is > 0 and < MinMemoryLimit)
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
-        var L = new KeraLua.Lua(MemoryBudget.Allocator, _budget.Handle);
-        _state = L;
+        var lua = new KeraLua.Lua(MemoryBudget.Allocator, _budget.Handle);
+        _state = lua;
         Interlocked.Increment(ref _entry.OpenStates);
         // Everything here outside lua_pcall and lua_load runs unprotected: a memory error would reach the panic
         // handler and abort the host. So the pushes below run with the ceiling lifted (BeginUnchecked: a fixed
         // ~10 KB with the state, hence MinMemoryLimit), and the ceiling is enforced inside the protected calls only.
-        if (!LuaNative.CheckStack(L, 8)) return "cannot create a Lua state";
+        if (!LuaNative.CheckStack(lua, 8)) return "cannot create a Lua state";
         // tp: the C# side of the modules and the standard libraries' openers, handed to the prelude as its argument
         // (never a global); the prelude opens the libraries and compiles the manifest's library.lua modules
         // (load_lib) under this lua_pcall, so a memory error there is a status.
-        var gc = BeginUnchecked(L, 0);
-        L.NewTable();
-        foreach (var (name, fn) in Functions) { L.PushCFunction(fn); L.SetField(-2, name); }
-        L.PushCFunction(s_alive); L.SetField(-2, "alive");
-        foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(L.Handle, open, 0); L.SetField(-2, name); }
-        LuaNative.PushText(L, WaitMarker); L.SetField(-2, "WAIT");
-        LuaNative.PushText(L, CollectMarker); L.SetField(-2, "COLLECT");
-        EndUnchecked(L, gc);
-        if (LuaNative.Load(L, PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + LuaNative.ToText(L, -1);
-        L.Insert(-2); // [prelude, tp]
-        var t = t_current; t_current = this;
+        var gc = BeginUnchecked(lua, 0);
+        lua.NewTable();
+        foreach (var (name, fn) in Functions) { lua.PushCFunction(fn); lua.SetField(-2, name); }
+        lua.PushCFunction(Alive); lua.SetField(-2, "alive");
+        foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(lua.Handle, open, 0); lua.SetField(-2, name); }
+        LuaNative.PushText(lua, WaitMarker); lua.SetField(-2, "WAIT");
+        LuaNative.PushText(lua, CollectMarker); lua.SetField(-2, "COLLECT");
+        EndUnchecked(lua, gc);
+        if (LuaNative.Load(lua, PreludeBytecode, "=prelude", "b") != LuaStatus.OK) return "prelude: " + LuaNative.ToText(lua, -1);
+        lua.Insert(-2); // [prelude, tp]
+        var t = s_current; s_current = this;
         try
         {
-            if (L.PCall(1, 1, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + LuaNative.ToText(L, -1);
+            if (lua.PCall(1, 1, 0) != LuaStatus.OK) return _setupError ?? "prelude: " + LuaNative.ToText(lua, -1);
             if (_budget.Doomed) return "prelude: not enough memory";
             // stack: [thread]: the main coroutine, created by the prelude (under this lua_pcall) with the runner on its
             // stack; it stays at index 1 of the state's stack, which keeps it alive
             byte[] code;
             try { code = _entry.Bytecode; }
             catch (InvalidOperationException ex) { return ex.Message; }
-            if (LuaNative.Load(L, code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return LuaNative.ToText(L, -1);
+            if (LuaNative.Load(lua, code, "@" + _entry.ChunkName, "b") != LuaStatus.OK) return LuaNative.ToText(lua, -1);
             // The chunk's top level runs here, synchronously in the spawner's call: the count hook stops it (with the
             // killer) once it has run for LoadLimit or hit the memory ceiling, so a loop at load time fails the spawn
             // instead of holding the spawner's thread. Coroutines it creates inherit the hook.
-            L.SetHook(s_hook, LuaHookMask.Count, 1000);
+            lua.SetHook(CountHook, LuaHookMask.Count, 1000);
             _loadDeadline = Stopwatch.GetTimestamp() + LoadLimitTicks;
             _loading = true;
-            var loaded = L.PCall(0, 1, 0);
+            var loaded = lua.PCall(0, 1, 0);
             _loading = false;
             // The ceiling is fatal at load time too, even if the top level caught the memory error with pcall.
             if (_budget.Doomed) return $"loading {_entry.ChunkName}: not enough memory";
             if (loaded != LuaStatus.OK)
                 return Stopwatch.GetTimestamp() > _loadDeadline
                     ? $"loading {_entry.ChunkName}: its top level ran for more than {LoadLimitTicks / Stopwatch.Frequency} s"
-                    : $"loading {_entry.ChunkName}: {LuaNative.ToText(L, -1)}";
+                    : $"loading {_entry.ChunkName}: {LuaNative.ToText(lua, -1)}";
         }
-        finally { t_current = t; }
+        finally { s_current = t; }
         // Spawn arguments are pushed with the ceiling lifted (see BeginUnchecked), so they must fit first: the
         // estimate is an upper bound of what the push allocates.
         long size = 0;
@@ -125,25 +125,25 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         if (!_budget.Fits(size))
             return $"spawn arguments need about {size} bytes in Lua, more than the {Math.Max(0, _budget.Limit - _budget.Used)} bytes " +
                    $"left of the process's memory limit of {_budget.Limit} bytes";
-        gc = BeginUnchecked(L, size);
+        gc = BeginUnchecked(lua, size);
         try
         {
             // stack: [thread, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
-            if (L.Type(-1) == LuaType.Table) { LuaNative.PushText(L, _entry.Method); L.RawGet(-2); }
-            else if (L.Type(-1) == LuaType.Function && _entry.Method == "main") L.PushCopy(-1);
-            else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {L.TypeName(-1)})";
-            if (L.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
-            L.Remove(-2); // [thread, main]
-            _thread = L.ToThread(1);
+            if (lua.Type(-1) == LuaType.Table) { LuaNative.PushText(lua, _entry.Method); lua.RawGet(-2); }
+            else if (lua.Type(-1) == LuaType.Function && _entry.Method == "main") lua.PushCopy(-1);
+            else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {lua.TypeName(-1)})";
+            if (lua.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
+            lua.Remove(-2); // [thread, main]
+            _thread = lua.ToThread(1);
             _threadHandle = _thread.Handle;
-            L.XMove(_thread, 1); // thread stack: [runner, main]
+            lua.XMove(_thread, 1); // thread stack: [runner, main]
             if (!LuaNative.CheckStack(_thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
             for (int i = 0; i < Args.Length; i++)
                 if (LuaValues.Push(_thread, Args[i], this) is { } error) return $"argument {i + 1}: {error}";
         }
-        finally { EndUnchecked(L, gc); }
+        finally { EndUnchecked(lua, gc); }
         // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
-        _thread.SetHook(s_hook, LuaHookMask.Count, 1000);
+        _thread.SetHook(CountHook, LuaHookMask.Count, 1000);
         return null;
     }
 
@@ -160,8 +160,8 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             return;
         }
         Interlocked.Exchange(ref _runState, Running);
-        var previous = t_current;
-        t_current = this;
+        var previous = s_current;
+        s_current = this;
         LuaStatus status;
         int nres;
         try
@@ -171,7 +171,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             _sliceStart = Stopwatch.GetTimestamp();
             status = _thread!.Resume(null, nargs, out nres);
         }
-        finally { t_current = previous; }
+        finally { s_current = previous; }
         ExitIfDoomed();
 
         if (!IsAlive) { CloseState(); return; }
@@ -245,12 +245,12 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
 
     private void CloseState()
     {
-        var L = Interlocked.Exchange(ref _state, null);
-        if (L is null) return;
+        var lua = Interlocked.Exchange(ref _state, null);
+        if (lua is null) return;
         Interlocked.Decrement(ref _entry.OpenStates);
         _thread = null;
         var used = _budget.Used;
-        L.Close();
+        lua.Close();
         _budget.Dispose();
         NativeHeapTrimmer.Released(used);
     }

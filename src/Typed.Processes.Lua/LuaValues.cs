@@ -24,66 +24,66 @@ internal static class LuaValues
     /// <summary>Reads the Lua value at <paramref name="index"/> as a payload (a copy); an error for functions,
     /// coroutines, userdata, cyclic tables and tables nested deeper than <see cref="MaxDepth"/>. Allocates nothing in
     /// Lua (strings are read in place, numbers are never converted), so it cannot raise a Lua error.</summary>
-    public static Result<object?> ToNet(KeraLua.Lua L, int index)
+    public static Result<object?> ToNet(KeraLua.Lua lua, int index)
     {
-        index = index < 0 ? L.GetTop() + index + 1 : index;
-        return ToNet(L, index, null, 0);
+        index = index < 0 ? lua.GetTop() + index + 1 : index;
+        return ToNet(lua, index, null, 0);
     }
 
-    private static Result<object?> ToNet(KeraLua.Lua L, int index, HashSet<IntPtr>? path, int depth)
+    private static Result<object?> ToNet(KeraLua.Lua lua, int index, HashSet<IntPtr>? path, int depth)
     {
-        switch (L.Type(index))
+        switch (lua.Type(index))
         {
             case LuaType.None:
             case LuaType.Nil: return Result<object?>.Success(null);
-            case LuaType.Boolean: return Result<object?>.Success(L.ToBoolean(index));
+            case LuaType.Boolean: return Result<object?>.Success(lua.ToBoolean(index));
             case LuaType.Number:
-                return Result<object?>.Success(L.IsInteger(index) ? L.ToInteger(index) : (object)L.ToNumber(index));
-            case LuaType.String: return Result<object?>.Success(LuaNative.ToPayloadString(L, index));
+                return Result<object?>.Success(lua.IsInteger(index) ? lua.ToInteger(index) : (object)lua.ToNumber(index));
+            case LuaType.String: return Result<object?>.Success(LuaNative.ToPayloadString(lua, index));
             case LuaType.Table:
-                return TableToNet(L, index, path, depth + 1);
+                return TableToNet(lua, index, path, depth + 1);
             default:
-                return Result<object?>.Failure($"a {L.TypeName(index)} cannot be sent between processes (only nil, booleans, numbers, strings and tables)");
+                return Result<object?>.Failure($"a {lua.TypeName(index)} cannot be sent between processes (only nil, booleans, numbers, strings and tables)");
         }
     }
 
-    private static Result<object?> TableToNet(KeraLua.Lua L, int index, HashSet<IntPtr>? path, int depth)
+    private static Result<object?> TableToNet(KeraLua.Lua lua, int index, HashSet<IntPtr>? path, int depth)
     {
         if (depth > MaxDepth) return Result<object?>.Failure(TooDeep);
         // Each level holds a key and a value on the stack while it walks.
-        if (!LuaNative.CheckStack(L, 3)) return Result<object?>.Failure(StackFull);
-        var ptr = L.ToPointer(index);
+        if (!LuaNative.CheckStack(lua, 3)) return Result<object?>.Failure(StackFull);
+        var ptr = lua.ToPointer(index);
         path ??= [];
         if (!path.Add(ptr)) return Result<object?>.Failure("a cyclic table cannot be sent between processes");
         var fields = new Dictionary<object, object?>();
-        L.PushNil();
-        while (L.Next(index))
+        lua.PushNil();
+        while (lua.Next(index))
         {
             // key at -2, value at -1; read the key without converting it in place (that would break next)
             object key;
-            switch (L.Type(-2))
+            switch (lua.Type(-2))
             {
-                case LuaType.String: key = LuaNative.ToPayloadString(L, -2); break;
+                case LuaType.String: key = LuaNative.ToPayloadString(lua, -2); break;
                 case LuaType.Number:
-                    if (L.IsInteger(-2)) key = L.ToInteger(-2);
+                    if (lua.IsInteger(-2)) key = lua.ToInteger(-2);
                     else
                     {
-                        var d = L.ToNumber(-2);
+                        var d = lua.ToNumber(-2);
                         key = d == Math.Floor(d) && Math.Abs(d) < 9e15 ? (long)d : d;
                     }
                     break;
-                case LuaType.Boolean: key = L.ToBoolean(-2); break;
+                case LuaType.Boolean: key = lua.ToBoolean(-2); break;
                 default:
-                    var typeName = L.TypeName(-2);
-                    L.Pop(2);
+                    var typeName = lua.TypeName(-2);
+                    lua.Pop(2);
                     path.Remove(ptr);
                     return Result<object?>.Failure($"a table key of type {typeName} cannot be sent between processes");
             }
-            var value = ToNet(L, L.GetTop(), path, depth);
-            L.Pop(1);
+            var value = ToNet(lua, lua.GetTop(), path, depth);
+            lua.Pop(1);
             if (!value.Ok)
             {
-                L.Pop(1);
+                lua.Pop(1);
                 path.Remove(ptr);
                 return value;
             }
@@ -222,69 +222,69 @@ internal static class LuaValues
     /// the allocator will not refuse (see LuaProcess's memory budget), since a memory error raised here would cross
     /// managed frames.
     /// </summary>
-    public static string? Push(KeraLua.Lua L, object? value, LuaProcess? process)
+    public static string? Push(KeraLua.Lua lua, object? value, LuaProcess? process)
     {
-        int top = L.GetTop();
-        if (!LuaNative.CheckStack(L, 1)) return StackFull;
-        var error = PushValue(L, value, process, 0);
-        if (error is not null) L.SetTop(top);
+        int top = lua.GetTop();
+        if (!LuaNative.CheckStack(lua, 1)) return StackFull;
+        var error = PushValue(lua, value, process, 0);
+        if (error is not null) lua.SetTop(top);
         return error;
     }
 
     // Precondition: one free stack slot for the value (the caller checked it).
-    private static string? PushValue(KeraLua.Lua L, object? value, LuaProcess? process, int depth)
+    private static string? PushValue(KeraLua.Lua lua, object? value, LuaProcess? process, int depth)
     {
         switch (value)
         {
-            case null: L.PushNil(); return null;
-            case bool b: L.PushBoolean(b); return null;
-            case string s: LuaNative.PushText(L, s); return null;
-            case long l: L.PushInteger(l); return null;
-            case int i: L.PushInteger(i); return null;
-            case double d: L.PushNumber(d); return null;
-            case float f: L.PushNumber(f); return null;
-            case ByteString bs: LuaNative.PushBytes(L, bs.Span); return null;
-            case byte[] bytes: LuaNative.PushBytes(L, bytes); return null;
-            case ImmutableArray<byte> ia: LuaNative.PushBytes(L, ia.AsSpan()); return null;
-            case short or ushort or byte or sbyte or uint: L.PushInteger(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return null;
-            case ulong ul: if (ul <= long.MaxValue) L.PushInteger((long)ul); else L.PushNumber(ul); return null;
-            case decimal m: L.PushNumber((double)m); return null;
-            case char c: LuaNative.PushText(L, c.ToString()); return null;
-            case Pid pid: LuaNative.PushText(L, pid.ToString()); return null;
-            case DateTimeOffset dto: L.PushNumber(dto.ToUnixTimeMilliseconds() / 1000.0); return null;
-            case DateTime dt: L.PushNumber(new DateTimeOffset(dt.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0); return null;
+            case null: lua.PushNil(); return null;
+            case bool b: lua.PushBoolean(b); return null;
+            case string s: LuaNative.PushText(lua, s); return null;
+            case long l: lua.PushInteger(l); return null;
+            case int i: lua.PushInteger(i); return null;
+            case double d: lua.PushNumber(d); return null;
+            case float f: lua.PushNumber(f); return null;
+            case ByteString bs: LuaNative.PushBytes(lua, bs.Span); return null;
+            case byte[] bytes: LuaNative.PushBytes(lua, bytes); return null;
+            case ImmutableArray<byte> ia: LuaNative.PushBytes(lua, ia.AsSpan()); return null;
+            case short or ushort or byte or sbyte or uint: lua.PushInteger(Convert.ToInt64(value, CultureInfo.InvariantCulture)); return null;
+            case ulong ul: if (ul <= long.MaxValue) lua.PushInteger((long)ul); else lua.PushNumber(ul); return null;
+            case decimal m: lua.PushNumber((double)m); return null;
+            case char c: LuaNative.PushText(lua, c.ToString()); return null;
+            case Pid pid: LuaNative.PushText(lua, pid.ToString()); return null;
+            case DateTimeOffset dto: lua.PushNumber(dto.ToUnixTimeMilliseconds() / 1000.0); return null;
+            case DateTime dt: lua.PushNumber(new DateTimeOffset(dt.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0); return null;
             case PayloadTable t:
                 if (depth + 1 > MaxDepth) return TooDeep;
-                if (!LuaNative.CheckStack(L, 3)) return StackFull; // the table, a key, a value
-                L.CreateTable(t.Items.Count, t.Fields.Count);
+                if (!LuaNative.CheckStack(lua, 3)) return StackFull; // the table, a key, a value
+                lua.CreateTable(t.Items.Count, t.Fields.Count);
                 for (int k = 0; k < t.Items.Count; k++)
                 {
-                    if (PushValue(L, t.Items[k], process, depth + 1) is { } e) return e;
-                    L.RawSetInteger(-2, k + 1);
+                    if (PushValue(lua, t.Items[k], process, depth + 1) is { } e) return e;
+                    lua.RawSetInteger(-2, k + 1);
                 }
                 foreach (var (key, v) in t.Fields)
                 {
-                    if (PushKey(L, key, process, depth + 1) is { } e1) return e1;
-                    if (PushValue(L, v, process, depth + 1) is { } e2) return e2;
-                    L.RawSet(-3);
+                    if (PushKey(lua, key, process, depth + 1) is { } e1) return e1;
+                    if (PushValue(lua, v, process, depth + 1) is { } e2) return e2;
+                    lua.RawSet(-3);
                 }
                 return null;
             case Message msg:
-                if (!LuaNative.CheckStack(L, 3)) return StackFull;
-                L.CreateTable(0, 3);
-                if (PushValue(L, msg.From, process, depth) is { } m1) return m1;
-                L.SetField(-2, "_from");
-                LuaNative.PushText(L, msg.Topic); L.SetField(-2, "_topic");
-                if (PushValue(L, msg.Payload, process, depth) is { } m2) return m2;
-                L.SetField(-2, "_payload");
-                process?.SetMessageMetatable(L);
+                if (!LuaNative.CheckStack(lua, 3)) return StackFull;
+                lua.CreateTable(0, 3);
+                if (PushValue(lua, msg.From, process, depth) is { } m1) return m1;
+                lua.SetField(-2, "_from");
+                LuaNative.PushText(lua, msg.Topic); lua.SetField(-2, "_topic");
+                if (PushValue(lua, msg.Payload, process, depth) is { } m2) return m2;
+                lua.SetField(-2, "_payload");
+                if (process is not null) LuaProcess.SetMessageMetatable(lua);
                 return null;
             case ProcessEvent e:
-                if (!LuaNative.CheckStack(L, 3)) return StackFull;
-                L.CreateTable(0, 6);
-                LuaNative.PushText(L, e.KindName); L.SetField(-2, "kind");
-                LuaNative.PushText(L, e.From.ToString()); L.SetField(-2, "from");
-                PushValue(L, e.At, process, depth); L.SetField(-2, "at");
+                if (!LuaNative.CheckStack(lua, 3)) return StackFull;
+                lua.CreateTable(0, 6);
+                LuaNative.PushText(lua, e.KindName); lua.SetField(-2, "kind");
+                LuaNative.PushText(lua, e.From.ToString()); lua.SetField(-2, "from");
+                PushValue(lua, e.At, process, depth); lua.SetField(-2, "at");
                 if (e.Result is not null)
                 {
                     // The result of a C# process may be anything a payload may be (a type marked [Immutable], a
@@ -294,45 +294,45 @@ internal static class LuaValues
                     if (CheckPushable(e.Result, depth) is { } why)
                     {
                         why = "its result cannot be received in Lua: " + why;
-                        LuaNative.PushText(L, why.Length <= MaxReasonBytes / 3 ? why : why[..(MaxReasonBytes / 3)]);
-                        L.SetField(-2, "result_error");
+                        LuaNative.PushText(lua, why.Length <= MaxReasonBytes / 3 ? why : why[..(MaxReasonBytes / 3)]);
+                        lua.SetField(-2, "result_error");
                     }
                     else
                     {
-                        if (PushValue(L, e.Result, process, depth) is { } r) return r;
-                        L.SetField(-2, "result");
+                        if (PushValue(lua, e.Result, process, depth) is { } r) return r;
+                        lua.SetField(-2, "result");
                     }
                 }
-                if (e.Error is not null) { LuaNative.PushText(L, e.Error); L.SetField(-2, "error"); }
-                if (e.Deadline is { } dl) { PushValue(L, dl, process, depth); L.SetField(-2, "deadline"); }
+                if (e.Error is not null) { LuaNative.PushText(lua, e.Error); lua.SetField(-2, "error"); }
+                if (e.Deadline is { } dl) { PushValue(lua, dl, process, depth); lua.SetField(-2, "deadline"); }
                 return null;
             case IEnumerable empty when IsDefaultArray(empty):
                 if (depth + 1 > MaxDepth) return TooDeep;
-                L.CreateTable(0, 0);
+                lua.CreateTable(0, 0);
                 return null;
             case IDictionary dict:
                 if (depth + 1 > MaxDepth) return TooDeep;
-                if (!LuaNative.CheckStack(L, 3)) return StackFull;
-                L.CreateTable(0, dict.Count);
+                if (!LuaNative.CheckStack(lua, 3)) return StackFull;
+                lua.CreateTable(0, dict.Count);
                 foreach (DictionaryEntry kv in dict)
                 {
-                    if (PushKey(L, kv.Key, process, depth + 1) is { } e1) return e1;
-                    if (PushValue(L, kv.Value, process, depth + 1) is { } e2) return e2;
-                    L.RawSet(-3);
+                    if (PushKey(lua, kv.Key, process, depth + 1) is { } e1) return e1;
+                    if (PushValue(lua, kv.Value, process, depth + 1) is { } e2) return e2;
+                    lua.RawSet(-3);
                 }
                 return null;
             case IEnumerable seq:
                 if (depth + 1 > MaxDepth) return TooDeep;
-                if (!LuaNative.CheckStack(L, 2)) return StackFull;
-                L.CreateTable(seq is ICollection col ? col.Count : 0, 0);
+                if (!LuaNative.CheckStack(lua, 2)) return StackFull;
+                lua.CreateTable(seq is ICollection col ? col.Count : 0, 0);
                 long n = 0;
                 foreach (var item in seq)
                 {
-                    if (PushValue(L, item, process, depth + 1) is { } e3) return e3;
-                    L.RawSetInteger(-2, ++n);
+                    if (PushValue(lua, item, process, depth + 1) is { } e3) return e3;
+                    lua.RawSetInteger(-2, ++n);
                 }
                 return null;
-            default: LuaNative.PushText(L, Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""); return null;
+            default: LuaNative.PushText(lua, Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""); return null;
         }
     }
 
@@ -355,10 +355,10 @@ internal static class LuaValues
     private static string Describe(object key) => key is string s ? $"'{s}'" : $"{Convert.ToString(key, CultureInfo.InvariantCulture)} ({key.GetType().Name})";
 
     // lua_rawset raises ("index is nil", "index is NaN") for those keys: refuse them before pushing.
-    private static string? PushKey(KeraLua.Lua L, object? key, LuaProcess? process, int depth) => key switch
+    private static string? PushKey(KeraLua.Lua lua, object? key, LuaProcess? process, int depth) => key switch
     {
         null => "a table key cannot be nil",
         double.NaN or float.NaN => "a table key cannot be NaN",
-        _ => PushValue(L, key, process, depth),
+        _ => PushValue(lua, key, process, depth),
     };
 }

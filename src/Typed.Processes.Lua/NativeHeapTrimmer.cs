@@ -54,7 +54,7 @@ internal static partial class NativeHeapTrimmer
         {
             if (!s_unavailable)
             {
-                malloc_trim(0);
+                _ = malloc_trim(0); // 1 if memory was released, 0 if not: either is fine
                 Interlocked.Increment(ref s_trims);
             }
         }

@@ -25,6 +25,12 @@ public readonly struct Pid<TEntry> : IEquatable<Pid<TEntry>>
     /// <inheritdoc />
     public override int GetHashCode() => Value?.GetHashCode() ?? 0;
 
+    /// <summary>Equality by the untyped PID.</summary>
+    public static bool operator ==(Pid<TEntry> left, Pid<TEntry> right) => left.Equals(right);
+
+    /// <summary>Inequality by the untyped PID.</summary>
+    public static bool operator !=(Pid<TEntry> left, Pid<TEntry> right) => !left.Equals(right);
+
     /// <inheritdoc />
     public override string ToString() => Value?.ToString() ?? "";
 }

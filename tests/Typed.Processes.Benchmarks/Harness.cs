@@ -13,7 +13,7 @@ public readonly record struct Stats(double Min, double Median, double Max, int I
         return new Stats(sorted[0], median, sorted[^1], n);
     }
 
-    public static Stats Single(double value) => new(value, value, value, 1);
+    public static Stats Once(double value) => new(value, value, value, 1);
 }
 
 /// <summary>How a scenario's figure compares: a rate (higher is better) or a cost (lower is better).</summary>

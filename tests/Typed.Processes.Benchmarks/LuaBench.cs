@@ -99,33 +99,33 @@ public static class LuaBench
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
         {
-            using var L = new KeraLua.Lua();
-            L.OpenLibs();
-            if (L.LoadString(EmptySource, "empty") != LuaStatus.OK || L.PCall(0, 1, 0) != LuaStatus.OK)
-                throw new InvalidOperationException(L.ToString(-1));
+            using var lua = new KeraLua.Lua();
+            lua.OpenLibs();
+            if (lua.LoadString(EmptySource, "empty") != LuaStatus.OK || lua.PCall(0, 1, 0) != LuaStatus.OK)
+                throw new InvalidOperationException(lua.ToString(-1));
         }
         return sw.Elapsed.TotalMicroseconds / count;
     }
 
     private static double CoroutinesInLua(int n)
     {
-        using var L = new KeraLua.Lua();
-        L.OpenLibs();
-        if (L.DoString(CoroutineSource)) throw new InvalidOperationException(L.ToString(-1));
+        using var lua = new KeraLua.Lua();
+        lua.OpenLibs();
+        if (lua.DoString(CoroutineSource)) throw new InvalidOperationException(lua.ToString(-1));
         var sw = Stopwatch.StartNew();
-        L.GetGlobal("bench");
-        L.PushInteger(n);
-        if (L.PCall(1, 0, 0) != LuaStatus.OK) throw new InvalidOperationException(L.ToString(-1));
+        lua.GetGlobal("bench");
+        lua.PushInteger(n);
+        if (lua.PCall(1, 0, 0) != LuaStatus.OK) throw new InvalidOperationException(lua.ToString(-1));
         return n / sw.Elapsed.TotalSeconds;
     }
 
     private static double CoroutinesFromCSharp(int n)
     {
-        using var L = new KeraLua.Lua();
-        L.OpenLibs();
-        if (L.DoString(CoroutineSource)) throw new InvalidOperationException(L.ToString(-1));
-        var ping = L.NewThread();
-        var pong = L.NewThread(); // both stay referenced from L's stack
+        using var lua = new KeraLua.Lua();
+        lua.OpenLibs();
+        if (lua.DoString(CoroutineSource)) throw new InvalidOperationException(lua.ToString(-1));
+        var ping = lua.NewThread();
+        var pong = lua.NewThread(); // both stay referenced from lua's stack
         var sw = Stopwatch.StartNew();
         ping.GetGlobal("pinger");
         ping.PushInteger(n);

@@ -36,8 +36,8 @@ public static class Memory
                  })
         {
             var (h, w) = await RunInChild(system, n);
-            heap.Add(name, Stats.Single(h), ours);
-            ws.Add(name, Stats.Single(w), ours);
+            heap.Add(name, Stats.Once(h), ours);
+            ws.Add(name, Stats.Once(w), ours);
         }
         var csHeap = heap.Rows[0].Stats.Median;
         var luaHeap = heap.Rows[1].Stats.Median;
@@ -55,11 +55,11 @@ public static class Memory
     private static async Task<(double Bare, double Process)> LuaHeapSizes()
     {
         double bare;
-        using (var L = new KeraLua.Lua())
+        using (var lua = new KeraLua.Lua())
         {
-            L.OpenLibs();
-            L.DoString("collectgarbage(); collectgarbage(); return collectgarbage('count')");
-            bare = L.ToNumber(-1);
+            lua.OpenLibs();
+            lua.DoString("collectgarbage(); collectgarbage(); return collectgarbage('count')");
+            bare = lua.ToNumber(-1);
         }
         await using var rt = Systems.NewRuntime();
         rt.Entries.Add(new LuaEntry("bench:luacount", "return { main = function() collectgarbage(); collectgarbage(); return collectgarbage('count') end }", "luacount.lua"));

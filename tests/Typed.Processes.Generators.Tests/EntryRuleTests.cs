@@ -77,7 +77,7 @@ public class EntryRuleTests
         var diagnostics = await GeneratorHarness.Compilation(Usings + source)
             .WithAnalyzers([new EntryClassAnalyzer()])
             .GetAnalyzerDiagnosticsAsync(TestContext.Current.CancellationToken);
-        var flagged = diagnostics.Where(d => d.Id is "TP0005" or "TP0007" or "TP0008").Select(d => d.GetMessage()).ToList();
+        var flagged = diagnostics.Where(d => d.Id is "TP0005" or "TP0007" or "TP0008").Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.True(valid == (flagged.Count == 0), $"{name}: {(flagged.Count == 0 ? "no diagnostic" : string.Join("; ", flagged))}");
     }
 

@@ -107,7 +107,7 @@ public class CliSignalTests
         await child.WaitForLine(" ready");
         Assert.Equal(0, kill(child.Pid, SigTerm));
         Assert.Equal(143, await child.WaitForExit());
-        Assert.Contains(child.Lines, l => l.EndsWith(" cancel seen"));
+        Assert.Contains(child.Lines, l => l.EndsWith(" cancel seen", StringComparison.Ordinal));
         Assert.Equal("tproc: interrupted (SIGTERM): cancelled 1 process", child.Err.ToString().Trim());
     }
 

@@ -125,7 +125,7 @@ public class CliTests
         Assert.Equal("string:" + text, output.Trim());
         // Lua sees the UTF-8 bytes, counted by Lua itself.
         var length = await Tproc("run", app.Path, "w:len", text);
-        Assert.Equal((0, System.Text.Encoding.UTF8.GetByteCount(text).ToString()), (length.Code, length.Out.Trim()));
+        Assert.Equal((0, System.Text.Encoding.UTF8.GetByteCount(text).ToString(System.Globalization.CultureInfo.InvariantCulture)), (length.Code, length.Out.Trim()));
     }
     [Fact]
     public async Task Help_is_printed_only_when_asked_for()

@@ -11,9 +11,9 @@ namespace Typed.Processes.Lua.Tests;
 /// </summary>
 public class EstimateSizeTests
 {
-    public static TheoryData<string> Payloads() => new(s_payloads.Keys);
+    public static TheoryData<string> Payloads() => new(Builders.Keys);
 
-    private static readonly Dictionary<string, Func<object?>> s_payloads = new()
+    private static readonly Dictionary<string, Func<object?>> Builders = new()
     {
         ["short strings"] = () => PayloadTable.FromItems(Enumerable.Range(0, 100_000).Select(i => (object?)("k" + i)).ToArray()),
         ["string keys"] = () => PayloadTable.Create(Enumerable.Range(0, 50_000).Select(i => new KeyValuePair<object, object?>("key" + i, (long)i))),
@@ -30,12 +30,12 @@ public class EstimateSizeTests
     [MemberData(nameof(Payloads))]
     public void Estimate_is_an_upper_bound_of_what_a_push_allocates(string name)
     {
-        var payload = s_payloads[name]();
-        using var L = new KeraLua.Lua(true);
-        L.GarbageCollector(LuaGC.Stop, 0); // nothing freed while measuring
-        long before = Bytes(L);
-        Assert.Null(LuaValues.Push(L, payload, null));
-        long used = Bytes(L) - before;
+        var payload = Builders[name]();
+        using var lua = new KeraLua.Lua(true);
+        lua.GarbageCollector(LuaGC.Stop, 0); // nothing freed while measuring
+        long before = Bytes(lua);
+        Assert.Null(LuaValues.Push(lua, payload, null));
+        long used = Bytes(lua) - before;
         long estimate = LuaValues.EstimateSize(payload);
         // The string table doubles when full: the payload's own share (16 bytes a short string) is in the estimate; the
         // share of the strings already in the state (about a thousand in a fresh one) is not, since a refused growth
@@ -46,5 +46,5 @@ public class EstimateSizeTests
 
     private const long StringTableShare = 16 * 1024;
 
-    private static long Bytes(KeraLua.Lua L) => L.GarbageCollector(LuaGC.Count, 0) * 1024L + L.GarbageCollector(LuaGC.Countb, 0);
+    private static long Bytes(KeraLua.Lua lua) => lua.GarbageCollector(LuaGC.Count, 0) * 1024L + lua.GarbageCollector(LuaGC.Countb, 0);
 }

@@ -18,7 +18,7 @@ public class FaultTests : LuaTest
     private const string CloseLoop =
         "while true do pcall(function() local c <close> = setmetatable({}, { __close = function() while true do end end }) " +
         "table.sort({ 2, 1 }, function() while true do end end) end) end";
-    // A coroutine of the script is never preempted (see LuaProcess.s_hook); terminate must still stop it.
+    // A coroutine of the script is never preempted (see LuaProcess.CountHook); terminate must still stop it.
     private const string CoroutineLoop = "coroutine.wrap(function() while true do end end)()";
     private const string CoroutineInSortLoop = "table.sort({ 2, 1 }, function() return coroutine.wrap(function() while true do end end)() end)";
 

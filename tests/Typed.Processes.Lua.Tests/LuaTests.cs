@@ -131,7 +131,7 @@ public class SeedTests : LuaTest
         Assert.Null(exit.Error);
         Assert.Equal(true, exit.Result);
         foreach (var (task, value) in new[] { (1, 20), (2, 40), (3, 60), (4, 80), (5, 100) })
-            Assert.Contains(log.Lines, l => l.EndsWith($"Worker {task} completed:\t{value}"));
+            Assert.Contains(log.Lines, l => l.EndsWith($"Worker {task} completed:\t{value}", StringComparison.Ordinal));
     }
 }
 

@@ -99,10 +99,10 @@ public class ManifestTests
         Assert.Equal(["a:inside", "a:insidedir"], app.Entries.Select(e => e.Reference).Order());
         var manifest = tmp.Full("app/a/_index.yaml");
         Assert.Equal(4, app.Errors.Count);
-        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":5: entry 'a:outside'") && e.Contains("outside the manifest's folder"));
-        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":6: entry 'a:outdir'") && e.Contains("outside the manifest's folder"));
-        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":7: entry 'a:climb'") && e.Contains("outside the manifest's folder"));
-        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":8: entry 'a:loop'"));
+        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":5: entry 'a:outside'", StringComparison.Ordinal) && e.Contains("outside the manifest's folder"));
+        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":6: entry 'a:outdir'", StringComparison.Ordinal) && e.Contains("outside the manifest's folder"));
+        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":7: entry 'a:climb'", StringComparison.Ordinal) && e.Contains("outside the manifest's folder"));
+        Assert.Contains(app.Errors, e => e.StartsWith(manifest + ":8: entry 'a:loop'", StringComparison.Ordinal));
     }
 
     [Fact]

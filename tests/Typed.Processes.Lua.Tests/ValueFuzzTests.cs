@@ -127,7 +127,7 @@ public class ValueFuzzTests : LuaTest
     // ---- generator -----------------------------------------------------------------------------------------
 
     // One payload in ten goes around the depth limit (95..110), the rest are shallow and wide.
-    private static object Generate(Random r, bool deep) => Table(r, deep ? r.Next(95, 111) : r.Next(1, 7));
+    private static PayloadTable Generate(Random r, bool deep) => Table(r, deep ? r.Next(95, 111) : r.Next(1, 7));
 
     // A table nested exactly `depth` levels: one child carries the rest of the depth, siblings are shallower.
     private static PayloadTable Table(Random r, int depth)
@@ -182,14 +182,14 @@ public class ValueFuzzTests : LuaTest
         _ => (r.NextDouble() - 0.5) * Math.Pow(10, r.Next(-300, 300)),
     };
 
-    private static readonly int[] s_codePoints = [0, 'a', 'Z', 0x7F, 0xE9, 0x416, 0x43F, 0x65E5, 0x8A9E, 0x1F600, 0x10FFFF, 0xFFFD];
+    private static readonly int[] CodePoints = [0, 'a', 'Z', 0x7F, 0xE9, 0x416, 0x43F, 0x65E5, 0x8A9E, 0x1F600, 0x10FFFF, 0xFFFD];
 
     private static string Text(Random r)
     {
         var sb = new StringBuilder();
         int n = r.Next(50) == 0 ? r.Next(500, 2000) : r.Next(0, 12);
         for (int i = 0; i < n; i++)
-            sb.Append(char.ConvertFromUtf32(r.Next(3) == 0 ? s_codePoints[r.Next(s_codePoints.Length)] : r.Next(0x20, 0x7F)));
+            sb.Append(char.ConvertFromUtf32(r.Next(3) == 0 ? CodePoints[r.Next(CodePoints.Length)] : r.Next(0x20, 0x7F)));
         return sb.ToString();
     }
 

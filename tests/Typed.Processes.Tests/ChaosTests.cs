@@ -139,7 +139,7 @@ public class ChaosTests : RuntimeTest
         // Count-based unless a long run asks for a duration: a time budget did fewer steps on a loaded machine, and the
         // survivors could then have exchanged too few messages for the checks below.
         var seconds = double.TryParse(Environment.GetEnvironmentVariable("TP_CHAOS_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 0;
-        const long DefaultSteps = 40_000;
+        const long defaultSteps = 40_000;
         var world = new World();
         AddEntries(world);
         var random = new Random(seed);
@@ -158,7 +158,7 @@ public class ChaosTests : RuntimeTest
         for (int i = 0; i < 30; i++) SpawnWorker();
 
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
-        for (long step = 0; seconds > 0 ? DateTime.UtcNow < until : step < DefaultSteps; step++)
+        for (long step = 0; seconds > 0 ? DateTime.UtcNow < until : step < defaultSteps; step++)
         {
             if (step % 64 == 0)
             {

@@ -120,8 +120,8 @@ public class MessagingTests : RuntimeTest
         gate.SetResult();
         Runtime.Send(pid, "other", 3).ThrowIfFailed();
         var log = ((string)(await exit.WaitAsync(Guard)).Result!).Split(',');
-        Assert.Equal(["S:x", "S:y"], log.Where(l => l.StartsWith("S:")));
-        Assert.Equal(["I:other=1", "I:another=2", "I:other=3"], log.Where(l => l.StartsWith("I:")));
+        Assert.Equal(["S:x", "S:y"], log.Where(l => l.StartsWith("S:", StringComparison.Ordinal)));
+        Assert.Equal(["I:other=1", "I:another=2", "I:other=3"], log.Where(l => l.StartsWith("I:", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -67,14 +67,14 @@ public class PayloadTests
         var r = Payloads.Prepare(ImmutableList.Create<ImmutableDictionary<string, object>>(ImmutableDictionary<string, object>.Empty, inner));
         Assert.StartsWith("element 1: value of key 'x': payload of type 'System.Collections.Generic.Dictionary`2", r.Error);
 
-        var inArray = Payloads.Prepare(new object[] { ImmutableList.Create<object>(bad()) });
+        var inArray = Payloads.Prepare(new object[] { ImmutableList.Create<object>(Bad()) });
         Assert.StartsWith("element 0: element 0: payload of type '" + ListType, inArray.Error);
 
         object deep = 1;
         for (int i = 0; i < 70; i++) deep = ImmutableList.Create(deep);
         Assert.Equal("payload is nested too deeply (or cyclic)", Payloads.Prepare(deep).Error?.Split(": ")[^1]);
 
-        static object bad() => new List<int>();
+        static object Bad() => new List<int>();
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class PayloadTests
     public void Collections_whose_element_types_prove_immutability_are_not_walked()
     {
         var ints = ImmutableList.CreateRange(Enumerable.Range(0, 10_000));
-        var records = ImmutableDictionary.CreateRange(Enumerable.Range(0, 1_000).Select(i => KeyValuePair.Create(i.ToString(), new Sealed(i))));
+        var records = ImmutableDictionary.CreateRange(Enumerable.Range(0, 1_000).Select(i => KeyValuePair.Create(i.ToString(System.Globalization.CultureInfo.InvariantCulture), new Sealed(i))));
         Assert.True(Payloads.Prepare(ints).Ok); // warm the type caches
         Assert.True(Payloads.Prepare(records).Ok);
         var before = GC.GetAllocatedBytesForCurrentThread();

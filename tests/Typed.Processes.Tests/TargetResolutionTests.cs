@@ -32,7 +32,7 @@ public class TargetResolutionTests : RuntimeTest
         var watcherCore = Runtime.Find(watcher)!;
         var gate = new HoldingObserver();
         Assert.True(holderCore.AddMonitor(gate)); // told before the watcher
-        Runtime.MonitorCore(watcherCore, Runtime.Resolve(holder)).ThrowIfFailed();
+        ProcessRuntime.MonitorCore(watcherCore, Runtime.Resolve(holder)).ThrowIfFailed();
 
         var terminating = Task.Run(() => Runtime.Terminate(holder));
         await gate.Entered.Task.WaitAsync(Guard);
@@ -44,7 +44,7 @@ public class TargetResolutionTests : RuntimeTest
             var target = Runtime.Resolve("holder", evenIfEnding: true);
             Assert.True(target.Ok, target.Error);
             Assert.Equal(holder, target.Value.Pid);
-            var unmonitoring = Task.Run(() => Runtime.UnmonitorCore(watcherCore, target));
+            var unmonitoring = Task.Run(() => ProcessRuntime.UnmonitorCore(watcherCore, target));
             gate.Release();
             Assert.True((await unmonitoring.WaitAsync(Guard)).Ok);
         }

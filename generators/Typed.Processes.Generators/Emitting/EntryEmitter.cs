@@ -184,7 +184,7 @@ internal static class EntryEmitter
     {
         var args = h.Arguments.Select(a => a switch
         {
-            "payload" => h.PayloadType!.EndsWith("?") ? $"({h.PayloadType})message.Payload" : $"({h.PayloadType})message.Payload!",
+            "payload" => h.PayloadType!.EndsWith("?", System.StringComparison.Ordinal) ? $"({h.PayloadType})message.Payload" : $"({h.PayloadType})message.Payload!",
             "context" => "handling",
             _ => "message",
         });

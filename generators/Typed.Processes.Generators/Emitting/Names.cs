@@ -52,7 +52,7 @@ internal static class Names
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
                 default:
-                    if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4"));
+                    if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
                     else sb.Append(c);
                     break;
             }

@@ -57,7 +57,7 @@ internal abstract class AsyncWaiter : Waiter
     private object? _continuationState;
     private Typed.Processes.Hosting.HostScheduler? _postTo;
 
-    private static readonly Action<object?> s_schedule = static s =>
+    private static readonly Action<object?> ScheduleContinuation = static s =>
     {
         var w = (AsyncWaiter)s!;
         w._postTo!.Schedule(w);
@@ -73,8 +73,8 @@ internal abstract class AsyncWaiter : Waiter
             _continuation = continuation;
             _continuationState = state;
             _postTo = host.Scheduler;
-            _core.RunContinuationsAsynchronously = false; // s_schedule only queues: safe to run inline from Wake
-            _core.OnCompleted(s_schedule, this, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
+            _core.RunContinuationsAsynchronously = false; // ScheduleContinuation only queues: safe to run inline from Wake
+            _core.OnCompleted(ScheduleContinuation, this, token, flags & ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext);
             return;
         }
         _core.RunContinuationsAsynchronously = true;

@@ -13,6 +13,7 @@ public sealed class ProcessChannel<T> : ProcessChannel
     internal void ReturnWaiter(ReceiveWaiter<T> waiter) => Interlocked.CompareExchange(ref _spareWaiter, waiter, null);
 
     /// <summary>Creates a standalone channel (outside processes, e.g. for tests); inside a process use <c>ctx.NewChannel</c>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "The factory belongs with the type it makes, as ImmutableArray<T>.Create.")]
     public static ProcessChannel<T> Create(int capacity = 0) => new(capacity, ChannelKind.Local, null);
 
     /// <summary>Receives without waiting; false if nothing is buffered (or the channel is closed and drained).</summary>

@@ -15,6 +15,7 @@ namespace Typed.Processes.Hosting;
 /// is busy), and a sleeping worker is woken when a slot is filled, so nothing starves behind a long item.
 /// Only C# resumptions use the slot (<see cref="HostWorkItem.PrefersLocal"/>); Lua processes keep the FIFO queue.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Stop disposes the semaphore once no worker can reach it (see DisposeSignal); a Dispose could not know that.")]
 internal sealed class HostScheduler
 {
     private readonly ConcurrentQueue<HostWorkItem> _queue = new();
@@ -27,7 +28,7 @@ internal sealed class HostScheduler
     private int _wakePending;
     private volatile bool _stopping;
     private readonly Worker[] _workers;
-    [ThreadStatic] private static Worker? t_worker;
+    [ThreadStatic] private static Worker? s_worker;
 
     private const int MaxLocalRuns = 32;
     private static readonly long StealAfterTicks = System.Diagnostics.Stopwatch.Frequency / 100_000; // 10 µs
@@ -91,7 +92,7 @@ internal sealed class HostScheduler
     /// so it goes to the back of the shared queue, never to the calling worker's next slot.</summary>
     public void Schedule(HostWorkItem item, bool yielding)
     {
-        if (!yielding && item.PrefersLocal && t_worker is { } w && w.Scheduler == this)
+        if (!yielding && item.PrefersLocal && s_worker is { } w && w.Scheduler == this)
         {
             var displaced = Interlocked.Exchange(ref w.Next, item);
             if (displaced is null)
@@ -154,7 +155,7 @@ internal sealed class HostScheduler
 
     private void WorkerLoop(Worker me)
     {
-        t_worker = me;
+        s_worker = me;
         SynchronizationContext.SetSynchronizationContext(Context);
         while (true)
         {
@@ -243,7 +244,7 @@ internal sealed class HostScheduler
             // The logger may throw too (or format an exception whose ToString throws): the worker must survive it.
             try
             {
-                _logger.LogError(ex, "Unhandled exception in a work item on host {Host}", Name);
+                RuntimeLog.WorkItemFailed(_logger, ex, Name);
             }
             catch (Exception)
             {

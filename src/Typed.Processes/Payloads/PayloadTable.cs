@@ -11,8 +11,8 @@ namespace Typed.Processes;
 /// </summary>
 public sealed class PayloadTable : IEquatable<PayloadTable>
 {
-    private static readonly object?[] s_noItems = [];
-    private static readonly Dictionary<object, object?> s_noFields = new();
+    private static readonly object?[] NoItems = [];
+    private static readonly Dictionary<object, object?> NoFields = new();
     private readonly object?[] _items;
     private readonly Dictionary<object, object?> _fields;
 
@@ -23,7 +23,7 @@ public sealed class PayloadTable : IEquatable<PayloadTable>
     }
 
     /// <summary>The empty table.</summary>
-    public static PayloadTable Empty { get; } = new(s_noItems, s_noFields);
+    public static PayloadTable Empty { get; } = new(NoItems, NoFields);
 
     /// <summary>The sequence part (Lua indices 1..n map to 0..n-1 here).</summary>
     public IReadOnlyList<object?> Items => _items;
@@ -95,13 +95,13 @@ public sealed class PayloadTable : IEquatable<PayloadTable>
         if (fields.Count == 0) return Empty;
         int n = 0;
         while (fields.ContainsKey((long)(n + 1))) n++;
-        object?[] items = n == 0 ? s_noItems : new object?[n];
+        object?[] items = n == 0 ? NoItems : new object?[n];
         for (int i = 0; i < n; i++)
         {
             items[i] = fields[(long)(i + 1)];
             fields.Remove((long)(i + 1));
         }
-        return new PayloadTable(items, fields.Count == 0 ? s_noFields : fields);
+        return new PayloadTable(items, fields.Count == 0 ? NoFields : fields);
     }
 
     /// <summary>Structural equality.</summary>

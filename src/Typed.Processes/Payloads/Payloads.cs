@@ -21,9 +21,9 @@ namespace Typed.Processes;
 /// </summary>
 public static class Payloads
 {
-    private static readonly ConcurrentDictionary<Type, bool> s_immutableTypes = new();
+    private static readonly ConcurrentDictionary<Type, bool> ImmutableTypes = new();
     // Per runtime type: refused, immutable as a whole, or an immutable collection whose elements must be checked.
-    private static readonly ConcurrentDictionary<Type, Shape> s_shapes = new();
+    private static readonly ConcurrentDictionary<Type, Shape> Shapes = new();
 
     /// <summary>The deepest nesting a payload may have (arrays and immutable collections inside each other).</summary>
     internal const int MaxDepth = 64;
@@ -43,7 +43,7 @@ public static class Payloads
                 return PrepareArray(array, depth);
         }
         var type = payload.GetType();
-        switch (s_shapes.GetOrAdd(type, static t => ComputeShape(t)))
+        switch (Shapes.GetOrAdd(type, static t => ComputeShape(t)))
         {
             case Shape.Immutable:
                 return Result<object?>.Success(payload);
@@ -145,12 +145,12 @@ public static class Payloads
     public static void DeclareImmutable(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        s_immutableTypes[type] = true;
-        s_shapes.Clear(); // shapes computed before (of this type, or of collections of it) may have refused it
+        ImmutableTypes[type] = true;
+        Shapes.Clear(); // shapes computed before (of this type, or of collections of it) may have refused it
     }
 
     /// <summary>True if values of <paramref name="type"/> are immutable under the rule above (element checks aside).</summary>
-    public static bool IsImmutableType(Type type) => s_immutableTypes.GetOrAdd(type, static t => ComputeImmutable(t));
+    public static bool IsImmutableType(Type type) => ImmutableTypes.GetOrAdd(type, static t => ComputeImmutable(t));
 
     private static bool ComputeImmutable(Type t)
     {

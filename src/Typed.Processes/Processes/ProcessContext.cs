@@ -61,10 +61,10 @@ public sealed class ProcessContext
     // ---- messages --------------------------------------------------------------------------------------------
 
     /// <summary>Sends <paramref name="payload"/> to <paramref name="to"/> on <paramref name="topic"/>.</summary>
-    public Result Send(Pid to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, Runtime.Resolve(to), topic, payload);
+    public Result Send(Pid to, [TopicName] string topic, object? payload) => ProcessRuntime.SendCore(Core, Runtime.Resolve(to), topic, payload);
 
     /// <summary>Sends to a PID's text form or a registered name.</summary>
-    public Result Send(string to, [TopicName] string topic, object? payload) => Runtime.SendCore(Core, Runtime.Resolve(to), topic, payload);
+    public Result Send(string to, [TopicName] string topic, object? payload) => ProcessRuntime.SendCore(Core, Runtime.Resolve(to), topic, payload);
 
     /// <summary>Listens to <paramref name="topic"/>: its payloads arrive on the returned channel.</summary>
     public ProcessChannel<object?> Listen(string topic) => Listen<object?>(topic);
@@ -111,34 +111,34 @@ public sealed class ProcessContext
     // ---- monitors and links ----------------------------------------------------------------------------------
 
     /// <summary>Monitors a process: one Exit event arrives when it ends (at once if it already has).</summary>
-    public Result Monitor(Pid target) => Runtime.MonitorCore(Core, Runtime.Resolve(target));
+    public Result Monitor(Pid target) => ProcessRuntime.MonitorCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Monitor(Pid)"/>
-    public Result Monitor(string target) => Runtime.MonitorCore(Core, Runtime.Resolve(target));
+    public Result Monitor(string target) => ProcessRuntime.MonitorCore(Core, Runtime.Resolve(target));
 
     /// <summary>Stops monitoring; no Exit event of <paramref name="target"/> is received after this returns.</summary>
-    public Result Unmonitor(Pid target) => Runtime.UnmonitorCore(Core, Runtime.Resolve(target));
+    public Result Unmonitor(Pid target) => ProcessRuntime.UnmonitorCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Unmonitor(Pid)"/>
-    public Result Unmonitor(string target) => Runtime.UnmonitorCore(Core, Runtime.Resolve(target, evenIfEnding: true));
+    public Result Unmonitor(string target) => ProcessRuntime.UnmonitorCore(Core, Runtime.Resolve(target, evenIfEnding: true));
 
     /// <summary>Links this process and <paramref name="target"/> (bidirectional, at most one link per pair).</summary>
-    public Result Link(Pid target) => Runtime.LinkCore(Core, Runtime.Resolve(target));
+    public Result Link(Pid target) => ProcessRuntime.LinkCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Link(Pid)"/>
-    public Result Link(string target) => Runtime.LinkCore(Core, Runtime.Resolve(target));
+    public Result Link(string target) => ProcessRuntime.LinkCore(Core, Runtime.Resolve(target));
 
     /// <summary>Removes the link; no LinkDown from <paramref name="target"/> is received after this returns.</summary>
-    public Result Unlink(Pid target) => Runtime.UnlinkCore(Core, Runtime.Resolve(target));
+    public Result Unlink(Pid target) => ProcessRuntime.UnlinkCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Unlink(Pid)"/>
-    public Result Unlink(string target) => Runtime.UnlinkCore(Core, Runtime.Resolve(target));
+    public Result Unlink(string target) => ProcessRuntime.UnlinkCore(Core, Runtime.Resolve(target));
 
     /// <summary>Ends <paramref name="target"/> at once with an error (its monitors and links see a failure).</summary>
-    public Result Terminate(Pid target) => Runtime.TerminateCore(Core, Runtime.Resolve(target));
+    public Result Terminate(Pid target) => ProcessRuntime.TerminateCore(Core, Runtime.Resolve(target));
 
     /// <inheritdoc cref="Terminate(Pid)"/>
-    public Result Terminate(string target) => Runtime.TerminateCore(Core, Runtime.Resolve(target));
+    public Result Terminate(string target) => ProcessRuntime.TerminateCore(Core, Runtime.Resolve(target));
 
     /// <summary>Asks <paramref name="target"/> to stop: it gets a Cancel event; if still running after
     /// <paramref name="deadline"/>, it is terminated.</summary>
@@ -209,6 +209,7 @@ public sealed class ProcessContext
     }
 
     /// <summary>A non-blocking select: commits a ready case, or returns a result with <see cref="SelectResult.IsDefault"/>.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Part of the process's API, beside SelectAsync; static would change the public shape.")]
     public SelectResult TrySelect(params SelectCase[] cases)
     {
         if (cases is null || cases.Length == 0) throw new ArgumentException("select needs at least one case", nameof(cases));

@@ -7,14 +7,14 @@ namespace Typed.Processes;
 /// <summary>
 /// The runtime's side of a process, whatever language it is written in: identity, mailbox, event channel,
 /// monitors, links, names and its end. Language bindings (C#, Lua) derive from it and decide how code runs.
-/// Locks: <see cref="_gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
+/// Locks: <see cref="Gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
 /// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
 /// </summary>
 internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 {
     private const int Created = 0, Running = 1, Dead = 2;
 
-    private object _gate => this; // internal type: nothing else locks a process object
+    private object Gate => this; // internal type: nothing else locks a process object
     private int _state;
     private ExitInfo? _exit;
     private List<ProcessCore>? _links;
@@ -116,7 +116,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         HashSet<ProcessCore>? monitoring;
         List<IExitObserver>? watchers;
         List<string>? names;
-        lock (_gate)
+        lock (Gate)
         {
             if (_state == Dead) return null;
             _state = Dead;
@@ -172,7 +172,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// <summary>A linked process ended: drop the link; on an error, trap it or return how this process must die.</summary>
     private ExitInfo? OnLinkedExit(ProcessCore from, ExitInfo info)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_state == Dead || _links is null || !_links.Remove(from)) return null;
             if (info.Error is null) return null;
@@ -218,7 +218,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         if (!IsAlive) return Result.Failure($"process {Pid} is not alive");
         // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
         // never creates its inbox channel.
-        lock (_gate)
+        lock (Gate)
         {
             if (TryGetListener(topic, out var listener))
             {
@@ -296,7 +296,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     internal Result<ProcessChannel> Listen(string topic, TopicListener listener)
     {
         if (string.IsNullOrEmpty(topic)) return Result<ProcessChannel>.Failure("topic must be a non-empty string");
-        lock (_gate)
+        lock (Gate)
         {
             if (TryGetListener(topic, out var existing))
             {
@@ -324,7 +324,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// mailbox limit), later ones go to the inbox.</summary>
     internal bool Unlisten(string topic)
     {
-        lock (_gate)
+        lock (Gate)
         {
             TopicListener? removed;
             if (_topic1 is not null && string.Equals(_topic1, topic, StringComparison.Ordinal))
@@ -367,7 +367,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// <summary>Adds an observer; false if the process is already dead (the caller reports noproc).</summary>
     internal bool AddMonitor(IExitObserver observer)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_state == Dead) return false;
             _monitors ??= [];
@@ -378,7 +378,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 
     internal void RemoveMonitor(IExitObserver observer)
     {
-        lock (_gate) _monitors?.Remove(observer);
+        lock (Gate) _monitors?.Remove(observer);
     }
 
     /// <summary>This process starts watching <paramref name="target"/>.</summary>
@@ -390,7 +390,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             DeliverNoProc(target.Pid);
             return Result.Success;
         }
-        lock (_gate)
+        lock (Gate)
         {
             if (_state != Dead) (_monitoring ??= []).Add(target);
         }
@@ -401,10 +401,10 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 
     private void ForgetMonitored(ProcessCore target)
     {
-        lock (_gate) _monitoring?.Remove(target);
+        lock (Gate) _monitoring?.Remove(target);
     }
 
-    internal int MonitoringCount { get { lock (_gate) return _monitoring?.Count ?? 0; } }
+    internal int MonitoringCount { get { lock (Gate) return _monitoring?.Count ?? 0; } }
 
     internal void DeliverNoProc(Pid target) =>
         DeliverEvent(new ProcessEvent(ProcessEventKind.Exit, target, Runtime.Now) { Error = $"noproc: process {target} is not alive" });
@@ -420,14 +420,14 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         if (live is not null)
         {
             live.RemoveMonitor(this);
-            lock (_gate) _monitoring?.Remove(live);
+            lock (Gate) _monitoring?.Remove(live);
         }
         Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.Exit } e && e.From == target);
     }
 
     private ProcessCore? FindMonitored(Pid target)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_monitoring is null) return null;
             foreach (var p in _monitoring)
@@ -442,8 +442,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     {
         if (ReferenceEquals(other, this)) return Result.Failure("a process cannot link to itself");
         var (a, b) = Pid.Id < other.Pid.Id ? (this, other) : (other, this);
-        lock (a._gate)
-        lock (b._gate)
+        lock (a.Gate)
+        lock (b.Gate)
         {
             if (_state == Dead) return Result.Failure("process is not alive");
             if (other._state == Dead) return Result.Failure($"noproc: process {other.Pid} is not alive");
@@ -460,8 +460,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         if (other is not null && !ReferenceEquals(other, this))
         {
             var (a, b) = Pid.Id < other.Pid.Id ? (this, other) : (other, this);
-            lock (a._gate)
-            lock (b._gate)
+            lock (a.Gate)
+            lock (b.Gate)
             {
                 _links?.Remove(other);
                 other._links?.Remove(this);
@@ -471,7 +471,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         {
             // The target resolved as not alive, but its exit may not have reached us yet: drop the link on our side
             // (under our gate, where OnLinkedExit looks for it), so that no LinkDown is queued after this returns.
-            lock (_gate) _links?.RemoveAll(p => p.Pid == target);
+            lock (Gate) _links?.RemoveAll(p => p.Pid == target);
         }
         Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.LinkDown } e && e.From == target);
     }
@@ -479,7 +479,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// <summary>Spawn-time link to a child not yet started. False if this process is dead.</summary>
     internal bool LinkNewChild(ProcessCore child)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_state == Dead) return false;
             (_links ??= []).Add(child);
@@ -492,17 +492,17 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     internal void MonitorNewChild(ProcessCore child)
     {
         child._monitors = [this];
-        lock (_gate) (_monitoring ??= []).Add(child);
+        lock (Gate) (_monitoring ??= []).Add(child);
     }
 
-    internal int LinkCount { get { lock (_gate) return _links?.Count ?? 0; } }
+    internal int LinkCount { get { lock (Gate) return _links?.Count ?? 0; } }
 
     // ---- names -----------------------------------------------------------------------------------------------
 
     /// <summary>Records a registered name; false if dead (the registry then refuses).</summary>
     internal bool AddName(string name)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_state == Dead) return false;
             (_names ??= []).Add(name);
@@ -512,7 +512,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 
     internal void RemoveName(string name)
     {
-        lock (_gate) _names?.Remove(name);
+        lock (Gate) _names?.Remove(name);
     }
 
     internal string Describe() => $"{Pid} ({Pid.Entry})";

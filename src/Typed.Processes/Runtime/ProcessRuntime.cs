@@ -66,9 +66,9 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     /// <summary>Starts a process from outside any process, with per-spawn settings (e.g. its mailbox limit).</summary>
     public Result<Pid> Spawn(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
-        SpawnCore(entry, host, args, null, SpawnMode.Plain, options: options ?? s_noOptions);
+        SpawnCore(entry, host, args, null, SpawnMode.Plain, options: options ?? NoOptions);
 
-    private static readonly SpawnOptions s_noOptions = new();
+    private static readonly SpawnOptions NoOptions = new();
 
     /// <summary>Sends from outside any process (the message has no sender).</summary>
     public Result Send(Pid to, [TopicName] string topic, object? payload) => SendCore(null, Resolve(to), topic, payload);
@@ -111,13 +111,13 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <see cref="Spawn(string, string, object?[])"/> followed by <see cref="WaitForExitAsync"/>, which can miss a very short-lived process).
     /// </summary>
     public Result<RunningProcess> Start([EntryReference] string entry, [HostReference] string host, params object?[] args) =>
-        Start(s_noOptions, entry, host, args);
+        Start(NoOptions, entry, host, args);
 
     /// <summary>As <see cref="Start(string, string, object?[])"/>, with per-spawn settings (e.g. its mailbox limit).</summary>
     public Result<RunningProcess> Start(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args)
     {
         var observer = new ExitWaiter(this);
-        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer, options ?? s_noOptions);
+        var pid = SpawnCore(entry, host, args, null, SpawnMode.Plain, observer, options ?? NoOptions);
         return pid.Ok ? Result<RunningProcess>.Success(new RunningProcess(pid.Value, observer.Completion.Task)) : Result<RunningProcess>.Failure(pid.Error!);
     }
 
@@ -224,7 +224,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return Result<Pid>.Success(pid);
     }
 
-    internal Result SendCore(ProcessCore? sender, Result<Target> to, string topic, object? payload)
+    internal static Result SendCore(ProcessCore? sender, Result<Target> to, string topic, object? payload)
     {
         if (!to.TryGetValue(out var t)) return Result.Failure(to.Error!);
         if (string.IsNullOrEmpty(topic)) return Result.Failure("topic must be a non-empty string");
@@ -235,7 +235,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return live.Deliver(sender?.Pid, topic, prepared.Value);
     }
 
-    internal Result MonitorCore(ProcessCore self, Result<Target> target)
+    internal static Result MonitorCore(ProcessCore self, Result<Target> target)
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         if (t.Process is null)
@@ -248,28 +248,28 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     /// <summary>Stops <paramref name="self"/> watching the target; resolve a name with <c>evenIfEnding</c> (see
     /// <see cref="Resolve(string?, bool)"/>).</summary>
-    internal Result UnmonitorCore(ProcessCore self, Result<Target> target)
+    internal static Result UnmonitorCore(ProcessCore self, Result<Target> target)
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         self.Unmonitor(t.Pid, t.Process);
         return Result.Success;
     }
 
-    internal Result LinkCore(ProcessCore self, Result<Target> target)
+    internal static Result LinkCore(ProcessCore self, Result<Target> target)
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         if (t.Process is null) return Result.Failure($"noproc: process {t.Pid} is not alive");
         return self.Link(t.Process);
     }
 
-    internal Result UnlinkCore(ProcessCore self, Result<Target> target)
+    internal static Result UnlinkCore(ProcessCore self, Result<Target> target)
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         self.Unlink(t.Pid, t.Process);
         return Result.Success;
     }
 
-    internal Result TerminateCore(ProcessCore? self, Result<Target> target)
+    internal static Result TerminateCore(ProcessCore? self, Result<Target> target)
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         if (t.Process is null || !t.Process.Terminate(self is null ? "terminated" : $"terminated by {self.Pid}"))
@@ -345,7 +345,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         _processes.TryRemove(process.Pid.Id, out _);
         Interlocked.Increment(ref _exited);
         if (names is { Count: > 0 }) Registry.Release(process, names);
-        if (info.Error is not null) Log(static (l, a) => { if (l.IsEnabled(LogLevel.Debug)) l.LogDebug("{Pid} exited with error: {Error}", a.Item1, a.Item2); }, (process.Pid, info.Error));
+        if (info.Error is not null) Log(static (l, a) => RuntimeLog.ExitedWithError(l, a.Item1, a.Item2), (process.Pid, info.Error));
     }
 
     internal void LogCrash(ProcessCore process, Exception ex, string error) =>
@@ -353,23 +353,23 @@ public sealed class ProcessRuntime : IAsyncDisposable
         {
             try
             {
-                l.LogWarning(a.ex, "{Pid} crashed: {Message}", a.Pid, a.error);
+                RuntimeLog.Crashed(l, a.ex, a.Pid, a.error);
             }
             catch (Exception) // a logger that formats the exception may run its throwing ToString: log without it
             {
-                l.LogWarning("{Pid} crashed: {Message}", a.Pid, a.error);
+                RuntimeLog.Crashed(l, null, a.Pid, a.error);
             }
         }, (process.Pid, ex, error));
 
     internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info) =>
-        Log(static (l, a) => { if (l.IsEnabled(LogLevel.Debug)) l.LogDebug("{Pid} terminated: linked {Cause} failed ({Error})", a.Item1, a.Item2, a.Item3); },
+        Log(static (l, a) => RuntimeLog.LinkKilled(l, a.Item1, a.Item2, a.Item3),
             (killed.Pid, cause.Pid, info.Root));
 
     internal void LogPrint(ProcessCore process, string text) =>
-        Log(static (_, a) => a.Item1.LogInformation("{Pid} {Text}", a.Item2, a.Item3), (_processLog, process.Pid, text));
+        Log(static (_, a) => RuntimeLog.Printed(a.Item1, a.Item2, a.Item3), (_processLog, process.Pid, text));
 
     internal void DeadLetter(ProcessCore process, Message message, string why) =>
-        Log(static (l, a) => l.LogWarning("dead letter for {Pid}: topic '{Topic}' from {From}: {Why}", a.Item1, a.Item2, a.Item3, a.Item4),
+        Log(static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4),
             (process.Pid, message.Topic, message.From, why));
 
     /// <summary>
@@ -422,7 +422,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             }
         }).ConfigureAwait(false);
         foreach (var (host, n) in stuck)
-            Log(static (l, a) => l.LogWarning("host {Host}: {Count} worker(s) still busy in process code at shutdown", a.host, a.n), (host, n));
+            Log(static (l, a) => RuntimeLog.WorkersStuck(l, a.host, a.n), (host, n));
         return new ShutdownReport(running.Select(p => p.Pid).ToList(), stuck);
     }
 
