@@ -22,6 +22,30 @@ public class ManifestTests
         }
         """;
 
+    // A host and a worker; each test adds the worker's last lines.
+    private const string Declarations = """
+        namespace: app
+        entries:
+          - name: lua_host
+            kind: process.host
+          - name: worker
+            kind: process.lua
+            source: file://worker.lua
+
+        """;
+
+    // A host with a wrong worker count (line 5) and a worker; each test adds the last lines.
+    private const string BadWorkers = """
+        namespace: app
+        entries:
+          - name: lua_host
+            kind: process.host
+            host: { workers: many }
+          - name: worker
+            kind: process.lua
+
+        """;
+
     private const string Worker = "return { main = function() process.listen(\"task\") end }\n";
 
     [Fact]
@@ -37,45 +61,17 @@ public class ManifestTests
             }
         }
         """,
-        ("/app/_index.yaml", """
-            namespace: app
-            entries:
-              - name: lua_host
-                kind: process.host
-              - name: worker
-                kind: process.lua
-                source: file://worker.lua
-                imports: [process,
-                          time]
-            """),
+        ("/app/_index.yaml", Declarations + "    imports: [process,\n              time]\n"),
         ("/app/worker.lua", Worker));
 
     [Fact]
     public Task A_manifest_with_errors_makes_the_reference_checks_incomplete() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Caller,
-        ("/app/_index.yaml", """
-            namespace: app
-            entries:
-              - name: lua_host
-                kind: process.host
-              - name: worker
-                kind: process.lua
-                source: file://worker.lua
-                imports: [process,
-            """),
+        ("/app/_index.yaml", Declarations + "    imports: [process,\n"),
         ("/app/worker.lua", Worker));
 
     [Fact]
     public Task An_error_in_one_entry_makes_the_reference_checks_incomplete() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Caller,
-        ("/app/_index.yaml", """
-            namespace: app
-            entries:
-              - name: lua_host
-                kind: process.host
-                host: { workers: many }
-              - name: worker
-                kind: process.lua
-                source: file://worker.lua
-            """),
+        ("/app/_index.yaml", BadWorkers + "    source: file://worker.lua\n"),
         ("/app/worker.lua", Worker));
 
     [Fact]
@@ -89,17 +85,7 @@ public class ManifestTests
             new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 8, 3, 8, 19)
                 .WithArguments("entry 'app:lua_host' is declared twice (first at /app/_index.yaml:3)"),
         ],
-        ("/app/_index.yaml", """
-            namespace: app
-            entries:
-              - name: lua_host
-                kind: process.host
-                host: { workers: many }
-              - name: worker
-                kind: process.lua
-              - name: lua_host
-                kind: process.host
-            """));
+        ("/app/_index.yaml", BadWorkers + "  - name: lua_host\n    kind: process.host\n"));
 
     [Fact]
     public Task A_YAML_syntax_error_is_reported_at_its_line_and_an_empty_manifest_at_the_start() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
