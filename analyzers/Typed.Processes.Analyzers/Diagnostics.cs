@@ -60,4 +60,10 @@ internal static class Diagnostics
         "Entry class cannot be instantiated or reference is malformed",
         "{0}",
         "An entry class must be a non-generic, non-abstract, non-static class with a parameterless constructor or one taking a ProcessContext, and entry and host references must have the form 'namespace:name'.");
+
+    public static readonly DiagnosticDescriptor UnreadableManifest = Error(
+        "TP0009",
+        "Manifest cannot be read",
+        "Manifest cannot be read: {0}",
+        "An _index.yaml manifest among the AdditionalFiles has an error that the runtime would refuse it for (YAML syntax, a missing or malformed field, a duplicate entry). While a manifest has errors, TP0002 and TP0003 do not report undeclared references, since the manifest's entries are not known.");
 }

@@ -13,7 +13,7 @@ namespace Typed.Processes.Analyzers;
 /// checked against each other at its end. Declarations come from [ProcessEntry]/[LuaEntry] types (in the compilation and
 /// in referenced assemblies), [assembly: ProcessHost], manifests among the AdditionalFiles, and constant registrations
 /// (<c>Entries.Add</c>, <c>new CSharpEntry</c>, <c>new LuaEntry</c>, <c>Hosts.Add</c>). A registration with a computed
-/// reference makes the set incomplete: then only malformed references are reported.
+/// reference, or a manifest with errors, makes the set incomplete: then only malformed references are reported.
 /// </summary>
 internal sealed class KnownReferences
 {
@@ -57,6 +57,13 @@ internal sealed class KnownReferences
             var text = file.GetText(cancellationToken)?.ToString();
             if (text is null) continue;
             var manifest = LuaManifest.Read(file.Path, text);
+            if (manifest.Errors.Count > 0)
+            {
+                // A manifest with errors (reported as TP0009) may declare more than was read from it: no reference is
+                // reported as undeclared while it is broken.
+                EntryRegistrationIsComputed();
+                HostRegistrationIsComputed();
+            }
             foreach (var entry in manifest.Entries)
             {
                 AddEntry(entry.Reference);

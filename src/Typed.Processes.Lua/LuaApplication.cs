@@ -1,5 +1,4 @@
-using System.Globalization;
-using YamlDotNet.RepresentationModel;
+using Typed.Processes.SourceModel;
 
 namespace Typed.Processes.Lua;
 
@@ -16,21 +15,10 @@ public sealed record LuaHost(string Reference, int Workers, int MailboxLimit, bo
 public sealed class LuaApplication
 {
     /// <summary>The largest worker count a manifest may ask for (the runtime's limit).</summary>
-    public const int MaxWorkers = 256;
-
-    // A manifest is a few KB; the cap keeps a hostile or mistaken file (a log, a core dump) from being parsed at all.
-    private const long MaxManifestBytes = 1 << 20;
+    public const int MaxWorkers = ManifestReader.MaxWorkers;
 
     // Lua sources are rarely above 100 KB; 16 MiB refuses a device or a huge file named by mistake before reading it.
     private const long MaxSourceBytes = 16 << 20;
-
-    // YamlDotNet builds its representation model recursively; nesting beyond this is refused before that so that no
-    // manifest can exhaust the stack (which would end the process, not throw). Real manifests nest 4-5 levels.
-    private const int MaxNesting = 64;
-
-    // meta is free-form; converting it is bounded so that aliases (`*a` repeated) cannot expand exponentially.
-    private const int MaxMetaNodes = 10_000;
-    private const int MaxMetaDepth = 32;
 
     private static readonly StringComparison PathComparison =
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
@@ -89,9 +77,14 @@ public sealed class LuaApplication
         foreach (var entry in Entries) runtime.Entries.Add(entry);
     }
 
+    /// <summary>
+    /// Reads the manifests with <see cref="ManifestReader"/> (shared with the source generator and the analyzers, so
+    /// that all three agree on what a manifest declares and which manifests are wrong) and adds what needs the file
+    /// system: sources that stay inside their manifest's folder, their Lua syntax, and imports of library entries.
+    /// </summary>
     private sealed class Loader(LuaApplication app, LuaOptions? options)
     {
-        private readonly record struct Pending(string Reference, string Name, YamlMappingNode Entry, string File, string Dir, string RealDir);
+        private readonly record struct Pending(ManifestEntry Entry, string File, string Dir, string RealDir);
 
         // Every entry reference (of any kind) and where it was first declared: Wippy's registry has one namespace
         // for all kinds, so a host and a process with the same reference are a duplicate too.
@@ -115,240 +108,68 @@ public sealed class LuaApplication
             foreach (var p in _pending) AddProcess(p);
         }
 
-        private void Error(string file, int line, string message) =>
-            app._errors.Add(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}");
+        private void Error(string file, int line, string message) => app._errors.Add(new ManifestProblem(true, line, message).Format(file));
 
-        private void Warning(string file, int line, string message) =>
-            app._warnings.Add(line > 0 ? $"{file}:{line}: {message}" : $"{file}: {message}");
-
-        private static int Line(YamlNode node) => (int)Math.Min(int.MaxValue, node.Start.Line);
+        private void Warning(string file, int line, string message) => app._warnings.Add(new ManifestProblem(false, line, message).Format(file));
 
         private void LoadManifest(string file)
         {
-            YamlNode? root;
+            string text;
             try
             {
-                var info = new FileInfo(file);
-                if (info.Length > MaxManifestBytes) { Error(file, 0, $"manifest is larger than {MaxManifestBytes / 1024} KiB"); return; }
-                var text = File.ReadAllText(file, System.Text.Encoding.UTF8);
-                if (Nesting(text) is var (depth, line) && depth > MaxNesting)
-                {
-                    Error(file, line, $"collections nested more than {MaxNesting} levels deep");
-                    return;
-                }
-                var stream = new YamlStream();
-                stream.Load(new StringReader(text));
-                if (stream.Documents.Count > 1) Warning(file, Line(stream.Documents[1].RootNode), "only the first YAML document is read");
-                root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+                // The size is checked before reading so that a huge file is not read at all.
+                if (new FileInfo(file).Length > ManifestReader.MaxManifestBytes) { Error(file, 0, ManifestReader.TooLarge); return; }
+                text = File.ReadAllText(file, System.Text.Encoding.UTF8);
             }
-            catch (YamlDotNet.Core.YamlException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                Error(file, (int)Math.Min(int.MaxValue, ex.Start.Line), OneLine(SafeMessage(ex.InnerException ?? ex)));
+                Error(file, 0, ManifestReader.OneLine(SafeMessage(ex)));
                 return;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException)
-            {
-                Error(file, 0, OneLine(SafeMessage(ex)));
-                return;
-            }
-            if (root is null || root is YamlScalarNode { Value: null or "" }) { Error(file, 0, "empty manifest"); return; }
-            if (root is not YamlMappingNode doc) { Error(file, Line(root), "a manifest is a map with 'namespace' and 'entries'"); return; }
-
-            string? ns = null;
-            YamlSequenceNode? entries = null;
-            foreach (var (keyNode, value) in doc.Children)
-            {
-                var key = (keyNode as YamlScalarNode)?.Value;
-                switch (key)
-                {
-                    case "version":
-                        break;
-                    case "namespace":
-                        if (value is YamlScalarNode { Value: { Length: > 0 } s }) ns = s;
-                        else { Error(file, Line(value), "'namespace' must be a non-empty string"); return; }
-                        break;
-                    case "entries":
-                        if (value is YamlSequenceNode seq) entries = seq;
-                        else if (value is YamlScalarNode { Value: null or "" }) entries = new YamlSequenceNode();
-                        else { Error(file, Line(value), "'entries' must be a list"); return; }
-                        break;
-                    default:
-                        Warning(file, Line(keyNode), $"unknown field '{Show(keyNode)}' is ignored");
-                        break;
-                }
-            }
-            if (ns is null) { Error(file, Line(doc), "missing 'namespace'"); return; }
-            if (entries is null) { Error(file, Line(doc), "missing 'entries' list"); return; }
+            var manifest = ManifestReader.Read(file, text, _declared);
+            foreach (var problem in manifest.Problems) (problem.IsError ? app._errors : app._warnings).Add(problem.Format(file));
             var dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
             var realDir = RealPath(dir) ?? dir;
-            int index = 0;
-            foreach (var node in entries.Children)
+            foreach (var entry in manifest.Entries)
             {
-                index++;
-                if (node is not YamlMappingNode e) { Error(file, Line(node), $"entry {index} is not a map"); continue; }
-                LoadEntry(file, dir, realDir, ns, index, e);
-            }
-        }
-
-        private void LoadEntry(string file, string dir, string realDir, string ns, int index, YamlMappingNode e)
-        {
-            int line = Line(e);
-            if (!Scalar(file, e, "name", out var name, out _)) return;
-            if (string.IsNullOrEmpty(name)) { Error(file, line, $"entry {index} has no 'name'"); return; }
-            var reference = ns + ":" + name;
-            if (EntryReference.Check(reference, "entry") is { } invalid) { Error(file, line, invalid); return; }
-            if (!Scalar(file, e, "kind", out var kind, out _)) return;
-            var here = $"{file}:{line}";
-            if (_declared.TryGetValue(reference, out var first))
-            {
-                Error(file, line, $"entry '{reference}' is declared twice (first at {first})");
-                return;
-            }
-            _declared[reference] = here;
-            switch (kind)
-            {
-                case "process.host":
-                    LoadHost(file, reference, e);
-                    break;
-                case "process.lua":
-                    foreach (var field in Fields(e))
-                        if (field.Key is not ("name" or "kind" or "source" or "method" or "modules" or "imports" or "meta" or "lifecycle" or "comment" or "description"))
-                            Warning(file, field.Line, $"entry '{reference}': unknown field '{field.Key}' is ignored");
-                    _pending.Add(new Pending(reference, name, e, file, dir, realDir));
-                    break;
-                case "library.lua":
-                    var src = ReadSource(file, dir, realDir, reference, e);
-                    if (src is not null)
-                    {
-                        var lib = new LuaLibrary(name, src.Value.Text, src.Value.Chunk);
-                        _libraries[reference] = lib;
-                        _libraries.TryAdd(name, lib);
-                    }
-                    break;
-                default:
-                    Warning(file, line, $"entry '{reference}' has unsupported kind '{kind ?? "(none)"}'; it was not loaded");
-                    break;
-            }
-        }
-
-        private void LoadHost(string file, string reference, YamlMappingNode e)
-        {
-            int line = Line(e);
-            int workers = 0, mailboxLimit = 0;
-            bool autoStart = true, ok = true;
-            foreach (var (keyNode, value) in e.Children)
-            {
-                var key = (keyNode as YamlScalarNode)?.Value;
-                switch (key)
+                switch (entry.Kind)
                 {
-                    case "name" or "kind" or "meta" or "comment" or "description":
+                    case ManifestReader.ProcessHost:
+                        var workers = entry.Workers == 0 ? Math.Min(Environment.ProcessorCount, MaxWorkers) : entry.Workers;
+                        app._hosts[entry.Reference] = new LuaHost(entry.Reference, workers, entry.MailboxLimit, entry.AutoStart, file, entry.Line);
                         break;
-                    case "workers":
-                        ok &= Integer(file, reference, "workers", value, 1, MaxWorkers, ref workers);
+                    case ManifestReader.ProcessLua:
+                        _pending.Add(new Pending(entry, file, dir, realDir));
                         break;
-                    case "host" when value is YamlMappingNode hm:
-                        foreach (var (k, v) in hm.Children)
+                    case ManifestReader.LibraryLua:
+                        if (ReadSource(file, dir, realDir, entry) is { } src)
                         {
-                            switch ((k as YamlScalarNode)?.Value)
-                            {
-                                case "workers": ok &= Integer(file, reference, "workers", v, 1, MaxWorkers, ref workers); break;
-                                case "mailbox_limit": ok &= Integer(file, reference, "mailbox_limit", v, 1, int.MaxValue, ref mailboxLimit); break;
-                                default: Warning(file, Line(k), $"host '{reference}': unknown setting '{Show(k)}' is ignored (known: workers, mailbox_limit)"); break;
-                            }
+                            var lib = new LuaLibrary(entry.Name, src.Text, src.Chunk);
+                            _libraries[entry.Reference] = lib;
+                            _libraries.TryAdd(entry.Name, lib);
                         }
-                        break;
-                    case "host" when value is YamlScalarNode { Value: null or "" }:
-                        break;
-                    case "host":
-                        Error(file, Line(value), $"host '{reference}': 'host' must be a map (workers, mailbox_limit)");
-                        ok = false;
-                        break;
-                    case "lifecycle" when value is YamlMappingNode lm:
-                        foreach (var (k, v) in lm.Children)
-                        {
-                            if ((k as YamlScalarNode)?.Value != "auto_start") continue;
-                            if (v is YamlScalarNode { Value: "true" or "false" } b) autoStart = b.Value == "true";
-                            else { Error(file, Line(v), $"host '{reference}': 'lifecycle.auto_start' must be true or false"); ok = false; }
-                        }
-                        break;
-                    case "lifecycle" when value is YamlScalarNode { Value: null or "" }:
-                        break;
-                    case "lifecycle":
-                        Error(file, Line(value), $"host '{reference}': 'lifecycle' must be a map");
-                        ok = false;
-                        break;
-                    default:
-                        Warning(file, Line(keyNode), $"host '{reference}': unknown field '{Show(keyNode)}' is ignored");
                         break;
                 }
             }
-            if (!ok) return;
-            app._hosts[reference] = new LuaHost(reference, workers == 0 ? Math.Min(Environment.ProcessorCount, MaxWorkers) : workers, mailboxLimit, autoStart, file, line);
-        }
-
-        private bool Integer(string file, string reference, string field, YamlNode value, int min, int max, ref int result)
-        {
-            if (value is YamlScalarNode { Value: { } s }
-                && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
-            {
-                result = (int)n;
-                return true;
-            }
-            var range = max == int.MaxValue ? $"an integer >= {min}" : $"an integer from {min} to {max}";
-            Error(file, Line(value), $"host '{reference}': '{field}' must be {range} (got {Show(value)})");
-            return false;
         }
 
         private void AddProcess(Pending p)
         {
-            var (reference, _, e, file, dir, realDir) = p;
-            if (!Scalar(file, e, "method", out var method, out _)) return;
-            var imports = new List<(string Name, int Line)>();
-            foreach (var key in new[] { "imports", "modules" })
-            {
-                var node = Child(e, key);
-                if (node is null || node is YamlScalarNode { Value: null or "" }) continue;
-                if (node is not YamlSequenceNode list) { Error(file, Line(node), $"entry '{reference}': '{key}' must be a list"); return; }
-                foreach (var item in list.Children)
-                {
-                    var name = item switch
-                    {
-                        YamlScalarNode s => s.Value,
-                        YamlMappingNode m => (Child(m, "name") as YamlScalarNode)?.Value ?? (Child(m, "entry") as YamlScalarNode)?.Value,
-                        _ => null,
-                    };
-                    if (string.IsNullOrEmpty(name)) { Error(file, Line(item), $"entry '{reference}': '{key}' items are names"); return; }
-                    imports.Add((name, Line(item)));
-                }
-            }
-            Dictionary<string, object?> meta = new(StringComparer.Ordinal);
-            if (Child(e, "meta") is { } metaNode and not YamlScalarNode { Value: null or "" })
-            {
-                if (metaNode is not YamlMappingNode mm) { Error(file, Line(metaNode), $"entry '{reference}': 'meta' must be a map"); return; }
-                int budget = MaxMetaNodes;
-                foreach (var (k, v) in mm.Children)
-                {
-                    var converted = Convert(v, 0, ref budget);
-                    if (budget < 0) { Error(file, Line(metaNode), $"entry '{reference}': 'meta' is too large or too deep"); return; }
-                    meta[Show(k)] = converted;
-                }
-            }
-            var src = ReadSource(file, dir, realDir, reference, e);
+            var (entry, file, dir, realDir) = p;
+            var src = ReadSource(file, dir, realDir, entry);
             if (src is null) return;
             var libs = new List<LuaLibrary>();
-            foreach (var (import, line) in imports)
+            foreach (var import in entry.Imports)
             {
-                if (_libraries.TryGetValue(import, out var lib)) libs.Add(lib);
-                else if (import is not ("process" or "channel" or "time")) Warning(file, line, $"'{reference}' imports unknown module '{import}'");
+                if (_libraries.TryGetValue(import.Name, out var lib)) libs.Add(lib);
+                else if (import.Name is not ("process" or "channel" or "time")) Warning(file, import.Line, $"'{entry.Reference}' imports unknown module '{import.Name}'");
             }
-            app._entries.Add(new LuaEntry(reference, src.Value.Text, src.Value.Chunk, string.IsNullOrEmpty(method) ? "main" : method, libs, options) { Meta = meta });
+            app._entries.Add(new LuaEntry(entry.Reference, src.Value.Text, src.Value.Chunk, entry.Method, libs, options) { Meta = entry.Meta });
         }
 
-        private (string Text, string Chunk)? ReadSource(string file, string dir, string realDir, string reference, YamlMappingNode e)
+        private (string Text, string Chunk)? ReadSource(string file, string dir, string realDir, ManifestEntry entry)
         {
-            if (!Scalar(file, e, "source", out var source, out var sourceNode)) return null;
-            int line = sourceNode is null ? Line(e) : Line(sourceNode);
-            if (string.IsNullOrEmpty(source)) { Error(file, line, $"entry '{reference}' has no 'source'"); return null; }
+            var (reference, source, line) = (entry.Reference, entry.Source!, entry.SourceLine);
             string text, chunk;
             if (source.StartsWith("file://", StringComparison.Ordinal))
             {
@@ -381,7 +202,7 @@ public sealed class LuaApplication
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    Error(file, line, $"entry '{reference}': cannot read source file '{lexical}': {OneLine(SafeMessage(ex))}");
+                    Error(file, line, $"entry '{reference}': cannot read source file '{lexical}': {ManifestReader.OneLine(SafeMessage(ex))}");
                     return null;
                 }
                 chunk = Path.GetRelativePath(Environment.CurrentDirectory, lexical);
@@ -389,97 +210,11 @@ public sealed class LuaApplication
             else
             {
                 text = source;
-                chunk = $"{Path.GetRelativePath(Environment.CurrentDirectory, file)}[{reference[(reference.LastIndexOf(':') + 1)..]}]";
+                chunk = $"{Path.GetRelativePath(Environment.CurrentDirectory, file)}[{entry.Name}]";
             }
             if (LuaEntry.CheckSyntax(text, chunk) is { } error) { app._errors.Add(error); return null; }
             return (text, chunk);
         }
-
-        /// <summary>Reads an optional scalar field; false (with an error) if it is present but not a scalar.</summary>
-        private bool Scalar(string file, YamlMappingNode e, string key, out string? value, out YamlNode? node)
-        {
-            value = null;
-            node = Child(e, key);
-            if (node is null) return true;
-            if (node is YamlScalarNode s) { value = s.Value; return true; }
-            Error(file, Line(node), $"'{key}' must be a string");
-            return false;
-        }
-
-        private static YamlNode? Child(YamlMappingNode map, string key)
-        {
-            foreach (var (k, v) in map.Children)
-                if (k is YamlScalarNode { Value: { } s } && s == key) return v;
-            return null;
-        }
-
-        private static IEnumerable<(string Key, int Line)> Fields(YamlMappingNode map) =>
-            map.Children.Select(kv => (Show(kv.Key), Line(kv.Key)));
-
-        private static object? Convert(YamlNode node, int depth, ref int budget)
-        {
-            if (--budget < 0 || depth > MaxMetaDepth) { budget = -1; return null; }
-            switch (node)
-            {
-                case YamlScalarNode s:
-                    return s.Value;
-                case YamlSequenceNode seq:
-                    var list = new List<object?>();
-                    foreach (var item in seq.Children)
-                    {
-                        list.Add(Convert(item, depth + 1, ref budget));
-                        if (budget < 0) return null;
-                    }
-                    return list;
-                case YamlMappingNode map:
-                    var dict = new Dictionary<string, object?>(StringComparer.Ordinal);
-                    foreach (var (k, v) in map.Children)
-                    {
-                        dict[Show(k)] = Convert(v, depth + 1, ref budget);
-                        if (budget < 0) return null;
-                    }
-                    return dict;
-                default:
-                    return null;
-            }
-        }
-
-        private static string Show(YamlNode node) => node switch
-        {
-            YamlScalarNode s => OneLine(s.Value ?? ""),
-            YamlSequenceNode => "(a list)",
-            YamlMappingNode => "(a map)",
-            _ => "(?)",
-        };
-    }
-
-    private static string OneLine(string s)
-    {
-        var line = s.ReplaceLineEndings(" ");
-        return line.Length > 200 ? line[..200] + "…" : line;
-    }
-
-    /// <summary>The deepest nesting of collections in the first document, and the line where it is reached.</summary>
-    private static (int Depth, int Line) Nesting(string text)
-    {
-        // YamlDotNet's parser is an explicit state machine (no recursion), so this pass is safe on any input; the
-        // representation model built afterwards recurses once per level, so its depth must be known first.
-        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
-        int depth = 0, max = 0, line = 0;
-        while (parser.MoveNext())
-        {
-            switch (parser.Current)
-            {
-                case YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart:
-                    if (++depth > max) { max = depth; line = (int)Math.Min(int.MaxValue, parser.Current.Start.Line); }
-                    if (max > MaxNesting) return (max, line);
-                    break;
-                case YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd:
-                    depth--;
-                    break;
-            }
-        }
-        return (max, line);
     }
 
     private static bool IsInside(string path, string folder)

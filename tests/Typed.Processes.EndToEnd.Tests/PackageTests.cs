@@ -27,6 +27,8 @@ public class PackageTests
                 Assert.Contains("analyzers/dotnet/cs/Typed.Processes.Generators.dll", names);
                 Assert.Contains("analyzers/dotnet/cs/Typed.Processes.Analyzers.dll", names);
                 Assert.Contains("analyzers/dotnet/cs/Typed.Processes.Analyzers.CodeFixes.dll", names);
+                // The generator and the analyzers parse manifests with YamlDotNet, which must travel beside them.
+                Assert.Contains("analyzers/dotnet/cs/YamlDotNet.dll", names);
                 Assert.Contains("buildTransitive/Typed.Processes.props", names);
                 Assert.Contains("buildTransitive/Typed.Processes.targets", names);
                 Assert.Contains("lib/net10.0/Typed.Processes.dll", names);

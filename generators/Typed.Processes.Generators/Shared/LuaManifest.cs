@@ -1,13 +1,10 @@
-// Shared by the generator and the analyzers (linked into both).
+// Shared by the generator and the analyzers (linked into both). What a manifest means is decided by ManifestReader.
 using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 
 namespace Typed.Processes.SourceModel;
-
-/// <summary>A topic: its name and payload type as C# source (null: any payload).</summary>
-internal sealed record TopicDeclaration(string Name, string? PayloadType);
 
 /// <summary>A <c>process.lua</c> entry read from a manifest.</summary>
 /// <param name="Reference">namespace:name.</param>
@@ -17,7 +14,8 @@ internal sealed record TopicDeclaration(string Name, string? PayloadType);
 internal sealed record LuaEntryDeclaration(string Reference, string? SourceFile, EquatableArray<TopicDeclaration> InlineTopics, EquatableArray<TopicDeclaration> MetaTopics, int Line);
 
 /// <summary>What one <c>_index.yaml</c> declares.</summary>
-internal sealed record LuaManifestDeclaration(string Path, EquatableArray<LuaEntryDeclaration> Entries, EquatableArray<string> Hosts, string? Error, int ErrorLine);
+/// <param name="Errors">The manifest's errors (file-level and per entry); an entry with an error is not among <paramref name="Entries"/>.</param>
+internal sealed record LuaManifestDeclaration(string Path, EquatableArray<LuaEntryDeclaration> Entries, EquatableArray<string> Hosts, EquatableArray<ManifestProblem> Errors);
 
 /// <summary>Reads manifests and Lua sources into declarations (entries, hosts, topics).</summary>
 internal static class LuaManifest
@@ -48,51 +46,25 @@ internal static class LuaManifest
     private static string StripComments(string lua) =>
         Regex.Replace(lua, @"--\[(=*)\[[\s\S]*?\]\1\]|--[^\n]*", m => new string('\n', m.Value.Count(c => c == '\n')));
 
-    /// <summary>Reads one manifest; a malformed one comes back with <see cref="LuaManifestDeclaration.Error"/> set.</summary>
+    /// <summary>Reads one manifest (see <see cref="ManifestReader"/>); its errors come back in <see cref="LuaManifestDeclaration.Errors"/>.</summary>
     public static LuaManifestDeclaration Read(string path, string text)
     {
+        var document = ManifestReader.Read(path, text);
         var entries = new List<LuaEntryDeclaration>();
         var hosts = new List<string>();
-        object? root;
-        try
+        foreach (var entry in document.Entries)
         {
-            root = MiniYaml.Parse(text);
+            if (entry.Kind == ManifestReader.ProcessHost) hosts.Add(entry.Reference);
+            if (entry.Kind != ManifestReader.ProcessLua || entry.Source is not { } source) continue;
+            string? file = null;
+            var inline = EquatableArray<TopicDeclaration>.Empty;
+            if (source.StartsWith("file://", StringComparison.Ordinal))
+                file = NormalizePath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", source.Substring("file://".Length)));
+            else inline = ScanTopics(source);
+            entries.Add(new LuaEntryDeclaration(entry.Reference, file, inline, entry.Topics.ToEquatableArray(), entry.Line));
         }
-        catch (YamlException ex)
-        {
-            return new LuaManifestDeclaration(path, EquatableArray<LuaEntryDeclaration>.Empty, EquatableArray<string>.Empty, ex.Message, ex.Line);
-        }
-        if (root is not Dictionary<string, object?> doc || doc.TryGetValue("namespace", out var nsValue) is false || nsValue is not string ns)
-            return new LuaManifestDeclaration(path, EquatableArray<LuaEntryDeclaration>.Empty, EquatableArray<string>.Empty, "the manifest has no 'namespace'", 1);
-        var lines = text.Replace("\r\n", "\n").Split('\n');
-        if (doc.TryGetValue("entries", out var list) && list is List<object?> items)
-        {
-            foreach (var item in items.OfType<Dictionary<string, object?>>())
-            {
-                if (!item.TryGetValue("name", out var nameValue) || nameValue is not string name) continue;
-                var kind = item.TryGetValue("kind", out var k) ? k as string : null;
-                var reference = ns + ":" + name;
-                if (kind == "process.host") hosts.Add(reference);
-                if (kind != "process.lua") continue;
-                int line = FindLine(lines, name);
-                string? file = null;
-                var inline = EquatableArray<TopicDeclaration>.Empty;
-                if (item.TryGetValue("source", out var src) && src is string source)
-                {
-                    if (source.StartsWith("file://", StringComparison.Ordinal))
-                        file = NormalizePath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", source.Substring("file://".Length)));
-                    else inline = ScanTopics(source);
-                }
-                var meta = EquatableArray<TopicDeclaration>.Empty;
-                if (item.TryGetValue("meta", out var m) && m is Dictionary<string, object?> metaMap &&
-                    metaMap.TryGetValue("topics", out var t) && t is Dictionary<string, object?> topics)
-                {
-                    meta = topics.Select(p => new TopicDeclaration(p.Key, p.Value is string s && s.Trim().Length > 0 && s.Trim() != "any" ? s.Trim() : null)).ToEquatableArray();
-                }
-                entries.Add(new LuaEntryDeclaration(reference, file, inline, meta, line));
-            }
-        }
-        return new LuaManifestDeclaration(path, entries.ToEquatableArray(), hosts.ToEquatableArray(), null, 0);
+        var errors = document.Problems.Where(p => p.IsError).ToEquatableArray();
+        return new LuaManifestDeclaration(path, entries.ToEquatableArray(), hosts.ToEquatableArray(), errors);
     }
 
     /// <summary>The entry's topics: <c>meta.topics</c> first (they carry types), then those its source listens on.</summary>
@@ -117,16 +89,5 @@ internal static class LuaManifest
             else parts.Add(part);
         }
         return string.Join("/", parts);
-    }
-
-    private static int FindLine(string[] lines, string name)
-    {
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var l = lines[i].Trim();
-            if (l.StartsWith("- name:", StringComparison.Ordinal) || l.StartsWith("name:", StringComparison.Ordinal))
-                if (l.Substring(l.IndexOf(':') + 1).Trim().Trim('"', '\'') == name) return i + 1;
-        }
-        return 1;
     }
 }

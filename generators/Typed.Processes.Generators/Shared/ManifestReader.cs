@@ -1,0 +1,489 @@
+// Shared by the runtime (Typed.Processes.Lua), the generator and the analyzers: linked as source into all three, so
+// that what a manifest means, and which manifests are wrong and why, is decided in one place. Each project supplies
+// IsValidReference (the `namespace:name` rule) in a file of its own.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace Typed.Processes.SourceModel;
+
+/// <summary>A topic: its name and payload type as C# source (null: any payload).</summary>
+internal sealed record TopicDeclaration(string Name, string? PayloadType);
+
+/// <summary>An error or warning found in a manifest.</summary>
+/// <param name="IsError">True for an error (the manifest or the entry is not loaded), false for a warning.</param>
+/// <param name="Line">The manifest line (1-based), or 0 when the problem is the whole file.</param>
+/// <param name="Message">What is wrong, in one line.</param>
+internal sealed record ManifestProblem(bool IsError, int Line, string Message)
+{
+    /// <summary><c>file:line: message</c>, or <c>file: message</c> without a line.</summary>
+    public string Format(string file) => Line > 0 ? $"{file}:{Line}: {Message}" : $"{file}: {Message}";
+}
+
+/// <summary>One name of an entry's <c>imports</c> or <c>modules</c> list.</summary>
+internal sealed record ManifestImport(string Name, int Line);
+
+/// <summary>
+/// One entry of a manifest that has no errors. Which fields are set depends on <see cref="Kind"/>:
+/// <c>process.lua</c> (source, method, imports, meta, topics), <c>library.lua</c> (source), <c>process.host</c>
+/// (workers, mailbox limit, auto start). Entries of other kinds are listed (they take their reference) but carry nothing.
+/// </summary>
+internal sealed class ManifestEntry
+{
+    public ManifestEntry(string name, string reference, string? kind, int line)
+    {
+        Name = name;
+        Reference = reference;
+        Kind = kind;
+        Line = line;
+    }
+
+    public string Name { get; }
+
+    /// <summary><c>namespace:name</c>.</summary>
+    public string Reference { get; }
+
+    /// <summary>The kind as written, or null when there is none.</summary>
+    public string? Kind { get; }
+
+    /// <summary>The line where the entry starts.</summary>
+    public int Line { get; }
+
+    /// <summary>The <c>source</c> as written: <c>file://relative/path</c> or inline Lua.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The line of <c>source</c> (of the entry when it has none).</summary>
+    public int SourceLine { get; set; }
+
+    /// <summary>The function that starts the process; <c>main</c> when not given.</summary>
+    public string Method { get; set; } = "main";
+
+    /// <summary>Names from <c>imports</c> and <c>modules</c>, in order.</summary>
+    public List<ManifestImport> Imports { get; } = new();
+
+    /// <summary><c>meta</c>, converted to strings (null for YAML null), lists and string-keyed maps.</summary>
+    public Dictionary<string, object?> Meta { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Topics of <c>meta.topics</c> with their payload types (null: any payload), in order.</summary>
+    public List<TopicDeclaration> Topics { get; } = new();
+
+    /// <summary>Worker threads of a host; 0 when not given (the runtime then takes the number of cores).</summary>
+    public int Workers { get; set; }
+
+    /// <summary>The per-process mailbox limit of a host; 0 when not given.</summary>
+    public int MailboxLimit { get; set; }
+
+    /// <summary>False when a host has <c>lifecycle.auto_start: false</c>.</summary>
+    public bool AutoStart { get; set; } = true;
+}
+
+/// <summary>What one manifest declares: its namespace, its entries without errors, and every problem found.</summary>
+internal sealed class ManifestDocument
+{
+    public string? Namespace { get; set; }
+    public List<ManifestEntry> Entries { get; } = new();
+    public List<ManifestProblem> Problems { get; } = new();
+
+    public bool HasErrors => Problems.Exists(p => p.IsError);
+}
+
+/// <summary>
+/// Reads <c>_index.yaml</c> manifests. YAML is parsed by YamlDotNet (its low-level parser and representation model,
+/// never the reflection deserializer); this class decides what the parsed document means: the fields of each kind,
+/// which values are wrong, and the message and line of every problem. Nothing here touches the file system.
+/// </summary>
+internal static class ManifestReader
+{
+    public const string ProcessLua = "process.lua";
+    public const string LibraryLua = "library.lua";
+    public const string ProcessHost = "process.host";
+
+    /// <summary>The largest manifest read (a manifest is a few KB; this refuses a log or a dump named by mistake).</summary>
+    public const int MaxManifestBytes = 1 << 20;
+
+    /// <summary>The largest worker count a manifest may ask for (the runtime's limit).</summary>
+    public const int MaxWorkers = 256;
+
+    // YamlDotNet builds its representation model recursively; nesting beyond this is refused before that so that no
+    // manifest can exhaust the stack (which would end the process, not throw). Real manifests nest 4-5 levels.
+    public const int MaxNesting = 64;
+
+    // meta is free-form; converting it is bounded so that aliases (`*a` repeated) cannot expand exponentially.
+    private const int MaxMetaNodes = 10_000;
+    private const int MaxMetaDepth = 32;
+
+    /// <summary>True if <paramref name="reference"/> has the form <c>namespace:name</c> (the one rule: ReferenceSyntax).</summary>
+    private static bool IsValidReference(string reference) => ReferenceSyntax.IsValid(reference);
+
+    /// <summary>
+    /// Reads one manifest. <paramref name="declared"/> maps every reference seen so far to where it was declared
+    /// (<c>file:line</c>); a reader of several manifests passes the same map to each so that a reference declared in
+    /// two of them is an error too. Never throws for any text.
+    /// </summary>
+    public static ManifestDocument Read(string file, string text, Dictionary<string, string>? declared = null)
+    {
+        var doc = new ManifestDocument();
+        var reader = new Reader(file, doc, declared ?? new Dictionary<string, string>(StringComparer.Ordinal));
+        reader.Run(text);
+        return doc;
+    }
+
+    /// <summary>The message for a manifest longer than <see cref="MaxManifestBytes"/>.</summary>
+    public static string TooLarge => $"manifest is larger than {MaxManifestBytes / 1024} KiB";
+
+    /// <summary>True for a plain (unquoted) scalar that YAML reads as null: empty, <c>~</c>, <c>null</c>, <c>Null</c>, <c>NULL</c>.</summary>
+    public static bool IsNull(YamlNode? node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } s && s.Value is null or "" or "~" or "null" or "Null" or "NULL";
+
+    /// <summary>The text on one line, cut at 200 characters.</summary>
+    public static string OneLine(string s)
+    {
+        var line = s.Replace("\r\n", " ").Replace('\n', ' ').Replace('\r', ' ');
+        return line.Length > 200 ? string.Concat(line.Remove(200), "…") : line;
+    }
+
+    private static int Line(YamlNode node) => (int)Math.Min(int.MaxValue, node.Start.Line);
+
+    private static string Show(YamlNode node) => node switch
+    {
+        YamlScalarNode s => OneLine(s.Value ?? ""),
+        YamlSequenceNode => "(a list)",
+        YamlMappingNode => "(a map)",
+        _ => "(?)",
+    };
+
+    private static YamlNode? Child(YamlMappingNode map, string key)
+    {
+        foreach (var kv in map.Children)
+            if (kv.Key is YamlScalarNode { Value: { } s } && s == key) return kv.Value;
+        return null;
+    }
+
+    private sealed class Reader
+    {
+        private readonly string _file;
+        private readonly ManifestDocument _doc;
+        private readonly Dictionary<string, string> _declared;
+
+        public Reader(string file, ManifestDocument doc, Dictionary<string, string> declared)
+        {
+            _file = file;
+            _doc = doc;
+            _declared = declared;
+        }
+
+        private void Error(int line, string message) => _doc.Problems.Add(new ManifestProblem(true, line, message));
+
+        private void Warning(int line, string message) => _doc.Problems.Add(new ManifestProblem(false, line, message));
+
+        public void Run(string text)
+        {
+            if (text.Length > MaxManifestBytes) { Error(0, TooLarge); return; }
+            YamlNode? root;
+            try
+            {
+                if (Nesting(text) is var (depth, line) && depth > MaxNesting)
+                {
+                    Error(line, $"collections nested more than {MaxNesting} levels deep");
+                    return;
+                }
+                var stream = new YamlStream();
+                stream.Load(new StringReader(text));
+                if (stream.Documents.Count > 1) Warning(Line(stream.Documents[1].RootNode), "only the first YAML document is read");
+                root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            }
+            catch (YamlException ex)
+            {
+                Error((int)Math.Min(int.MaxValue, ex.Start.Line), OneLine(YamlMessage(ex)));
+                return;
+            }
+            if (root is null || IsNull(root)) { Error(0, "empty manifest"); return; }
+            if (root is not YamlMappingNode map) { Error(Line(root), "a manifest is a map with 'namespace' and 'entries'"); return; }
+
+            string? ns = null;
+            YamlSequenceNode? entries = null;
+            foreach (var kv in map.Children)
+            {
+                var value = kv.Value;
+                switch ((kv.Key as YamlScalarNode)?.Value)
+                {
+                    case "version":
+                        break;
+                    case "namespace":
+                        if (value is YamlScalarNode { Value: { Length: > 0 } s } && !IsNull(value)) ns = s;
+                        else { Error(Line(value), "'namespace' must be a non-empty string"); return; }
+                        break;
+                    case "entries":
+                        if (value is YamlSequenceNode seq) entries = seq;
+                        else if (IsNull(value)) entries = new YamlSequenceNode();
+                        else { Error(Line(value), "'entries' must be a list"); return; }
+                        break;
+                    default:
+                        Warning(Line(kv.Key), $"unknown field '{Show(kv.Key)}' is ignored");
+                        break;
+                }
+            }
+            if (ns is null) { Error(Line(map), "missing 'namespace'"); return; }
+            if (entries is null) { Error(Line(map), "missing 'entries' list"); return; }
+            _doc.Namespace = ns;
+            int index = 0;
+            foreach (var node in entries.Children)
+            {
+                index++;
+                if (node is not YamlMappingNode e) { Error(Line(node), $"entry {index} is not a map"); continue; }
+                if (ReadEntry(ns, index, e) is { } entry) _doc.Entries.Add(entry);
+            }
+        }
+
+        private ManifestEntry? ReadEntry(string ns, int index, YamlMappingNode e)
+        {
+            int line = Line(e);
+            if (!Scalar(e, "name", out var name, out _)) return null;
+            if (name is null || name.Length == 0) { Error(line, $"entry {index} has no 'name'"); return null; }
+            var reference = ns + ":" + name;
+            if (!IsValidReference(reference)) { Error(line, $"malformed entry reference '{reference}': expected 'namespace:name'"); return null; }
+            if (!Scalar(e, "kind", out var kind, out _)) return null;
+            if (_declared.TryGetValue(reference, out var first))
+            {
+                Error(line, $"entry '{reference}' is declared twice (first at {first})");
+                return null;
+            }
+            _declared[reference] = $"{_file}:{line}";
+            var entry = new ManifestEntry(name, reference, kind, line);
+            bool ok = kind switch
+            {
+                ProcessHost => ReadHost(entry, e),
+                ProcessLua => ReadProcess(entry, e),
+                LibraryLua => ReadSource(entry, e),
+                _ => Unsupported(entry),
+            };
+            return ok ? entry : null;
+        }
+
+        private bool Unsupported(ManifestEntry entry)
+        {
+            Warning(entry.Line, $"entry '{entry.Reference}' has unsupported kind '{entry.Kind ?? "(none)"}'; it was not loaded");
+            return true;
+        }
+
+        private bool ReadHost(ManifestEntry entry, YamlMappingNode e)
+        {
+            var reference = entry.Reference;
+            bool ok = true;
+            int workers = 0, mailboxLimit = 0;
+            foreach (var kv in e.Children)
+            {
+                var value = kv.Value;
+                switch ((kv.Key as YamlScalarNode)?.Value)
+                {
+                    case "name" or "kind" or "meta" or "comment" or "description":
+                        break;
+                    case "workers":
+                        ok &= Integer(reference, "workers", value, 1, MaxWorkers, ref workers);
+                        break;
+                    case "host" when value is YamlMappingNode hm:
+                        foreach (var setting in hm.Children)
+                        {
+                            switch ((setting.Key as YamlScalarNode)?.Value)
+                            {
+                                case "workers": ok &= Integer(reference, "workers", setting.Value, 1, MaxWorkers, ref workers); break;
+                                case "mailbox_limit": ok &= Integer(reference, "mailbox_limit", setting.Value, 1, int.MaxValue, ref mailboxLimit); break;
+                                default: Warning(Line(setting.Key), $"host '{reference}': unknown setting '{Show(setting.Key)}' is ignored (known: workers, mailbox_limit)"); break;
+                            }
+                        }
+                        break;
+                    case "host" when IsNull(value):
+                        break;
+                    case "host":
+                        Error(Line(value), $"host '{reference}': 'host' must be a map (workers, mailbox_limit)");
+                        ok = false;
+                        break;
+                    case "lifecycle" when value is YamlMappingNode lm:
+                        foreach (var setting in lm.Children)
+                        {
+                            if ((setting.Key as YamlScalarNode)?.Value != "auto_start") continue;
+                            if (Boolean(setting.Value) is { } autoStart) entry.AutoStart = autoStart;
+                            else { Error(Line(setting.Value), $"host '{reference}': 'lifecycle.auto_start' must be true or false"); ok = false; }
+                        }
+                        break;
+                    case "lifecycle" when IsNull(value):
+                        break;
+                    case "lifecycle":
+                        Error(Line(value), $"host '{reference}': 'lifecycle' must be a map");
+                        ok = false;
+                        break;
+                    default:
+                        Warning(Line(kv.Key), $"host '{reference}': unknown field '{Show(kv.Key)}' is ignored");
+                        break;
+                }
+            }
+            entry.Workers = workers;
+            entry.MailboxLimit = mailboxLimit;
+            return ok;
+        }
+
+        private bool ReadProcess(ManifestEntry entry, YamlMappingNode e)
+        {
+            var reference = entry.Reference;
+            foreach (var kv in e.Children)
+                if (Show(kv.Key) is not ("name" or "kind" or "source" or "method" or "modules" or "imports" or "meta" or "lifecycle" or "comment" or "description") and var key)
+                    Warning(Line(kv.Key), $"entry '{reference}': unknown field '{key}' is ignored");
+            if (!Scalar(e, "method", out var method, out _)) return false;
+            if (method is { Length: > 0 }) entry.Method = method;
+            foreach (var key in new[] { "imports", "modules" })
+            {
+                var node = Child(e, key);
+                if (node is null || IsNull(node)) continue;
+                if (node is not YamlSequenceNode list) { Error(Line(node), $"entry '{reference}': '{key}' must be a list"); return false; }
+                foreach (var item in list.Children)
+                {
+                    var name = item switch
+                    {
+                        YamlScalarNode when IsNull(item) => null,
+                        YamlScalarNode s => s.Value,
+                        YamlMappingNode m => Text(Child(m, "name")) ?? Text(Child(m, "entry")),
+                        _ => null,
+                    };
+                    if (name is null || name.Length == 0) { Error(Line(item), $"entry '{reference}': '{key}' items are names"); return false; }
+                    entry.Imports.Add(new ManifestImport(name, Line(item)));
+                }
+            }
+            if (Child(e, "meta") is { } metaNode && !IsNull(metaNode))
+            {
+                if (metaNode is not YamlMappingNode meta) { Error(Line(metaNode), $"entry '{reference}': 'meta' must be a map"); return false; }
+                int budget = MaxMetaNodes;
+                foreach (var kv in meta.Children)
+                {
+                    var converted = Convert(kv.Value, 0, ref budget);
+                    if (budget < 0) { Error(Line(metaNode), $"entry '{reference}': 'meta' is too large or too deep"); return false; }
+                    entry.Meta[Show(kv.Key)] = converted;
+                }
+                if (Child(meta, "topics") is { } topicsNode && !IsNull(topicsNode))
+                {
+                    if (topicsNode is not YamlMappingNode topics) { Error(Line(topicsNode), $"entry '{reference}': 'meta.topics' must be a map of topic to payload type"); return false; }
+                    foreach (var kv in topics.Children)
+                    {
+                        if (Text(kv.Key) is not { Length: > 0 } topic)
+                        {
+                            Error(Line(kv.Key), $"entry '{reference}': a topic of 'meta.topics' must be a non-empty string");
+                            return false;
+                        }
+                        var type = Text(kv.Value)?.Trim();
+                        if (kv.Value is not YamlScalarNode)
+                        {
+                            Error(Line(kv.Value), $"entry '{reference}': the payload type of topic '{topic}' must be a type name or 'any'");
+                            return false;
+                        }
+                        if (!entry.Topics.Exists(t => t.Name == topic))
+                            entry.Topics.Add(new TopicDeclaration(topic, type is null || type.Length == 0 || type == "any" ? null : type));
+                    }
+                }
+            }
+            return ReadSource(entry, e);
+        }
+
+        private bool ReadSource(ManifestEntry entry, YamlMappingNode e)
+        {
+            if (!Scalar(e, "source", out var source, out var node)) return false;
+            entry.SourceLine = node is null ? entry.Line : Line(node);
+            if (source is null || source.Length == 0) { Error(entry.SourceLine, $"entry '{entry.Reference}' has no 'source'"); return false; }
+            entry.Source = source;
+            return true;
+        }
+
+        private bool Integer(string reference, string field, YamlNode value, int min, int max, ref int result)
+        {
+            if (value is YamlScalarNode { Value: { } s } && !IsNull(value)
+                && long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                && n >= min && n <= max)
+            {
+                result = (int)n;
+                return true;
+            }
+            var range = max == int.MaxValue ? $"an integer >= {min}" : $"an integer from {min} to {max}";
+            Error(Line(value), $"host '{reference}': '{field}' must be {range} (got {(IsNull(value) ? "null" : Show(value))})");
+            return false;
+        }
+
+        /// <summary>Reads an optional scalar field (null when absent or null); false (with an error) if it is not a scalar.</summary>
+        private bool Scalar(YamlMappingNode e, string key, out string? value, out YamlNode? node)
+        {
+            value = null;
+            node = Child(e, key);
+            if (node is null) return true;
+            if (node is YamlScalarNode s) { value = IsNull(s) ? null : s.Value; return true; }
+            Error(Line(node), $"'{key}' must be a string");
+            return false;
+        }
+    }
+
+    /// <summary>A scalar's text; null for YAML null and for lists and maps.</summary>
+    private static string? Text(YamlNode? node) => node is YamlScalarNode s && !IsNull(s) ? s.Value : null;
+
+    private static bool? Boolean(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any } s
+            ? s.Value switch { "true" or "True" or "TRUE" => true, "false" or "False" or "FALSE" => false, _ => null }
+            : null;
+
+    private static object? Convert(YamlNode node, int depth, ref int budget)
+    {
+        if (--budget < 0 || depth > MaxMetaDepth) { budget = -1; return null; }
+        switch (node)
+        {
+            case YamlScalarNode s:
+                return IsNull(s) ? null : s.Value;
+            case YamlSequenceNode seq:
+                var list = new List<object?>();
+                foreach (var item in seq.Children)
+                {
+                    list.Add(Convert(item, depth + 1, ref budget));
+                    if (budget < 0) return null;
+                }
+                return list;
+            case YamlMappingNode map:
+                var dict = new Dictionary<string, object?>(StringComparer.Ordinal);
+                foreach (var kv in map.Children)
+                {
+                    dict[Show(kv.Key)] = Convert(kv.Value, depth + 1, ref budget);
+                    if (budget < 0) return null;
+                }
+                return dict;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A YamlDotNet error without the position that <see cref="Exception.Message"/> starts with (the line is reported apart).</summary>
+    private static string YamlMessage(YamlException ex)
+    {
+        var message = ex.Message;
+        var cut = message.Length > 0 && message[0] == '(' ? message.IndexOf("): ", StringComparison.Ordinal) : -1;
+        return cut < 0 ? message : message.Substring(cut + 3);
+    }
+
+    /// <summary>The deepest nesting of collections in the first document, and the line where it is reached.</summary>
+    private static (int Depth, int Line) Nesting(string text)
+    {
+        // YamlDotNet's parser is an explicit state machine (no recursion), so this pass is safe on any input; the
+        // representation model built afterwards recurses once per level, so its depth must be known first.
+        var parser = new Parser(new StringReader(text));
+        int depth = 0, max = 0, line = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case SequenceStart or MappingStart:
+                    if (++depth > max) { max = depth; line = (int)Math.Min(int.MaxValue, parser.Current.Start.Line); }
+                    if (max > MaxNesting) return (max, line);
+                    break;
+                case SequenceEnd or MappingEnd:
+                    depth--;
+                    break;
+            }
+        }
+        return (max, line);
+    }
+}

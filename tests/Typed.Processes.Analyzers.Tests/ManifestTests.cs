@@ -1,0 +1,108 @@
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Typed.Processes.Analyzers.Tests;
+
+/// <summary>
+/// Manifests among the AdditionalFiles are read by the reader the runtime uses: valid YAML that the runtime loads
+/// declares its entries (no false TP0002), and a manifest with errors is TP0009 at its line and silences TP0002/TP0003.
+/// </summary>
+public class ManifestTests
+{
+    private const string Caller = """
+        using Typed.Processes;
+
+        class Caller
+        {
+            void M(ProcessRuntime runtime)
+            {
+                runtime.Spawn("app:worker", "app:lua_host");
+                runtime.Spawn("app:elsewhere", "app:lua_host");
+                runtime.Spawn({|TP0002:"malformed"|}, "app:lua_host");
+            }
+        }
+        """;
+
+    // A host and a worker; each test adds the worker's last lines.
+    private const string Declarations = """
+        namespace: app
+        entries:
+          - name: lua_host
+            kind: process.host
+          - name: worker
+            kind: process.lua
+            source: file://worker.lua
+
+        """;
+
+    // A host with a wrong worker count (line 5) and a worker; each test adds the last lines.
+    private const string BadWorkers = """
+        namespace: app
+        entries:
+          - name: lua_host
+            kind: process.host
+            host: { workers: many }
+          - name: worker
+            kind: process.lua
+
+        """;
+
+    private const string Worker = "return { main = function() process.listen(\"task\") end }\n";
+
+    [Fact]
+    public Task A_list_over_two_lines_is_read_and_its_entries_are_declared() => Verifier.AnalyzeAsync<ReferenceAnalyzer>("""
+        using Typed.Processes;
+
+        class Caller
+        {
+            void M(ProcessRuntime runtime)
+            {
+                runtime.Spawn("app:worker", "app:lua_host");
+                runtime.Spawn({|TP0002:"app:elsewhere"|}, "app:lua_host");
+            }
+        }
+        """,
+        ("/app/_index.yaml", Declarations + "    imports: [process,\n              time]\n"),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
+    public Task A_manifest_with_errors_makes_the_reference_checks_incomplete() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Caller,
+        ("/app/_index.yaml", Declarations + "    imports: [process,\n"),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
+    public Task An_error_in_one_entry_makes_the_reference_checks_incomplete() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Caller,
+        ("/app/_index.yaml", BadWorkers + "    source: file://worker.lua\n"),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
+    public Task Each_error_is_reported_at_its_manifest_line() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        [
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 5, 5, 5, 28)
+                .WithArguments("host 'app:lua_host': 'workers' must be an integer from 1 to 256 (got many)"),
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 6, 3, 6, 17)
+                .WithArguments("entry 'app:worker' has no 'source'"),
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 8, 3, 8, 19)
+                .WithArguments("entry 'app:lua_host' is declared twice (first at /app/_index.yaml:3)"),
+        ],
+        ("/app/_index.yaml", BadWorkers + "  - name: lua_host\n    kind: process.host\n"));
+
+    [Fact]
+    public Task A_YAML_syntax_error_is_reported_at_its_line_and_an_empty_manifest_at_the_start() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        [
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 2, 1, 2, 17)
+                .WithArguments("Duplicate key namespace"),
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/other/_index.yaml", 1, 1, 1, 1)
+                .WithArguments("empty manifest"),
+        ],
+        ("/app/_index.yaml", "namespace: app\nnamespace: other\nentries: []\n"),
+        ("/other/_index.yaml", ""));
+
+    [Fact]
+    public Task A_valid_manifest_and_other_files_are_not_reported() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        ("/app/_index.yaml", "namespace: app\nentries:\n  - name: worker\n    kind: process.lua\n    source: file://worker.lua\n...\n"),
+        ("/app/worker.lua", "this is not { yaml: ["),
+        ("/app/notes.yaml", "not: [a manifest"));
+}

@@ -1,0 +1,101 @@
+using Typed.Processes.Lua;
+using Typed.Processes.SourceModel;
+
+namespace Typed.Processes.Generators.Tests;
+
+/// <summary>
+/// Every manifest of <c>ManifestCorpus/</c> (one folder a case: <c>valid-*</c> load without errors, <c>invalid-*</c>
+/// have at least one) goes through the runtime's loader (<see cref="LuaApplication.Load"/>) and the generator's reader
+/// (<see cref="LuaManifest.Read"/>, which the analyzers use too); both must find the same entries, hosts and topics, or
+/// the same errors, text and line. Only what needs the file system (sources on disk, Lua syntax) is the runtime's alone,
+/// so the corpus's sources exist and compile.
+/// </summary>
+public class ManifestCorpusTests
+{
+    private static string Corpus => Path.Combine(ManifestReaderTests.RepoRoot(), "tests", "Typed.Processes.Generators.Tests", "ManifestCorpus");
+
+    public static TheoryData<string> Cases() => new(Directory.GetDirectories(Corpus).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_runtime_and_the_generator_read_the_same(string name)
+    {
+        var folder = Path.Combine(Corpus, name);
+        var file = Path.Combine(folder, "_index.yaml");
+        var runtime = LuaApplication.Load(folder);
+        var generator = LuaManifest.Read(LuaManifest.NormalizePath(file), File.ReadAllText(file));
+
+        Assert.Equal(runtime.Errors, generator.Errors.Select(e => e.Format(file)));
+        Assert.Equal(runtime.Entries.Select(e => e.Reference), generator.Entries.Select(e => e.Reference));
+        Assert.Equal(runtime.Hosts.Keys.Order(StringComparer.Ordinal), generator.Hosts.Order(StringComparer.Ordinal));
+        foreach (var entry in runtime.Entries)
+        {
+            var declared = generator.Entries.Single(e => e.Reference == entry.Reference);
+            var metaTopics = entry.Meta.TryGetValue("topics", out var t) && t is Dictionary<string, object?> map
+                ? map.Select(p => (p.Key, p.Value is string s && s.Trim() is { Length: > 0 } type && type != "any" ? type : null))
+                : [];
+            Assert.Equal(metaTopics, declared.MetaTopics.Select(d => (d.Name, d.PayloadType)));
+        }
+        if (name.StartsWith("valid-", StringComparison.Ordinal)) Assert.Empty(runtime.Errors);
+        else Assert.NotEmpty(runtime.Errors);
+    }
+
+    [Fact]
+    public void A_list_over_two_lines_anchors_document_end_tabs_and_nulls_are_read_as_YAML_reads_them()
+    {
+        var flow = LuaApplication.Load(Path.Combine(Corpus, "valid-multiline-flow-list"));
+        Assert.Equal("app:worker", Assert.Single(flow.Entries).Reference);
+
+        var aliases = LuaApplication.Load(Path.Combine(Corpus, "valid-anchors-aliases"));
+        Assert.Equal((2, 100), (aliases.Hosts["app:spare"].Workers, aliases.Hosts["app:spare"].MailboxLimit));
+        Assert.Equal(["app:twin", "app:worker"], aliases.Entries.Select(e => e.Reference).Order());
+
+        Assert.Single(LuaApplication.Load(Path.Combine(Corpus, "valid-document-end")).Entries);
+        Assert.Single(LuaApplication.Load(Path.Combine(Corpus, "valid-tab-after-key")).Entries);
+
+        var nulls = Read("valid-nulls");
+        var topics = Assert.Single(nulls.Entries).MetaTopics;
+        Assert.Equal([("a", null), ("b", null), ("c", null), ("d", null), ("e", "null")], topics.Select(d => (d.Name, d.PayloadType)));
+        var worker = Assert.Single(LuaApplication.Load(Path.Combine(Corpus, "valid-nulls")).Entries);
+        Assert.Equal("main", worker.Method);
+    }
+
+    [Theory]
+    [InlineData("invalid-empty", 0, "empty manifest")]
+    [InlineData("invalid-only-comments", 0, "empty manifest")]
+    [InlineData("invalid-yaml-syntax", 6, "")]
+    [InlineData("invalid-duplicate-key", 2, "Duplicate key")]
+    [InlineData("invalid-duplicate-entry", 8, "entry 'app:worker' is declared twice (first at ")]
+    [InlineData("invalid-bad-reference", 5, "malformed entry reference 'app:bad name': expected 'namespace:name'")]
+    [InlineData("invalid-missing-source", 5, "entry 'app:worker' has no 'source'")]
+    [InlineData("invalid-kind-not-string", 4, "'kind' must be a string")]
+    [InlineData("invalid-no-namespace", 1, "missing 'namespace'")]
+    [InlineData("invalid-entries-not-list", 3, "'entries' must be a list")]
+    [InlineData("invalid-meta-topics", 7, "entry 'app:worker': 'meta.topics' must be a map of topic to payload type")]
+    public void A_broken_manifest_is_an_error_at_its_line(string name, int line, string message)
+    {
+        var error = Assert.Single(Read(name).Errors);
+        Assert.Equal(line, error.Line);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void A_workers_value_that_is_not_an_integer_from_1_to_256_is_an_error_at_its_line()
+    {
+        var file = Path.Combine(Corpus, "invalid-workers", "_index.yaml");
+        var app = LuaApplication.Load(Path.GetDirectoryName(file)!);
+        Assert.Equal(
+            [
+                $"{file}:6: host 'app:main': 'workers' must be an integer from 1 to 256 (got lots)",
+                $"{file}:9: host 'app:other': 'workers' must be an integer from 1 to 256 (got 0)",
+            ],
+            app.Errors);
+        Assert.Empty(app.Hosts);
+    }
+
+    private static LuaManifestDeclaration Read(string name)
+    {
+        var file = Path.Combine(Corpus, name, "_index.yaml");
+        return LuaManifest.Read(LuaManifest.NormalizePath(file), File.ReadAllText(file));
+    }
+}
