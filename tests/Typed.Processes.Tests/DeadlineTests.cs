@@ -23,6 +23,17 @@ public class DeadlineTests : IAsyncLifetime
                 ctx.Send(observer, "seen", e.ToString()).ThrowIfFailed();
             }
         });
+        // Forwards the fields of each event it receives on "event" to whoever asked with "watch"; runs until terminated.
+        _runtime.Entries.Add("test:events", async ctx =>
+        {
+            var observer = await ctx.Listen<Pid>("watch").ReceiveAsync();
+            ctx.Send(observer, "ready", null).ThrowIfFailed();
+            while (true)
+            {
+                var e = await ctx.Events().ReceiveAsync();
+                ctx.Send(observer, "event", $"{e.Kind}|{e.From}|{e.Reason ?? "null"}|{e.At:O}|{(e.Deadline - e.At)?.ToString() ?? "none"}").ThrowIfFailed();
+            }
+        });
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -54,6 +65,46 @@ public class DeadlineTests : IAsyncLifetime
             return $"{tooFar.Error}|{negative.Error}|{first.StartsWith("CANCEL from", StringComparison.Ordinal)}|{_time.ActiveTimers}";
         });
         Assert.Equal("deadline of 10675199 days is too far in the future (it would fall after the year 9999)|deadline must not be negative|True|1", result);
+    }
+
+    [Fact]
+    public async Task Cancel_with_a_reason_or_nothing_sends_the_reason_and_arms_no_deadline()
+    {
+        var result = await RunWatched(async (ctx, watcher, seen) =>
+        {
+            ctx.Cancel(watcher).ThrowIfFailed();
+            ctx.Cancel(watcher.ToString(), "shutting down").ThrowIfFailed();
+            ctx.Cancel(watcher, "by pid").ThrowIfFailed();
+            ctx.Cancel(watcher.ToString()).ThrowIfFailed();
+            _runtime.Cancel(watcher).ThrowIfFailed();                // from outside: From is the target itself
+            _runtime.Cancel(watcher, "from outside").ThrowIfFailed();
+            var events = new List<string>();
+            for (int i = 0; i < 6; i++) events.Add(await seen.ReceiveAsync());
+            var timers = _time.ActiveTimers;
+            _time.Advance(TimeSpan.FromDays(3650)); // no deadline: nothing ever terminates it
+            return string.Join("|", events).Replace(ctx.Self.ToString(), "SELF", StringComparison.Ordinal)
+                .Replace(watcher.ToString(), "W", StringComparison.Ordinal) + $"|{timers}|{_runtime.IsAlive(watcher)}|{ctx.Cancel("nobody", "r").Error}";
+        });
+        Assert.Equal("CANCEL from SELF: |CANCEL from SELF: shutting down|CANCEL from SELF: by pid|CANCEL from SELF: |CANCEL from W: " +
+                     "|CANCEL from W: from outside|0|True|could not resolve 'nobody' as PID or registered name", result);
+    }
+
+    [Fact]
+    public async Task A_cancel_event_carries_its_reason_and_its_deadline_only_when_one_was_given()
+    {
+        var result = await RunWatched(async (ctx, _, _) =>
+        {
+            var target = ctx.Spawn("test:events", Host).Value;
+            ctx.Send(target, "watch", ctx.Self).ThrowIfFailed();
+            var events = ctx.Listen<string>("event");
+            await ctx.Listen("ready").ReceiveAsync();
+            ctx.Cancel(target, "why").ThrowIfFailed();
+            var a = await events.ReceiveAsync();
+            ctx.Cancel(target, TimeSpan.FromDays(1)).ThrowIfFailed();
+            var b = await events.ReceiveAsync();
+            return (a + "|" + b).Replace(ctx.Self.ToString(), "SELF", StringComparison.Ordinal).Replace($"{_time.GetUtcNow():O}", "NOW", StringComparison.Ordinal);
+        });
+        Assert.Equal("Cancel|SELF|why|NOW|none|Cancel|SELF||NOW|1.00:00:00", result);
     }
 
     [Fact]

@@ -175,13 +175,13 @@ public class MessagingTests : RuntimeTest
         var entry = Entry(async ctx => await ctx.Listen("never").ReceiveAsync());
         var pid = Runtime.Spawn(entry, Host).Value;
         Assert.Equal("malformed PID '{nonsense'", Runtime.Send("{nonsense", "t", 1).Error);
-        Assert.Equal("name 'ghost' is not registered", Runtime.Send("ghost", "t", 1).Error);
+        Assert.Equal("could not resolve 'ghost' as PID or registered name", Runtime.Send("ghost", "t", 1).Error);
         Assert.Equal("topic must be a non-empty string", Runtime.Send(pid, "", 1).Error);
-        Assert.Contains("unknown process", Runtime.Send(new Pid(Host, "test:x", long.MaxValue), "t", 1).Error);
+        Assert.Contains("process not found", Runtime.Send(new Pid(Host, "test:x", long.MaxValue), "t", 1).Error);
 
         var finished = Runtime.Spawn(Entry(_ => ValueTask.FromResult<object?>(null)), Host).Value;
         await Runtime.WaitForExitAsync(finished).WaitAsync(Guard);
-        Assert.Contains("is not alive", Runtime.Send(finished, "t", 1).Error);
+        Assert.Contains("process not found", Runtime.Send(finished, "t", 1).Error);
         Assert.True(Runtime.IsAlive(pid)); // nothing above harmed the live process
     }
 

@@ -214,7 +214,7 @@ public class MonitorLinkTests : RuntimeTest
         await Runtime.WaitForExitAsync(dead).WaitAsync(Guard);
         var result = await RunOk(ctx => ValueTask.FromResult<object?>(
             ctx.Link(dead).Error + "|" + ctx.Link("nobody").Error + "|" + ctx.Link(ctx.Self).Error + "|" + ctx.Monitor("{x").Error));
-        Assert.Equal($"noproc: process {dead} is not alive|name 'nobody' is not registered|a process cannot link to itself|malformed PID '{{x'", result);
+        Assert.Equal($"noproc: process {dead} is not alive|could not resolve 'nobody' as PID or registered name|a process cannot link to itself|malformed PID '{{x'", result);
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public class MonitorLinkTests : RuntimeTest
         Runtime.Terminate(pid).ThrowIfFailed();
         Assert.Equal("terminated", (await exit.WaitAsync(Guard)).Error);
         Assert.Equal("terminated|False", await unwound.Task.WaitAsync(Guard));
-        Assert.Contains("is not alive", Runtime.Terminate(pid).Error);
+        Assert.Contains("process not found", Runtime.Terminate(pid).Error);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public class RegistryTests : RuntimeTest
             log.Add(ctx.Unregister(name).ToString());
             return ValueTask.FromResult<object?>(string.Join("|", log));
         });
-        Assert.Matches(@"^True\|True\|name 'svc_[0-9a-f]+' is not registered\|False$", (string)result!);
+        Assert.Matches(@"^True\|True\|name not registered: 'svc_[0-9a-f]+'\|False$", (string)result!);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public class RegistryTests : RuntimeTest
         await holderReady.Task.WaitAsync(Guard);
 
         var refused = await RunOk(ctx => ValueTask.FromResult<object?>(ctx.Register("the_service").Error));
-        Assert.Equal($"name 'the_service' is already registered to {holder}", refused);
+        Assert.Equal($"name already registered: 'the_service' is held by {holder}", refused);
 
         // Send by name reaches the holder; when it ends, the name is free again.
         var exit = Runtime.WaitForExitAsync(holder);

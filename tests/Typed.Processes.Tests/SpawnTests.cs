@@ -24,7 +24,7 @@ public class SpawnTests : RuntimeTest
     [InlineData("test:nope", Host, "unknown entry 'test:nope'")]
     [InlineData("nocolon", Host, "malformed entry reference 'nocolon'")]
     [InlineData("a:b:c", Host, "malformed entry reference")]
-    [InlineData("test:known", "app:nohost", "unknown host 'app:nohost'")]
+    [InlineData("test:known", "app:nohost", "host not found: 'app:nohost'")]
     [InlineData("test:known", "bad host", "malformed host reference")]
     public void Bad_references_give_an_error_and_start_nothing(string entry, string host, string expected)
     {

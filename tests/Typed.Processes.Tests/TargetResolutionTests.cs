@@ -9,16 +9,17 @@ public class TargetResolutionTests : RuntimeTest
         Assert.Equal("target is null", Runtime.Resolve((Pid?)null).Error);
         Assert.Equal("target must be a PID or a registered name", Runtime.Resolve("").Error);
         Assert.Equal("malformed PID '{nope}'", Runtime.Resolve("{nope}").Error);
-        Assert.Equal("name 'nobody' is not registered", Runtime.Resolve("nobody").Error);
+        Assert.Equal("could not resolve 'nobody' as PID or registered name", Runtime.Resolve("nobody").Error);
         var unused = new Pid("app:processes", "test:never", long.MaxValue);
-        Assert.Equal($"unknown process {unused}", Runtime.Resolve(unused).Error);
+        Assert.Equal($"process not found: {unused} is unknown to this runtime", Runtime.Resolve(unused).Error);
 
         var ended = Runtime.Spawn(Entry(_ => ValueTask.FromResult<object?>(null)), Host).Value;
         await Runtime.WaitForExitAsync(ended).WaitAsync(Guard);
         var target = Runtime.Resolve(ended.ToString()).Value;
         Assert.Equal((null, ended), (target.Process, target.Pid));
-        Assert.Equal($"process {ended} is not alive", Runtime.Send(ended, "t", null).Error);
-        Assert.Equal($"process {ended} is not alive", Runtime.Terminate(ended.ToString()).Error);
+        Assert.Equal($"process not found: {ended} is not alive", Runtime.Send(ended, "t", null).Error);
+        Assert.Equal($"process not found: {ended} is not alive", Runtime.Terminate(ended.ToString()).Error);
+        Assert.Equal($"process not found: {ended} is not alive", Runtime.Cancel(ended).Error);
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public class TargetResolutionTests : RuntimeTest
         {
             // The holder is dead, but its exit is still telling its monitors: its name is not yet released.
             Assert.False(Runtime.IsAlive(holder));
-            Assert.Equal("name 'holder' is not registered", Runtime.Resolve("holder").Error);
+            Assert.Equal("could not resolve 'holder' as PID or registered name", Runtime.Resolve("holder").Error);
             var target = Runtime.Resolve("holder", evenIfEnding: true);
             Assert.True(target.Ok, target.Error);
             Assert.Equal(holder, target.Value.Pid);
@@ -54,7 +55,7 @@ public class TargetResolutionTests : RuntimeTest
         }
         Assert.True((await terminating.WaitAsync(Guard)).Ok);
         Assert.Equal(0, watcherCore.Events.Count); // the watcher's Exit of the holder was purged (or never queued)
-        Assert.Equal("name 'holder' is not registered", Runtime.Resolve("holder", evenIfEnding: true).Error);
+        Assert.Equal("could not resolve 'holder' as PID or registered name", Runtime.Resolve("holder", evenIfEnding: true).Error);
     }
 
     /// <summary>Holds the exit of the process it observes (under that process's gate) until released.</summary>

@@ -28,8 +28,11 @@ public sealed class ProcessEvent
     /// <summary>Exit of a C# process that threw: the exception.</summary>
     public Exception? Exception { get; init; }
 
-    /// <summary>Cancel: when the process will be terminated if it has not ended.</summary>
+    /// <summary>Cancel: when the process will be terminated if it has not ended; null if the cancel gave no deadline.</summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Cancel: why the process is asked to stop (empty if the canceller gave no reason); null for other kinds.</summary>
+    public string? Reason { get; init; }
 
     /// <summary>True if this reports a failure.</summary>
     public bool IsError => Error is not null;
@@ -51,6 +54,7 @@ public sealed class ProcessEvent
         ProcessEventKind.Exit when Error is not null => $"EXIT {From}: error {Error}",
         ProcessEventKind.Exit => $"EXIT {From}: {Result}",
         ProcessEventKind.LinkDown => $"LINK_DOWN {From}: {Error}",
-        _ => $"CANCEL from {From} by {Deadline:O}",
+        _ when Deadline is null => $"CANCEL from {From}: {Reason}",
+        _ => $"CANCEL from {From} by {Deadline:O}: {Reason}",
     };
 }

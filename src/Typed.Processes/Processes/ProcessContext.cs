@@ -142,10 +142,24 @@ public sealed class ProcessContext
 
     /// <summary>Asks <paramref name="target"/> to stop: it gets a Cancel event; if still running after
     /// <paramref name="deadline"/>, it is terminated.</summary>
-    public Result Cancel(Pid target, TimeSpan deadline) => Runtime.CancelCore(Core, Runtime.Resolve(target), deadline);
+    public Result Cancel(Pid target, TimeSpan deadline) => Runtime.CancelCore(Core, Runtime.Resolve(target), deadline, null);
 
     /// <inheritdoc cref="Cancel(Pid, TimeSpan)"/>
-    public Result Cancel(string target, TimeSpan deadline) => Runtime.CancelCore(Core, Runtime.Resolve(target), deadline);
+    public Result Cancel(string target, TimeSpan deadline) => Runtime.CancelCore(Core, Runtime.Resolve(target), deadline, null);
+
+    /// <summary>Asks <paramref name="target"/> to stop: it gets a Cancel event with no reason and no deadline (it
+    /// decides what to do; nothing else happens).</summary>
+    public Result Cancel(Pid target) => Runtime.CancelCore(Core, Runtime.Resolve(target), null, null);
+
+    /// <inheritdoc cref="Cancel(Pid)"/>
+    public Result Cancel(string target) => Runtime.CancelCore(Core, Runtime.Resolve(target), null, null);
+
+    /// <summary>Asks <paramref name="target"/> to stop, saying why: it gets a Cancel event with
+    /// <paramref name="reason"/> and no deadline (nothing else happens).</summary>
+    public Result Cancel(Pid target, string reason) => Runtime.CancelCore(Core, Runtime.Resolve(target), null, reason);
+
+    /// <inheritdoc cref="Cancel(Pid, string)"/>
+    public Result Cancel(string target, string reason) => Runtime.CancelCore(Core, Runtime.Resolve(target), null, reason);
 
     /// <summary>The current options.</summary>
     public ProcessOptions GetOptions() => new() { TrapLinks = Core.TrapLinks };

@@ -215,7 +215,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// </summary>
     internal Result Deliver(Pid? from, string topic, object? payload)
     {
-        if (!IsAlive) return Result.Failure($"process {Pid} is not alive");
+        if (!IsAlive) return Result.Failure(ProcessRuntime.ProcessNotFound(Pid));
         // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
         // never creates its inbox channel.
         lock (Gate)

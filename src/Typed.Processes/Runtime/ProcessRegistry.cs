@@ -25,7 +25,7 @@ public sealed class ProcessRegistry
         if (CheckName(name) is { } error) return Result.Failure(error);
         if (pid is null) return Result.Failure("pid is null");
         var process = _runtime.Find(pid);
-        if (process is null) return Result.Failure($"process {pid} is not alive");
+        if (process is null) return Result.Failure(ProcessRuntime.ProcessNotFound(pid));
         return Register(name, process);
     }
 
@@ -37,9 +37,9 @@ public sealed class ProcessRegistry
             if (_names.TryGetValue(name, out var holder))
             {
                 if (ReferenceEquals(holder, process)) return Result.Success;
-                if (holder.IsAlive) return Result.Failure($"name '{name}' is already registered to {holder.Pid}");
+                if (holder.IsAlive) return Result.Failure($"name already registered: '{name}' is held by {holder.Pid}");
             }
-            if (!process.AddName(name)) return Result.Failure($"process {process.Pid} is not alive");
+            if (!process.AddName(name)) return Result.Failure(ProcessRuntime.ProcessNotFound(process.Pid));
             _names[name] = process;
             return Result.Success;
         }
@@ -51,7 +51,7 @@ public sealed class ProcessRegistry
         if (CheckName(name) is { } error) return Result<Pid>.Failure(error);
         return _names.TryGetValue(name, out var p) && p.IsAlive
             ? Result<Pid>.Success(p.Pid)
-            : Result<Pid>.Failure($"name '{name}' is not registered");
+            : Result<Pid>.Failure($"name not registered: '{name}'");
     }
 
     internal ProcessCore? Resolve(string name) => _names.TryGetValue(name, out var p) && p.IsAlive ? p : null;

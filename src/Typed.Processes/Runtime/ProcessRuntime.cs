@@ -83,7 +83,13 @@ public sealed class ProcessRuntime : IAsyncDisposable
     public Result Terminate(string target) => TerminateCore(null, Resolve(target));
 
     /// <summary>Asks a process to stop by a deadline (a Cancel event), then terminates it.</summary>
-    public Result Cancel(Pid target, TimeSpan deadline) => CancelCore(null, Resolve(target), deadline);
+    public Result Cancel(Pid target, TimeSpan deadline) => CancelCore(null, Resolve(target), deadline, null);
+
+    /// <summary>Asks a process to stop (a Cancel event with no reason and no deadline: it decides what to do).</summary>
+    public Result Cancel(Pid target) => CancelCore(null, Resolve(target), null, null);
+
+    /// <summary>Asks a process to stop, saying why (a Cancel event with <paramref name="reason"/>, no deadline).</summary>
+    public Result Cancel(Pid target, string reason) => CancelCore(null, Resolve(target), null, reason);
 
     /// <summary>True if <paramref name="pid"/> is alive.</summary>
     public bool IsAlive(Pid pid) => Find(pid) is not null;
@@ -154,7 +160,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (pid is null) return Result<Target>.Failure("target is null");
         var live = Find(pid);
         if (live is not null || pid.Id <= Pid.LastId) return Result<Target>.Success(new Target(live, pid));
-        return Result<Target>.Failure($"unknown process {pid}");
+        return Result<Target>.Failure($"process not found: {pid} is unknown to this runtime");
     }
 
     /// <summary>
@@ -168,8 +174,11 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (target[0] == '{')
             return Pid.TryParse(target, out var pid) ? Resolve(pid) : Result<Target>.Failure($"malformed PID '{target}'");
         var p = evenIfEnding ? Registry.ResolveEvenIfEnding(target) : Registry.Resolve(target);
-        return p is null ? Result<Target>.Failure($"name '{target}' is not registered") : Result<Target>.Success(new Target(p, p.Pid));
+        return p is null ? Result<Target>.Failure($"could not resolve '{target}' as PID or registered name") : Result<Target>.Success(new Target(p, p.Pid));
     }
+
+    /// <summary>The error for an operation on a process that has ended (Wippy's text, <c>process not found</c>, first).</summary>
+    internal static string ProcessNotFound(Pid pid) => $"process not found: {pid} is not alive";
 
     // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
 
@@ -181,7 +190,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
         if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
         if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
-        if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"unknown host '{host}'");
+        if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"host not found: '{host}'");
         args ??= [];
         object?[] prepared = args.Length == 0 ? [] : new object?[args.Length];
         for (int i = 0; i < args.Length; i++)
@@ -228,7 +237,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
     {
         if (!to.TryGetValue(out var t)) return Result.Failure(to.Error!);
         if (string.IsNullOrEmpty(topic)) return Result.Failure("topic must be a non-empty string");
-        if (t.Process is not { } live) return Result.Failure($"process {t.Pid} is not alive");
+        if (t.Process is not { } live) return Result.Failure(ProcessNotFound(t.Pid));
         var prepared = Payloads.Prepare(payload);
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
@@ -273,24 +282,29 @@ public sealed class ProcessRuntime : IAsyncDisposable
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         if (t.Process is null || !t.Process.Terminate(self is null ? "terminated" : $"terminated by {self.Pid}"))
-            return Result.Failure($"process {t.Pid} is not alive");
+            return Result.Failure(ProcessNotFound(t.Pid));
         return Result.Success;
     }
 
-    internal Result CancelCore(ProcessCore? self, Result<Target> target, TimeSpan deadline)
+    /// <summary>Sends the target a Cancel event with <paramref name="reason"/> (null: none, an empty string); with a
+    /// <paramref name="deadline"/>, also terminates it if it has not ended by then.</summary>
+    internal Result CancelCore(ProcessCore? self, Result<Target> target, TimeSpan? deadline, string? reason)
     {
         // Everything is checked before any effect: an error means no Cancel event and no timer.
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
         if (deadline < TimeSpan.Zero) return Result.Failure("deadline must not be negative");
         var now = Now;
         if (deadline > DateTimeOffset.MaxValue - now)
-            return Result.Failure($"deadline of {deadline.TotalDays:0} days is too far in the future (it would fall after the year 9999)");
+            return Result.Failure($"deadline of {deadline.Value.TotalDays:0} days is too far in the future (it would fall after the year 9999)");
         var process = t.Process;
-        if (process is null) return Result.Failure($"process {t.Pid} is not alive");
-        var timer = new CancelTimer(process, deadline, Time);
-        // The timer holds the process: stop it when the process ends first (a long deadline would keep it in memory).
-        process.Aborted.UnsafeRegister(static s => ((CancelTimer)s!).Stop(), timer);
-        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, now) { Deadline = now + deadline });
+        if (process is null) return Result.Failure(ProcessNotFound(t.Pid));
+        if (deadline is { } d)
+        {
+            var timer = new CancelTimer(process, d, Time);
+            // The timer holds the process: stop it when the process ends first (a long deadline would keep it in memory).
+            process.Aborted.UnsafeRegister(static s => ((CancelTimer)s!).Stop(), timer);
+        }
+        process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, now) { Deadline = now + deadline, Reason = reason ?? "" });
         return Result.Success;
     }
 
@@ -407,7 +421,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             var cap = DateTimeOffset.MaxValue - Now - TimeSpan.FromDays(1);
             if (grace > cap) grace = cap;
             var waits = running.Select(p => WaitForExitAsync(p.Pid)).ToList();
-            foreach (var p in running) CancelCore(null, Resolve(p.Pid), grace);
+            foreach (var p in running) CancelCore(null, Resolve(p.Pid), grace, "the runtime is shutting down");
             var wait = grace < LongTimer.MaxChunk - TimeSpan.FromSeconds(1) ? grace + TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan;
             await Task.WhenAny(Task.WhenAll(waits), Task.Delay(wait)).ConfigureAwait(false);
         }
