@@ -12,9 +12,10 @@ internal partial class LuaProcess
 
     private static string Clip(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength] + "...";
 
-    private static int Err(KeraLua.Lua lua, string error, bool falseFirst = false)
+    /// <summary>A failing call's <c>nil, err</c> (the shape of every failure in the Lua API but set_options').</summary>
+    private static int Err(KeraLua.Lua lua, string error)
     {
-        if (falseFirst) lua.PushBoolean(false); else lua.PushNil();
+        lua.PushNil();
         LuaNative.PushText(lua, Clip(error));
         return 2;
     }
@@ -130,23 +131,30 @@ internal partial class LuaProcess
         {
             var dest = Str(lua, 1);
             var topic = Str(lua, 2);
-            if (dest is null) return Err(lua, "send: destination must be a PID or a registered name", true);
-            if (topic is null) return Err(lua, "send: topic must be a string", true);
+            if (dest is null) return Err(lua, "send: destination must be a PID or a registered name");
+            if (topic is null) return Err(lua, "send: topic must be a string");
+            // One message (Wippy): no value is a nil payload, one value is the payload, several are the array
+            // table { v1, v2, ... } (a nil among them is a hole, as in the table constructor).
             int top = lua.GetTop();
-            var values = new List<object?>();
-            for (int i = 3; i <= Math.Max(3, top); i++)
+            object? payload = null;
+            if (top == 3)
             {
-                var v = LuaValues.ToNet(lua, i);
-                if (!v.Ok) return Err(lua, v.Error, true); // nothing delivered
-                values.Add(v.Value);
+                var v = LuaValues.ToNet(lua, 3);
+                if (!v.Ok) return Err(lua, v.Error); // nothing delivered
+                payload = v.Value;
             }
-            foreach (var v in values)
+            else if (top > 3)
             {
-                var r = p.Context.Send(dest, topic, v);
-                if (!r.Ok) return Err(lua, r.Error, true);
+                var fields = new Dictionary<object, object?>();
+                for (int i = 3; i <= top; i++)
+                {
+                    var v = LuaValues.ToNet(lua, i);
+                    if (!v.Ok) return Err(lua, $"value {i - 2}: {v.Error}"); // nothing delivered
+                    if (v.Value is not null) fields[(long)(i - 2)] = v.Value;
+                }
+                payload = PayloadTable.FromNormalized(fields);
             }
-            lua.PushBoolean(true);
-            return 1;
+            return Ok(lua, p.Context.Send(dest, topic, payload));
         })),
         ("listen", Fn((lua, p) =>
         {
@@ -169,21 +177,32 @@ internal partial class LuaProcess
         ("terminate", Fn((lua, p) => Ok(lua, p.Context.Terminate(Target(lua, 1))))),
         ("cancel", Fn((lua, p) =>
         {
-            var d = ParseDuration(lua, 2, out var error);
-            return d is null ? Err(lua, error!) : Ok(lua, p.Context.Cancel(Target(lua, 1), d.Value));
+            // cancel(target[, reason_or_deadline]): nothing (or nil) or a string that is not a duration is a reason
+            // (Wippy); a number (ms) or a string that parses as a duration is a deadline (the event has no reason).
+            switch (lua.Type(2))
+            {
+                case LuaType.None or LuaType.Nil:
+                    return Ok(lua, p.Context.Cancel(Target(lua, 1)));
+                case LuaType.String when !Duration.TryParse(LuaNative.ToText(lua, 2), out _, out _):
+                    return Ok(lua, p.Context.Cancel(Target(lua, 1), LuaNative.ToText(lua, 2)!));
+                case LuaType.Number or LuaType.String:
+                    var d = ParseDuration(lua, 2, out var error);
+                    return d is null ? Err(lua, error!) : Ok(lua, p.Context.Cancel(Target(lua, 1), d.Value));
+                default:
+                    return Err(lua, $"cancel: the second argument must be a reason (a string), a deadline (a duration string or a number of milliseconds) or nil, not a {lua.TypeName(2)}");
+            }
         })),
         ("set_options", Fn((lua, p) => Ok(lua, p.Context.SetOptions(new ProcessOptions { TrapLinks = lua.ToBoolean(1) })))),
         ("get_trap_links", Fn((lua, p) => { lua.PushBoolean(p.TrapLinks); return 1; })),
         ("reg_register", Fn((lua, p) =>
         {
             var name = Str(lua, 1);
-            if (name is null) return Err(lua, "register: name must be a string", true);
+            if (name is null) return Err(lua, "register: name must be a string");
             Result r;
             if (lua.Type(2) == LuaType.String)
                 r = Pid.TryParse(LuaNative.ToText(lua, 2), out var pid) ? p.Context.Register(name, pid) : Result.Failure("register: malformed PID");
             else r = p.Context.Register(name);
-            if (r.Ok) { lua.PushBoolean(true); return 1; }
-            return Err(lua, r.Error, true);
+            return Ok(lua, r);
         })),
         ("reg_lookup", Fn((lua, p) =>
         {

@@ -176,7 +176,7 @@ internal static class LuaValues
             case Message m:
                 return TableCost + HashPart(3) + 3 * StringCost + PidCost + Estimate(m.Topic, depth) + Estimate(m.Payload, depth);
             case ProcessEvent e:
-                return TableCost + HashPart(6) + 6 * StringCost + PidCost + 64 + Estimate(e.Error, depth) +
+                return TableCost + HashPart(7) + 7 * StringCost + PidCost + 64 + Estimate(e.Error, depth) + Estimate(e.Reason, depth) +
                        (CheckPushable(e.Result, depth) is null ? Estimate(e.Result, depth) : StringCost + MaxReasonBytes);
             case IEnumerable empty when IsDefaultArray(empty): return TableCost;
             case IDictionary dict:
@@ -281,7 +281,7 @@ internal static class LuaValues
                 return null;
             case ProcessEvent e:
                 if (!LuaNative.CheckStack(lua, 3)) return StackFull;
-                lua.CreateTable(0, 6);
+                lua.CreateTable(0, 7);
                 LuaNative.PushText(lua, e.KindName); lua.SetField(-2, "kind");
                 LuaNative.PushText(lua, e.From.ToString()); lua.SetField(-2, "from");
                 PushValue(lua, e.At, process, depth); lua.SetField(-2, "at");
@@ -305,6 +305,7 @@ internal static class LuaValues
                 }
                 if (e.Error is not null) { LuaNative.PushText(lua, e.Error); lua.SetField(-2, "error"); }
                 if (e.Deadline is { } dl) { PushValue(lua, dl, process, depth); lua.SetField(-2, "deadline"); }
+                if (e.Reason is not null) { LuaNative.PushText(lua, e.Reason); lua.SetField(-2, "reason"); }
                 return null;
             case IEnumerable empty when IsDefaultArray(empty):
                 if (depth + 1 > MaxDepth) return TooDeep;

@@ -154,7 +154,7 @@ local function select_impl(cases, nonblocking)
     raw_collectgarbage("collect")
     st, idx, v, ok = tp.take_held()
   end
-  if st == "default" then return { default = true } end
+  if st == "default" then return { default = true, ok = true } end
   if st == "error" then error(idx, 3) end
   return { channel = cases[idx].channel, value = v, ok = ok }
 end
@@ -231,9 +231,21 @@ process.link = tp.link
 process.unlink = tp.unlink
 process.terminate = tp.terminate
 process.cancel = tp.cancel
+-- Wippy's shape: true, or false, err (the one failing call that gives false rather than nil); every key is checked
+-- before any is applied, so a refused call changes nothing.
 function process.set_options(opts)
-  if type(opts) ~= "table" then return false, "set_options expects a table" end
-  return tp.set_options(opts.trap_links == true)
+  if type(opts) ~= "table" then return false, "options parameter must be a table" end
+  for k, v in pairs(opts) do
+    if k == "trap_links" then
+      if type(v) ~= "boolean" then return false, "trap_links must be a boolean" end
+    elseif type(k) == "string" then
+      return false, "option " .. k .. " is not supported"
+    end
+  end
+  if opts.trap_links == nil then return true end
+  local ok, err = tp.set_options(opts.trap_links)
+  if not ok then return false, err end
+  return true
 end
 function process.get_options() return { trap_links = tp.get_trap_links() } end
 process.registry = { register = tp.reg_register, lookup = tp.reg_lookup, unregister = tp.reg_unregister }
