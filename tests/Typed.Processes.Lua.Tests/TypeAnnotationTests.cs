@@ -48,6 +48,8 @@ public class TypeAnnotationTests : LuaTest
         "local a⟦: {number}⟧ = {1}\nlocal m⟦: {[string]: number}⟧ = {}\nlocal r⟦: {x: number, y?: number; z: {string}}⟧ = {x = 1}\nlocal ro⟦: readonly {[string]: number}⟧ = {}\nlocal arr⟦: number[]⟧ = {}\nreturn a, m, r, ro, arr",
         // function types
         "local f⟦: (number, string) -> (boolean, string)⟧ = nil\nlocal g⟦: (x: number) -> ()⟧ = nil\nlocal h⟦: <T>(T) -> T⟧ = nil\nlocal k⟦: fun(x: number): string⟧ = nil\nreturn f, g, h, k",
+        // the rarer type forms Wippy's grammar has
+        "⟦type Keys = keyof(Config)⟧\n⟦type Port = Config[\"port\"]⟧\n⟦type IsStr<T> = T extends string ? true : false⟧\nlocal function check(x⟦: any⟧)⟦: asserts x is string⟧ end\nlocal g = function⟦<T>⟧(x⟦: T⟧)⟦: T⟧ return x end\nreturn g(1)",
         // type aliases: one line, multi-line, exported, generic, literal unions, intersection, typeof, annotations
         "⟦type Point = {x: number, y: number}⟧\n⟦export type Pair<A, B> = {a: A, b: B}⟧\nreturn 1",
         "⟦type Config = {\n  host: string,\n  port: number @min(1) @max(65535),\n  -- a comment inside\n  tags?: {string},\n}⟧\nlocal c⟦: Config⟧ = {host = 'h'}\nreturn c.host",
