@@ -58,13 +58,24 @@ public sealed class LuaEntry : EntryDefinition
     /// <summary>The entry compiled once to Lua bytecode (each process loads this instead of re-parsing the source).</summary>
     internal byte[] Bytecode => _bytecode ??= Compile(Source, ChunkName);
 
+    private byte[][]? _libraryCode;
+
+    /// <summary>The i-th library's source as the bytes Lua compiles (type annotations stripped once, not per process).</summary>
+    internal byte[] LibraryCode(int i) =>
+        (_libraryCode ??= [.. Libraries.Select(l => Code(l.Source))])[i];
+
+    /// <summary>
+    /// The bytes Lua compiles for <paramref name="source"/>: its UTF-8 bytes (KeraLua's LoadString would encode it as
+    /// ASCII, turning every non-ASCII character of a string literal into '?') with Wippy's type annotations blanked
+    /// (<see cref="TypeAnnotations"/>: line numbers unchanged; a source without annotations is passed as it is).
+    /// </summary>
+    internal static byte[] Code(string source) => TypeAnnotations.Strip(Encoding.UTF8.GetBytes(source));
+
     /// <summary>Compiles <paramref name="source"/> to bytecode (with debug info, so errors keep file and line).</summary>
-    /// <remarks>The source is loaded as its UTF-8 bytes (KeraLua's LoadString would encode it as ASCII, turning every
-    /// non-ASCII character of a string literal into '?').</remarks>
     internal static byte[] Compile(string source, string chunkName)
     {
         using var lua = new KeraLua.Lua(true);
-        if (LuaNative.Load(lua, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
+        if (LuaNative.Load(lua, Code(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
             throw new InvalidOperationException(LuaNative.ToText(lua, -1));
         lua.GetGlobal("string");
         lua.GetField(-1, "dump");
@@ -73,10 +84,10 @@ public sealed class LuaEntry : EntryDefinition
         return LuaNative.Bytes(lua, -1).ToArray();
     }
 
-    /// <summary>Compiles the source (as UTF-8) without running it: null if it is valid, else the error with file and line.</summary>
+    /// <summary>Compiles the source (as UTF-8, Wippy's type annotations stripped) without running it: null if it is valid, else the error with file and line.</summary>
     public static string? CheckSyntax(string source, string chunkName)
     {
         using var lua = new KeraLua.Lua(false);
-        return LuaNative.Load(lua, Encoding.UTF8.GetBytes(source), "@" + chunkName, "t") == KeraLua.LuaStatus.OK ? null : LuaNative.ToText(lua, -1);
+        return LuaNative.Load(lua, Code(source), "@" + chunkName, "t") == KeraLua.LuaStatus.OK ? null : LuaNative.ToText(lua, -1);
     }
 }

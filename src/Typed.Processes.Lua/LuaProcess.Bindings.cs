@@ -87,7 +87,7 @@ internal partial class LuaProcess
             int i = (int)lua.ToInteger(1) - 1;
             if (i < 0 || i >= p._entry.Libraries.Count) return 0;
             var lib = p._entry.Libraries[i];
-            if (LuaNative.Load(lua, Encoding.UTF8.GetBytes(lib.Source), "@" + lib.ChunkName, "t") != LuaStatus.OK)
+            if (LuaNative.Load(lua, p._entry.LibraryCode(i), "@" + lib.ChunkName, "t") != LuaStatus.OK)
             {
                 p._setupError = LuaNative.ToText(lua, -1);
                 return 1; // the error message instead of a function: the prelude stops there
