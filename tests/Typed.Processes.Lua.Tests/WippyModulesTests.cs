@@ -331,3 +331,86 @@ public class UuidModuleTests : LuaTest
             "invalid namespace UUID", "nil"), exit.Result);
     }
 }
+
+/// <summary>
+/// The sandbox escape suite (SandboxEscapeTests) through the objects of issue 10's modules: time values, durations,
+/// locations, the uuid module, the metatables numbers, booleans and payload tables now have.
+/// </summary>
+public class WippyModulesEscapeTests : LuaTest
+{
+    public static TheoryData<string> Escapes() => new(
+        "return getmetatable(time.now())",
+        "return getmetatable(time.parse_duration('1s'))",
+        "return getmetatable(time.utc) or getmetatable(time.localtz) or getmetatable(time.fixed_zone('X', 1))",
+        "return getmetatable(time) or getmetatable(require('uuid'))",
+        "return setmetatable(time.now(), {})",
+        "return setmetatable(time.parse_duration('1s'), {})",
+        "return getmetatable(1) or getmetatable(1.5) or getmetatable(true) or getmetatable(false)",
+        "return getmetatable(1).__index",
+        "return (1).__index or (true).__index",
+        "return (1).data.__index",
+        "return ('').data.__index",
+        "return rawget(getmetatable(''), '__index')",
+        "return setmetatable(1, {})",
+        "return next(time.now()) or next(time.parse_duration('1s')) or next(time.utc)",
+        "return time.now().tp or time.now().T or time.utc.zone_offset or require('uuid').tp",
+        "return time.load_location('/etc/passwd')",
+        "return time.load_location('../../../../etc/localtime')",
+        "return time.load_location('Etc/../../../etc/passwd')",
+        "return time.load_location('Etc/UTC\\0')",
+        "local ch = process.listen('m', { message = true }) process.send(process.pid(), 'm', {}) "
+            + "local mt = getmetatable(ch:receive():payload()) return mt.__metatable or mt.__gc or mt.__index({}, 'debug')",
+        "return load('return time.now()', 'x', 't', {})()");
+
+    [Theory]
+    [MemberData(nameof(Escapes))]
+    public async Task Escape_fails(string snippet)
+    {
+        var exit = await Run(Lua($$"""
+            return { main = function()
+              local ok, v = pcall(function() {{snippet}} end)
+              if ok and v ~= nil and v ~= false then return "ESCAPED: " .. tostring(v) end
+              return "blocked: " .. tostring(v)
+            end }
+            """));
+        Assert.Null(exit.Error);
+        Assert.StartsWith("blocked: ", (string)exit.Result!);
+    }
+
+    [Fact]
+    public async Task Changing_the_new_objects_changes_nothing_for_other_values_or_processes()
+    {
+        // One process tampers with everything it can reach; a payload table's metatable is its own, and the other
+        // process (its own state) sees none of it.
+        var other = Lua("""
+            return { main = function()
+              local m = process.inbox():receive()
+              local p = m:payload()
+              return table.concat({ p:data().k, ("s"):data(), (5):data(), tostring(time.utc),
+                tostring(time.parse_duration("1s")), time.date(2024, 1, 1, 0, 0, 0, 0, time.utc):format(time.DATE_ONLY) }, "|")
+            end }
+            """);
+        var exit = await Run(Lua($$"""
+            return { main = function()
+              local me = process.pid()
+              local ch = process.listen("m", { message = true })
+              process.send(me, "m", { k = 1 })
+              process.send(me, "m", { k = 2 })
+              local p1, p2 = ch:receive():payload(), ch:receive():payload()
+              getmetatable(p1).__index = function() return function() return "hacked" end end
+              rawset(time.utc, "string", function() return "hacked" end)
+              rawset(time, "SECOND", 1)
+              string.format = function() return "hacked" end
+              string.sub = nil
+              local mine = tostring(p2:data().k) .. "," .. tostring(time.utc) .. "," .. tostring(time.parse_duration("1s"))
+                .. "," .. time.date(2024, 1, 1, 0, 0, 0, 0, time.utc):format(time.DATE_ONLY)
+              local pid = process.spawn_monitored("{{other}}", "app:processes")
+              process.send(pid, "x", { k = "other" })
+              local e = process.events():receive()
+              return mine .. "|" .. tostring(e.result)
+            end }
+            """));
+        Assert.Null(exit.Error);
+        Assert.Equal("2,UTC,1s,2024-01-01|other|s|5|UTC|1s|2024-01-01", exit.Result);
+    }
+}
