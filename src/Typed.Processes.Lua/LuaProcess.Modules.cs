@@ -8,7 +8,7 @@ namespace Typed.Processes.Lua;
 // as the binding table (LuaProcess.Bindings.cs): no call back into Lua, strings read as bytes.
 internal partial class LuaProcess
 {
-    private static readonly byte[] StdlibBytecode = LuaEntry.Compile(LoadResource("Typed.Processes.Lua.stdlib.lua"), "stdlib");
+    private static readonly byte[] StdlibBytecode = LuaEntry.Compile(LoadResource("Typed.Processes.Lua.stdlib.lua"), "stdlib", strip: true);
 
     /// <summary>Unix seconds of the earliest and latest instants <see cref="DateTimeOffset"/> holds.</summary>
     private static readonly long MinUnixSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds(), MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
@@ -18,13 +18,9 @@ internal partial class LuaProcess
 
     private static readonly (string Name, LuaFunction Fn)[] ModuleFunctions =
     [
-        ("load_stdlib", Fn((lua, p) =>
-        {
-            // lua_load is protected: a memory error is a status, raised by the prelude as its own
-            if (LuaNative.Load(lua, StdlibBytecode, "=stdlib", "b") == LuaStatus.OK) return 1;
-            p._setupError = "stdlib: " + LuaNative.ToText(lua, -1);
-            return 0;
-        }, liftCeiling: false)),
+        // Under the process's own ceiling (lua_load is protected: a memory error is a status): the chunk, or the
+        // error message, which the prelude raises.
+        ("load_stdlib", Fn((lua, _) => { LuaNative.Load(lua, StdlibBytecode, "=stdlib", "b"); return 1; }, liftCeiling: false)),
         ("now", Fn((lua, p) =>
         {
             // Unix seconds and nanoseconds (100 ns precision), from the runtime's TimeProvider

@@ -191,19 +191,60 @@ function Channel:close()
   return true
 end
 
--- time and uuid (stdlib.lua, given what it uses; it keeps no reference to G) ------------------------------------
-local function after_ms(ms)
-  local id, err = tp.after(ms)
-  if id == nil then error(err, 3) end
-  return wrap(id)
-end
+-- time and uuid ------------------------------------------------------------------------------------------------
+-- time.after and time.sleep are here; the rest of time, and uuid, are stdlib.lua, loaded the first time a process
+-- reads another key of time, requires uuid or receives from a time.after channel (it costs about 64 KB a state).
+local time, uuid = { -- the duration constants too: `time.sleep(10 * time.MILLISECOND)` needs no more
+  NANOSECOND = 1, MICROSECOND = 1000, MILLISECOND = 1000000, SECOND = 1000000000, MINUTE = 60000000000, HOUR = 3600000000000,
+}, nil
+local stdlib_to_ns, stdlib_timer_value
 local load_stdlib = tp.load_stdlib
 tp.load_stdlib = nil
-local time, uuid
-time, uuid, timer_value = load_stdlib()({
-  tp = tp, wrap = wrap, after = after_ms, timer_chans = timer_chans, error = error, type = type, tostring = tostring,
-  tonumber = G.tonumber, setmetatable = setmetatable, ipairs = G.ipairs, math = math, string = string, table = table,
-})
+-- what stdlib.lua uses, taken now: the script may change the library tables before it is loaded
+local stdlib_uses = {
+  tp = tp, error = error, type = type, tostring = tostring, tonumber = G.tonumber, setmetatable = setmetatable,
+  ipairs = G.ipairs, find = string.find, sub = string.sub, format = string.format, lower = string.lower,
+  gsub = string.gsub, upper = string.upper, rep = string.rep, floor = math.floor, tointeger = math.tointeger,
+  mathtype = math.type, maxinteger = math.maxinteger, mininteger = math.mininteger, concat = table.concat,
+}
+local function stdlib()
+  if uuid == nil then
+    local chunk = load_stdlib()
+    if type(chunk) ~= "function" then error(chunk, 0) end
+    local t
+    t, uuid, stdlib_timer_value, stdlib_to_ns = chunk(stdlib_uses)
+    for k, v in pairs(t) do if rawget(time, k) == nil then rawset(time, k, v) end end
+  end
+  return uuid
+end
+timer_value = function(v) stdlib() return stdlib_timer_value(v) end
+setmetatable(time, { __index = function(_, k) stdlib() return rawget(time, k) end, __metatable = false })
+
+-- A duration as milliseconds for C#: numbers are nanoseconds (Wippy), strings Go's syntax (C# parses them), tables
+-- the stdlib's Durations (none exists before it is loaded).
+local function after_id(d)
+  if type(d) == "number" then d = d / 1000000
+  elseif type(d) == "table" and uuid ~= nil then
+    local ns, err = stdlib_to_ns(d)
+    if ns == nil then return nil, err end
+    d = ns / 1000000
+  elseif type(d) ~= "string" then
+    return nil, "invalid duration: expected nanoseconds, a string like \"100ms\" or a Duration, got " .. type(d)
+  end
+  return tp.after(d)
+end
+function time.after(d)
+  local id, err = after_id(d)
+  if id == nil then error(err, 2) end
+  local ch = wrap(id)
+  timer_chans[ch] = true
+  return ch
+end
+function time.sleep(d)
+  local id, err = after_id(d)
+  if id == nil then error(err, 2) end
+  wrap(id):receive()
+end
 
 -- process -----------------------------------------------------------------------------------------------------
 local process = {}
@@ -284,12 +325,13 @@ G.process, G.channel, G.time = process, channel, time
 -- require without the package library: our modules, then the manifest's library.lua modules (each run once, in the
 -- sandbox's globals); any other name is not found.
 local LOADING = {}
-local loaded = { process = process, channel = channel, time = time, uuid = uuid }
+local loaded = { process = process, channel = channel, time = time }
 G.require = function(name)
   if type(name) ~= "string" then error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2) end
   local m = rawget(loaded, name)
   if m == LOADING then error("loop or previous error loading module '" .. name .. "'", 2) end
   if m ~= nil then return m end
+  if name == "uuid" then m = stdlib() rawset(loaded, name, m) return m end
   local chunk = rawget(libs, name)
   if chunk == nil then error("module '" .. name .. "' not found", 2) end
   rawset(loaded, name, LOADING)

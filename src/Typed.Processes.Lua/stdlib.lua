@@ -1,19 +1,20 @@
--- The `time` and `uuid` modules (Wippy's, see docs/lua.md), built in every process's own state by the prelude
--- (prelude.lua), which calls this chunk once, before any user code runs, with what it may use. Nothing here is a
--- global: every function and table this chunk needs is captured now (a script that later replaces string.format or
--- math.floor changes nothing here), and _ENV is nil so that a free name is an error, never a global lookup.
+-- The `time` and `uuid` modules (Wippy's, see docs/lua.md) but time.after and time.sleep (in the prelude), built in
+-- a process's own state by the prelude (prelude.lua) the first time the process uses one of them: this chunk more
+-- than doubles a state's memory, which most processes never need (stripped of debug information: its errors
+-- name the caller's line, never its own). The prelude calls it with what it may use, the
+-- library functions as they were before any user code ran (a script that replaced string.format or math.floor changes
+-- nothing here); _ENV is nil, so that a free name is an error, never a global lookup.
 --
 -- Time, Duration and Location objects are empty tables with a locked metatable (getmetatable gives false); their
 -- values live in private weak tables of this chunk, so a script can neither read nor change them, and sent in a
 -- message they arrive as empty tables (send t:unix_nano() or tostring(d) instead).
 local lib = ...
 local _ENV = nil
-local tp, wrap, timer_chans, raw_after = lib.tp, lib.wrap, lib.timer_chans, lib.after
+local tp = lib.tp
 local error, type, tostring, tonumber, setmetatable, ipairs = lib.error, lib.type, lib.tostring, lib.tonumber, lib.setmetatable, lib.ipairs
-local mtype, floor, tointeger, maxint, minint = lib.math.type, lib.math.floor, lib.math.tointeger, lib.math.maxinteger, lib.math.mininteger
-local sfind, ssub, sformat, slower, sgsub, supper, srep = lib.string.find, lib.string.sub, lib.string.format, lib.string.lower,
-  lib.string.gsub, lib.string.upper, lib.string.rep
-local concat = lib.table.concat
+local mtype, floor, tointeger, maxint, minint = lib.mathtype, lib.floor, lib.tointeger, lib.maxinteger, lib.mininteger
+local sfind, ssub, sformat, slower, sgsub, supper, srep = lib.find, lib.sub, lib.format, lib.lower, lib.gsub, lib.upper, lib.rep
+local concat = lib.concat
 
 local function weak() return setmetatable({}, { __mode = "k" }) end
 local function read_only() error("time values are read-only", 2) end
@@ -632,17 +633,8 @@ local time = {
 }
 for k, name in ipairs(month_names) do time[supper(name)] = k end
 
--- time.after and time.sleep: durations as Wippy takes them (integer nanoseconds, a string, a Duration); the
--- channel of time.after receives a Time (the prelude's select calls timer_value for channels in timer_chans).
-function time.after(d)
-  local ch = raw_after(check_duration(d, 2) / MS)
-  timer_chans[ch] = true
-  return ch
-end
-function time.sleep(d)
-  raw_after(check_duration(d, 2) / MS):receive()
-end
-local function timer_value(v) -- Unix seconds (a float, millisecond precision) from C#
+-- what time.after's channel received (Unix seconds, a float of millisecond precision, from C#) as a Time
+local function timer_value(v)
   local sec = floor(v)
   return mktime(tointeger(sec), tointeger(floor((v - sec) * 1000 + 0.5)) * MS, localtz)
 end
@@ -765,4 +757,4 @@ function uuid.format(s, form)
   return nil, "unsupported format"
 end
 
-return time, uuid, timer_value
+return time, uuid, timer_value, to_ns
