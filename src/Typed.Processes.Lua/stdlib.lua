@@ -17,6 +17,12 @@ local sfind, ssub, sformat, slower, sgsub, supper, srep = lib.find, lib.sub, lib
 local concat = lib.concat
 
 local function weak() return setmetatable({}, { __mode = "k" }) end
+-- the private state of a Time, Duration or Location (map: its weak table), or an error `level` frames up
+local function private(map, v, what, level)
+  local r = type(v) == "table" and map[v]
+  if not r then error("expected a " .. what, level + 1) end
+  return r
+end
 local function read_only() error("time values are read-only", 2) end
 
 -- durations -----------------------------------------------------------------------------------------------------
@@ -125,11 +131,7 @@ local function duration_string(d)
   return d < 0 and "-" .. s or s
 end
 
-local function dur_of(d)
-  local ns = type(d) == "table" and dur_ns[d]
-  if not ns then error("expected a time.Duration", 3) end
-  return ns
-end
+local function dur_of(d) return private(dur_ns, d, "time.Duration", 3) end
 function DurationMethods.nanoseconds(d) return dur_of(d) end
 function DurationMethods.microseconds(d) return tquo(dur_of(d), US) end
 function DurationMethods.milliseconds(d) return tquo(dur_of(d), MS) end
@@ -149,11 +151,7 @@ Duration.__le = function(a, b) return check_duration(a, 1) <= check_duration(b, 
 -- locations -----------------------------------------------------------------------------------------------------
 local loc_data = weak() -- location -> { name = , offset = (fixed) | zone = (IANA id; nil: the machine's) }
 local Location = { __name = "time.Location", __metatable = false, __newindex = read_only }
-local function loc_name(l)
-  local ld = type(l) == "table" and loc_data[l]
-  if not ld then error("expected a time.Location", 3) end
-  return ld.name
-end
+local function loc_name(l) return private(loc_data, l, "time.Location", 2).name end
 Location.__index = { string = loc_name }
 Location.__tostring = loc_name
 local function location(ld)
@@ -232,11 +230,7 @@ local function mktime(sec, nsec, loc)
   return t
 end
 
-local function rec(t)
-  local r = type(t) == "table" and T[t]
-  if not r then error("expected a time.Time", 3) end
-  return r
-end
+local function rec(t) return private(T, t, "time.Time", 3) end
 
 -- Unix seconds of a wall clock (seconds since 1970-01-01 00:00 read as UTC) in location l
 local function from_local(l, wall)
