@@ -23,6 +23,12 @@ local function private(map, v, what, level)
   if not r then error("expected a " .. what, level + 1) end
   return r
 end
+-- a new Time, Duration or Location: an empty table with the type's metatable, its state kept in map
+local function sealed(map, mt, state)
+  local o = setmetatable({}, mt)
+  map[o] = state
+  return o
+end
 local function read_only() error("time values are read-only", 2) end
 
 -- durations -----------------------------------------------------------------------------------------------------
@@ -72,11 +78,7 @@ local dur_ns = weak()
 local Duration = { __name = "time.Duration", __metatable = false, __newindex = read_only }
 local DurationMethods = {}
 Duration.__index = DurationMethods
-local function duration(ns)
-  local d = setmetatable({}, Duration)
-  dur_ns[d] = ns
-  return d
-end
+local function duration(ns) return sealed(dur_ns, Duration, ns) end
 
 -- A duration argument: an integer (nanoseconds, Wippy), a float (truncated to whole nanoseconds), a Go duration
 -- string or a Duration. Returns nanoseconds, or nil and the error.
@@ -154,11 +156,7 @@ local Location = { __name = "time.Location", __metatable = false, __newindex = r
 local function loc_name(l) return private(loc_data, l, "time.Location", 2).name end
 Location.__index = { string = loc_name }
 Location.__tostring = loc_name
-local function location(ld)
-  local l = setmetatable({}, Location)
-  loc_data[l] = ld
-  return l
-end
+local function location(ld) return sealed(loc_data, Location, ld) end
 local utc = location({ name = "UTC", offset = 0 })
 local localtz = location({ name = "Local" })
 
@@ -224,10 +222,7 @@ local TimeMethods = {}
 Time.__index = TimeMethods
 
 local function mktime(sec, nsec, loc)
-  sec, nsec = sec + nsec // SEC, nsec % SEC
-  local t = setmetatable({}, Time)
-  T[t] = { sec, nsec, loc }
-  return t
+  return sealed(T, Time, { sec + nsec // SEC, nsec % SEC, loc })
 end
 
 local function rec(t) return private(T, t, "time.Time", 3) end
