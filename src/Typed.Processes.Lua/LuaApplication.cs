@@ -162,7 +162,7 @@ public sealed class LuaApplication
             foreach (var import in entry.Imports)
             {
                 if (_libraries.TryGetValue(import.Name, out var lib)) libs.Add(lib);
-                else if (import.Name is not ("process" or "channel" or "time")) Warning(file, import.Line, $"'{entry.Reference}' imports unknown module '{import.Name}'");
+                else if (import.Name is not ("process" or "channel" or "time" or "uuid")) Warning(file, import.Line, $"'{entry.Reference}' imports unknown module '{import.Name}'");
             }
             app._entries.Add(new LuaEntry(entry.Reference, src.Value.Text, src.Value.Chunk, entry.Method, libs, options) { Meta = entry.Meta });
         }

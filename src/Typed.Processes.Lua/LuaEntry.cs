@@ -72,7 +72,7 @@ public sealed class LuaEntry : EntryDefinition
     internal static byte[] Code(string source) => TypeAnnotations.Strip(Encoding.UTF8.GetBytes(source));
 
     /// <summary>Compiles <paramref name="source"/> to bytecode (with debug info, so errors keep file and line).</summary>
-    internal static byte[] Compile(string source, string chunkName)
+    internal static byte[] Compile(string source, string chunkName, bool strip = false)
     {
         using var lua = new KeraLua.Lua(true);
         if (LuaNative.Load(lua, Code(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
@@ -80,7 +80,8 @@ public sealed class LuaEntry : EntryDefinition
         lua.GetGlobal("string");
         lua.GetField(-1, "dump");
         lua.PushCopy(-3);
-        if (lua.PCall(1, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(LuaNative.ToText(lua, -1));
+        lua.PushBoolean(strip);
+        if (lua.PCall(2, 1, 0) != KeraLua.LuaStatus.OK) throw new InvalidOperationException(LuaNative.ToText(lua, -1));
         return LuaNative.Bytes(lua, -1).ToArray();
     }
 

@@ -79,7 +79,6 @@ internal partial class LuaProcess
     [
         ("pid", Fn((lua, p) => { LuaNative.PushText(lua, p.Pid.ToString()); return 1; })),
         ("log", Fn((lua, p) => { p.Context.Log(LuaNative.ToText(lua, 1) ?? ""); return 0; })),
-        ("now", Fn((lua, p) => { lua.PushNumber(p.Runtime.Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0); return 1; })),
         ("load_lib", Fn((lua, p) =>
         {
             // Compiles the manifest's i-th library.lua module for the prelude, from its UTF-8 bytes and under the real
@@ -121,6 +120,7 @@ internal partial class LuaProcess
             {
                 "monitored" => p.Context.SpawnMonitored(entry, host, args),
                 "linked" => p.Context.SpawnLinked(entry, host, args),
+                "linked_monitored" => p.Context.SpawnLinkedMonitored(entry, host, args),
                 _ => p.Context.Spawn(entry, host, args),
             };
             if (!r.Ok) return Err(lua, r.Error);

@@ -41,11 +41,11 @@ internal unsafe partial class LuaProcess
     private const string WaitMarker = "\u0001wait";
     private const string CollectMarker = "\u0001collect";
 
-    private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadPrelude(), "prelude");
+    private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadResource("Typed.Processes.Lua.prelude.lua"), "prelude");
 
-    private static string LoadPrelude()
+    private static string LoadResource(string name)
     {
-        using var s = typeof(LuaProcess).Assembly.GetManifestResourceStream("Typed.Processes.Lua.prelude.lua")!;
+        using var s = typeof(LuaProcess).Assembly.GetManifestResourceStream(name)!;
         using var r = new StreamReader(s);
         return r.ReadToEnd();
     }

@@ -84,6 +84,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         var gc = BeginUnchecked(lua, 0);
         lua.NewTable();
         foreach (var (name, fn) in Functions) { lua.PushCFunction(fn); lua.SetField(-2, name); }
+        foreach (var (name, fn) in ModuleFunctions) { lua.PushCFunction(fn); lua.SetField(-2, name); }
         lua.PushCFunction(Alive); lua.SetField(-2, "alive");
         foreach (var (name, open) in StandardLibraries.Openers) { StandardLibraries.PushCFunction(lua.Handle, open, 0); lua.SetField(-2, name); }
         LuaNative.PushText(lua, WaitMarker); lua.SetField(-2, "WAIT");

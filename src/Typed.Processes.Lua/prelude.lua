@@ -5,13 +5,15 @@
 -- standard openers it may use, and this chunk opens base, string, table, math, utf8, coroutine, os and debug, keeps
 -- what the list below names and drops the rest. io and package are never opened (no package.loaded, no searchers,
 -- no loadlib anywhere in the state); debug is opened only to keep debug.sethook (for arm_killer, at the end) and,
--- while this chunk runs, debug.getregistry, in locals that no function handed to user code holds as an upvalue.
+-- while this chunk runs, debug.getregistry, debug.setmetatable and debug.getmetatable (for payload :data()), in
+-- locals that no function handed to user code holds as an upvalue.
 local tp = ...
 local G = tp.open_base() -- the globals table, which is also this chunk's _ENV
 local string, table, math = tp.open_string(), tp.open_table(), tp.open_math()
 local utf8, coroutine, os_lib = tp.open_utf8(), tp.open_coroutine(), tp.open_os()
 local dbg = tp.open_debug()
 local sethook, getregistry = dbg.sethook, dbg.getregistry
+local type_setmetatable, type_getmetatable = dbg.setmetatable, dbg.getmetatable -- for payload :data(), then dropped
 dbg = nil
 for k in pairs({ open_base = 1, open_string = 1, open_table = 1, open_math = 1, open_utf8 = 1, open_coroutine = 1, open_os = 1, open_debug = 1 }) do
   tp[k] = nil -- tp is an upvalue of functions handed out below: leave only the C# functions in it
@@ -125,6 +127,8 @@ local function wrap(id)
 end
 
 local channel = {}
+-- time.after's channels (weak keys): select turns what they receive into a Time (timer_value, from stdlib.lua)
+local timer_chans, timer_value = setmetatable({}, { __mode = "k" }), nil
 
 local function select_impl(cases, nonblocking)
   if type(cases) ~= "table" then error("channel.select expects a table of cases", 3) end
@@ -156,6 +160,7 @@ local function select_impl(cases, nonblocking)
   end
   if st == "default" then return { default = true, ok = true } end
   if st == "error" then error(idx, 3) end
+  if ok and timer_chans[cases[idx].channel] then v = timer_value(v) end
   return { channel = cases[idx].channel, value = v, ok = ok }
 end
 
@@ -186,18 +191,60 @@ function Channel:close()
   return true
 end
 
--- time --------------------------------------------------------------------------------------------------------
-local time = {}
+-- time and uuid ------------------------------------------------------------------------------------------------
+-- time.after and time.sleep are here; the rest of time, and uuid, are stdlib.lua, loaded the first time a process
+-- reads another key of time, requires uuid or receives from a time.after channel (it costs about 64 KB a state).
+local time, uuid = { -- the duration constants too: `time.sleep(10 * time.MILLISECOND)` needs no more
+  NANOSECOND = 1, MICROSECOND = 1000, MILLISECOND = 1000000, SECOND = 1000000000, MINUTE = 60000000000, HOUR = 3600000000000,
+}, nil
+local stdlib_to_ns, stdlib_timer_value
+local load_stdlib = tp.load_stdlib
+tp.load_stdlib = nil
+-- what stdlib.lua uses, taken now: the script may change the library tables before it is loaded
+local stdlib_uses = {
+  tp = tp, error = error, type = type, tostring = tostring, tonumber = G.tonumber, setmetatable = setmetatable,
+  ipairs = G.ipairs, find = string.find, sub = string.sub, format = string.format, lower = string.lower,
+  gsub = string.gsub, upper = string.upper, rep = string.rep, floor = math.floor, tointeger = math.tointeger,
+  mathtype = math.type, maxinteger = math.maxinteger, mininteger = math.mininteger, concat = table.concat,
+}
+local function stdlib()
+  if uuid == nil then
+    local chunk = load_stdlib()
+    if type(chunk) ~= "function" then error(chunk, 0) end
+    local t
+    t, uuid, stdlib_timer_value, stdlib_to_ns = chunk(stdlib_uses)
+    for k, v in pairs(t) do if rawget(time, k) == nil then rawset(time, k, v) end end
+  end
+  return uuid
+end
+timer_value = function(v) stdlib() return stdlib_timer_value(v) end
+setmetatable(time, { __index = function(_, k) stdlib() return rawget(time, k) end, __metatable = false })
+
+-- A duration as milliseconds for C#: numbers are nanoseconds (Wippy), strings Go's syntax (C# parses them), tables
+-- the stdlib's Durations (none exists before it is loaded).
+local function after_id(d)
+  if type(d) == "number" then d = d / 1000000
+  elseif type(d) == "table" and uuid ~= nil then
+    local ns, err = stdlib_to_ns(d)
+    if ns == nil then return nil, err end
+    d = ns / 1000000
+  elseif type(d) ~= "string" then
+    return nil, "invalid duration: expected nanoseconds, a string like \"100ms\" or a Duration, got " .. type(d)
+  end
+  return tp.after(d)
+end
 function time.after(d)
-  local id, err = tp.after(d)
+  local id, err = after_id(d)
   if id == nil then error(err, 2) end
-  return wrap(id)
+  local ch = wrap(id)
+  timer_chans[ch] = true
+  return ch
 end
 function time.sleep(d)
-  local ch = time.after(d)
-  ch:receive()
+  local id, err = after_id(d)
+  if id == nil then error(err, 2) end
+  wrap(id):receive()
 end
-function time.now() return tp.now() end
 
 -- process -----------------------------------------------------------------------------------------------------
 local process = {}
@@ -206,6 +253,7 @@ process.pid = tp.pid
 function process.spawn(entry, host, ...) return tp.spawn("plain", entry, host, ...) end
 function process.spawn_monitored(entry, host, ...) return tp.spawn("monitored", entry, host, ...) end
 function process.spawn_linked(entry, host, ...) return tp.spawn("linked", entry, host, ...) end
+function process.spawn_linked_monitored(entry, host, ...) return tp.spawn("linked_monitored", entry, host, ...) end
 process.send = tp.send
 -- channel -> its topic, for unlisten (a private table: a script cannot make unlisten act on another topic)
 local listen_topics = setmetatable({}, { __mode = "k" })
@@ -256,8 +304,33 @@ Message.__index = Message
 Message.__name = "message"
 Message.__metatable = false
 function Message:from() return self._from end
-function Message:payload() return self._payload end
 function Message:topic() return self._topic end
+
+-- payload:data() (Wippy reads a payload as msg:payload():data()). msg:payload() is the value itself (the seed), so
+-- every type a payload can have gets a `data` method that returns the value; nil cannot have one (see docs/lua.md).
+local function same(v) return v end
+-- strings: the string metatable's __index becomes a table holding only `data`, which falls back to the string
+-- library (so string functions a script adds are still methods); `string.data` stays nil.
+type_getmetatable("").__index = setmetatable({ data = same }, { __index = string })
+-- numbers and booleans: a locked metatable of their own (getmetatable(1) is false, as for strings) whose __index
+-- knows `data` only; any other key raises the error indexing them always raised.
+local function scalar_index(v, k)
+  if k == "data" then return same end
+  error("attempt to index a " .. type(v) .. " value", 2)
+end
+type_setmetatable(0, { __index = scalar_index, __metatable = false })
+type_setmetatable(false, { __index = scalar_index, __metatable = false })
+type_setmetatable, type_getmetatable = nil, nil
+-- tables: the table msg:payload() returns gets, the first time, a metatable of its own (unlocked: the script may
+-- replace it) with an __index for `data` only. pairs, # and every field the table has are unchanged.
+local function payload_index(_, k)
+  if k == "data" then return same end
+end
+function Message:payload()
+  local p = self._payload
+  if type(p) == "table" and raw_getmetatable(p) == nil then raw_setmetatable(p, { __index = payload_index }) end
+  return p
+end
 
 -- globals, require, print -------------------------------------------------------------------------------------
 G.process, G.channel, G.time = process, channel, time
@@ -270,6 +343,7 @@ G.require = function(name)
   local m = rawget(loaded, name)
   if m == LOADING then error("loop or previous error loading module '" .. name .. "'", 2) end
   if m ~= nil then return m end
+  if name == "uuid" then m = stdlib() rawset(loaded, name, m) return m end
   local chunk = rawget(libs, name)
   if chunk == nil then error("module '" .. name .. "' not found", 2) end
   rawset(loaded, name, LOADING)

@@ -88,6 +88,7 @@ public class SandboxEscapeTests : LuaTest
 
     [Theory]
     [MemberData(nameof(Escapes))]
+    [MemberData(nameof(WippyModulesEscapeTests.Escapes), MemberType = typeof(WippyModulesEscapeTests))]
     public async Task Escape_fails(string snippet)
     {
         var exit = await Run(Lua($$"""

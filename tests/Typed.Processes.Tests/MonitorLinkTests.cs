@@ -286,3 +286,29 @@ public class MonitorBookkeepingTests : RuntimeTest
         Assert.Equal("499500|0", result);
     }
 }
+
+/// <summary>ProcessContext.SpawnLinkedMonitored (issue 10, item 6: Wippy's spawn_linked_monitored).</summary>
+public class SpawnLinkedMonitoredTests : RuntimeTest
+{
+    [Fact]
+    public async Task A_failing_child_gives_both_the_exit_event_and_the_link_down()
+    {
+        var fails = Entry(async ctx => throw new ProcessException(await ctx.Listen<string>("fail").ReceiveAsync()), "f" + Guid.NewGuid().ToString("N")[..6]);
+        var result = await RunOk(async ctx =>
+        {
+            ctx.SetOptions(new ProcessOptions { TrapLinks = true }).ThrowIfFailed();
+            var events = ctx.Events();
+            var pid = ctx.SpawnLinkedMonitored(fails, Host).Value;
+            ctx.Send(pid, "fail", "boom").ThrowIfFailed();
+            var kinds = new List<string>();
+            for (int i = 0; i < 2; i++)
+            {
+                var e = await events.ReceiveAsync();
+                kinds.Add($"{e.Kind}:{e.From == pid}:{e.Error}");
+            }
+            kinds.Sort(StringComparer.Ordinal);
+            return string.Join("|", kinds) + "|" + ctx.SpawnLinkedMonitored("app:nope", Host).Ok;
+        });
+        Assert.Equal("Exit:True:boom|LinkDown:True:boom|False", result);
+    }
+}

@@ -58,6 +58,16 @@ public sealed class ProcessContext
     public Result<Pid> SpawnLinked(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
         Runtime.SpawnCore(entry, host, args, Core, SpawnMode.Linked, options: options);
 
+    /// <summary>Starts a process linked to this one and monitored by it, both atomically (Wippy's
+    /// <c>spawn_linked_monitored</c>): exactly one Exit event arrives when it ends, and a failure of either side
+    /// reaches the other as through <see cref="SpawnLinked(string, string, object?[])"/>.</summary>
+    public Result<Pid> SpawnLinkedMonitored([EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.LinkedMonitored);
+
+    /// <summary>As <see cref="SpawnLinkedMonitored(string, string, object?[])"/>, with per-spawn settings.</summary>
+    public Result<Pid> SpawnLinkedMonitored(SpawnOptions options, [EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        Runtime.SpawnCore(entry, host, args, Core, SpawnMode.LinkedMonitored, options: options);
+
     // ---- messages --------------------------------------------------------------------------------------------
 
     /// <summary>Sends <paramref name="payload"/> to <paramref name="to"/> on <paramref name="topic"/>.</summary>

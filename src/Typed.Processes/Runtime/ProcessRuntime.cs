@@ -214,13 +214,13 @@ public sealed class ProcessRuntime : IAsyncDisposable
         process.Contract = definition.Topics;
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         if (observer is not null) process.AddMonitor(observer);
-        if (mode == SpawnMode.Linked && !parent!.LinkNewChild(process))
+        if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {
             // Never started, never scheduled: without Discard, a Lua child's state (up to its ceiling) leaked.
             process.Discard();
             return Result<Pid>.Failure("the spawning process is not alive");
         }
-        if (mode == SpawnMode.Monitored) parent!.MonitorNewChild(process);
+        if (mode is SpawnMode.Monitored or SpawnMode.LinkedMonitored) parent!.MonitorNewChild(process);
         _processes[pid.Id] = process;
         Interlocked.Increment(ref _spawned);
         if (_shutDown)

@@ -1,3 +1,3 @@
 namespace Typed.Processes;
 
-internal enum SpawnMode { Plain, Monitored, Linked }
+internal enum SpawnMode { Plain, Monitored, Linked, LinkedMonitored }
