@@ -214,5 +214,6 @@ internal partial class LuaProcess
         ("select", Fn((lua, p) => p.Select(lua))),
         ("wait_result", Fn((lua, p) => p.WaitResult(lua))),
         ("take_held", Fn((lua, p) => p.TakeHeld(lua))),
+        ("co_spawn", Fn((lua, p) => p.SpawnCoroutine(lua))),
     ];
 }
