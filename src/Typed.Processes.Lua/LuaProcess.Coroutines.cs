@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using KeraLua;
 using Typed.Processes.Channels;
 
@@ -37,8 +38,36 @@ internal partial class LuaProcess
     /// <see cref="TakeWoken"/> checks.</summary>
     private readonly ConcurrentQueue<Coroutine> _woken = new();
 
-    /// <summary>Coroutines started by coroutine.spawn that have not ended (for tests).</summary>
-    internal int SpawnedCoroutines { get; private set; }
+    /// <summary>The coroutines that have not ended, main included (worker only): their KeraLua wrappers are released
+    /// with the state (<see cref="ReleaseWrapper"/>).</summary>
+    private readonly HashSet<Coroutine> _live = [];
+
+    /// <summary>
+    /// KeraLua keeps, in a thread's extra space (the pointer-sized area before its lua_State), a strong GCHandle to
+    /// the wrapper it makes for that thread (Lua.FromIntPtr, ToThread) and never frees it: every thread that ever
+    /// got a wrapper kept a managed object and a handle for the host's life. This frees the handle the thread's
+    /// extra space holds if it is not <paramref name="previous"/> (the handle it held before a wrapper was made: a new
+    /// thread's extra space is a copy of the main thread's), and puts <paramref name="previous"/> back. Only once
+    /// no C# code will use that thread's wrapper again.
+    /// </summary>
+    internal static void ReleaseWrapper(IntPtr thread, IntPtr previous)
+    {
+        var own = Marshal.ReadIntPtr(thread - IntPtr.Size);
+        if (own == previous || own == IntPtr.Zero) return;
+        Marshal.WriteIntPtr(thread - IntPtr.Size, previous);
+        GCHandle.FromIntPtr(own).Free();
+    }
+
+    /// <summary>The handle in the extra space of <paramref name="state"/> (see <see cref="ReleaseWrapper"/>).</summary>
+    internal static IntPtr ExtraHandle(IntPtr state) => Marshal.ReadIntPtr(state - IntPtr.Size);
+
+    /// <summary>Releases the wrappers of the coroutines still alive when the state closes.</summary>
+    private void ReleaseCoroutines(KeraLua.Lua state)
+    {
+        var shared = ExtraHandle(state.Handle);
+        foreach (var co in _live) ReleaseWrapper(co.Handle, shared);
+        _live.Clear();
+    }
 
     private void TakeWoken()
     {
@@ -124,7 +153,7 @@ internal partial class LuaProcess
     /// </summary>
     private void Forget(Coroutine co)
     {
-        SpawnedCoroutines--;
+        _live.Remove(co);
         var t = co.Thread;
         t.SetTop(0);
         if (!LuaNative.CheckStack(t, 3)) return;
@@ -136,6 +165,7 @@ internal partial class LuaProcess
             t.RawSet(-3);
         }
         t.SetTop(0);
+        ReleaseWrapper(co.Handle, ExtraHandle(_state!.Handle));
     }
 
     /// <summary>
@@ -151,8 +181,9 @@ internal partial class LuaProcess
         var thread = lua.ToThread(1);
         // The count hook (preemption, the killer), set here whichever thread created it.
         thread.SetHook(CountHook, LuaHookMask.Count, 1000);
-        _ready.Enqueue(new Coroutine(thread, false, 0));
-        SpawnedCoroutines++;
+        var co = new Coroutine(thread, false, 0);
+        _live.Add(co);
+        _ready.Enqueue(co);
         lua.PushBoolean(true);
         return 1;
     }

@@ -42,7 +42,13 @@ internal partial class LuaProcess
             return;
         }
         if (resumed && co!.Thread.IsYieldable) co.Thread.Yield(0);
-        else ArmKiller(resumed ? co!.Thread : KeraLua.Lua.FromIntPtr(state), p);
+        else if (resumed) ArmKiller(co!.Thread, p);
+        else
+        {
+            var extra = ExtraHandle(state); // a coroutine of the script: its wrapper is not kept (see ReleaseWrapper)
+            ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
+            ReleaseWrapper(state, extra);
+        }
     };
 
     /// <summary>

@@ -126,7 +126,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             return $"spawn arguments need about {size} bytes in Lua, more than the {Math.Max(0, _budget.Limit - _budget.Used)} bytes " +
                    $"left of the process's memory limit of {_budget.Limit} bytes";
         gc = BeginUnchecked(lua, size);
-        KeraLua.Lua thread;
+        KeraLua.Lua? thread = null;
         try
         {
             // stack: [thread, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
@@ -136,6 +136,9 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             if (lua.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
             lua.Remove(-2); // [thread, main]
             thread = lua.ToThread(1);
+            var main = new Coroutine(thread, true, 1 + Args.Length);
+            _live.Add(main); // from here its wrapper is released with the state
+            _ready.Enqueue(main);
             lua.XMove(thread, 1); // thread stack: [runner, main]
             if (!LuaNative.CheckStack(thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
             for (int i = 0; i < Args.Length; i++)
@@ -143,8 +146,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         }
         finally { EndUnchecked(lua, gc); }
         // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
-        thread.SetHook(CountHook, LuaHookMask.Count, 1000);
-        _ready.Enqueue(new Coroutine(thread, true, 1 + Args.Length));
+        thread!.SetHook(CountHook, LuaHookMask.Count, 1000);
         return null;
     }
 
@@ -225,6 +227,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         Interlocked.Decrement(ref _entry.OpenStates);
         _ready.Clear();
         _woken.Clear();
+        ReleaseCoroutines(lua);
         var used = _budget.Used;
         lua.Close();
         _budget.Dispose();

@@ -390,4 +390,32 @@ public sealed class CoroutineTests : LuaTest
         Assert.False(r.Ok);
         Assert.Contains("coroutine.spawn: not allowed in an entry's top level", r.Error);
     }
+
+    [Fact]
+    public void The_wrapper_KeraLua_makes_for_a_thread_is_released()
+    {
+        // KeraLua holds the wrapper of every thread it wrapped with a strong handle it never frees: one leaked object
+        // and handle per coroutine (main, spawned, or the script's calling a tp function) for the host's life.
+        using var lua = new KeraLua.Lua();
+        var shared = LuaProcess.ExtraHandle(lua.Handle);
+        var (thread, wrapper) = WrapNewThread(lua);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.True(wrapper.IsAlive); // KeraLua's handle keeps it
+        LuaProcess.ReleaseWrapper(thread, shared);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(wrapper.IsAlive);
+        Assert.Equal(shared, LuaProcess.ExtraHandle(thread));
+        Assert.Same(lua, KeraLua.Lua.FromIntPtr(lua.Handle));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (IntPtr Thread, WeakReference Wrapper) WrapNewThread(KeraLua.Lua lua)
+    {
+        var t = lua.NewThread();
+        return (t.Handle, new WeakReference(t));
+    }
 }
