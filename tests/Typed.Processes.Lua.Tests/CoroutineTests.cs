@@ -20,11 +20,28 @@ public sealed class CoroutineTests : LuaTest
         return Runtime.Spawn(name, Host).Value;
     }
 
+    /// <summary>Runs <paramref name="source"/>'s main and asserts that it returned <paramref name="expected"/>.</summary>
+    private async Task AssertReturns(object expected, string source, LuaOptions? options = null)
+    {
+        var exit = await Run(Lua(source, options: options));
+        Assert.Null(exit.Error);
+        Assert.Equal(expected, exit.Result);
+    }
+
+    /// <summary>Spawns <paramref name="entry"/>, sends it <paramref name="messages"/> and returns its exit.</summary>
+    private async Task<ProcessEvent> RunWithMessages(string entry, object?[] args, params (string Topic, string Payload)[] messages)
+    {
+        var pid = Runtime.Spawn(entry, Host, args).Value;
+        var exit = Runtime.WaitForExitAsync(pid);
+        foreach (var (topic, payload) in messages) Assert.True(Runtime.Send(pid, topic, payload).Ok);
+        return await exit.WaitAsync(Guard);
+    }
+
     [Fact]
     public async Task Producer_and_consumer_talk_over_a_channel()
     {
         // Wippy's engine spec example: neither coroutine is main; main waits for the consumer's total.
-        var exit = await Run(Lua("""
+        await AssertReturns(55L, """
             return { main = function()
               local ch, done = channel.new(5), channel.new(1)
               coroutine.spawn(function()
@@ -42,15 +59,13 @@ public sealed class CoroutineTests : LuaTest
               end)
               return done:receive()
             end }
-            """));
-        Assert.Null(exit.Error);
-        Assert.Equal(55L, exit.Result);
+            """);
     }
 
     [Fact]
     public async Task Fan_in_from_many_producers_over_an_unbuffered_channel()
     {
-        var exit = await Run(Lua("""
+        await AssertReturns(8L * 325, """
             return { main = function()
               local out = channel.new(0)
               for p = 1, 8 do
@@ -67,9 +82,7 @@ public sealed class CoroutineTests : LuaTest
               for p = 1, 8 do if counts[p] ~= 25 then return nil, "producer " .. p .. " sent " .. tostring(counts[p]) end end
               return sum
             end }
-            """));
-        Assert.Null(exit.Error);
-        Assert.Equal(8L * 325, exit.Result);
+            """);
     }
 
     [Fact]
@@ -77,7 +90,7 @@ public sealed class CoroutineTests : LuaTest
     {
         // One sibling sleeps an hour (it would hold everything if a sleep blocked the process), one sleeps briefly,
         // one takes the messages from the mailbox; main returns before the long sleep ends.
-        var pid = Runtime.Spawn(Lua("""
+        var entry = Lua("""
             return { main = function()
               local out = channel.new(10)
               coroutine.spawn(function() time.sleep("1h") out:send("woke") end)
@@ -91,10 +104,8 @@ public sealed class CoroutineTests : LuaTest
               table.sort(got)
               return table.concat(got, ",")
             end }
-            """), Host).Value;
-        var exit = Runtime.WaitForExitAsync(pid);
-        foreach (var m in new[] { "a", "b", "c" }) Assert.True(Runtime.Send(pid, "m", m).Ok);
-        var e = await exit.WaitAsync(Guard);
+            """);
+        var e = await RunWithMessages(entry, [], ("m", "a"), ("m", "b"), ("m", "c"));
         Assert.Null(e.Error);
         Assert.Equal("a,b,c,slept", e.Result);
     }
@@ -102,7 +113,7 @@ public sealed class CoroutineTests : LuaTest
     [Fact]
     public async Task Select_in_a_coroutine_over_local_channels_the_inbox_and_a_timer()
     {
-        var exit = await Run(Lua("""
+        await AssertReturns("b:x a:y inbox:m sent", """
             return { main = function()
               local a, b, out = channel.new(), channel.new(), channel.new(5)
               local inbox = process.inbox()
@@ -125,16 +136,14 @@ public sealed class CoroutineTests : LuaTest
               local r3 = out:receive()
               return table.concat({ r1, r2, r3, (a:receive()) }, " ")
             end }
-            """));
-        Assert.Null(exit.Error);
-        Assert.Equal("b:x a:y inbox:m sent", exit.Result);
+            """);
     }
 
     [Fact]
     public async Task Coroutines_wait_on_the_events_and_listen_channels_and_share_the_mailbox()
     {
         var child = Lua("return { main = function(n) return n * 2 end }");
-        var pid = Runtime.Spawn(Lua("""
+        var entry = Lua("""
             return { main = function(child, host)
               local out = channel.new(5)
               coroutine.spawn(function()
@@ -157,11 +166,8 @@ public sealed class CoroutineTests : LuaTest
               table.sort(got)
               return table.concat(got, " ")
             end }
-            """), Host, child, Host).Value;
-        var exit = Runtime.WaitForExitAsync(pid);
-        Assert.True(Runtime.Send(pid, "jobs", "j1").Ok);
-        Assert.True(Runtime.Send(pid, "other", "o1").Ok);
-        var e = await exit.WaitAsync(Guard);
+            """);
+        var e = await RunWithMessages(entry, [child, Host], ("jobs", "j1"), ("other", "o1"));
         Assert.Null(e.Error);
         Assert.Equal("exit:42 inbox:other job:j1", e.Result);
     }
@@ -186,7 +192,7 @@ public sealed class CoroutineTests : LuaTest
         Assert.Null(exit.Result);
 
         // A spawned coroutine's return values are dropped: `return nil, err` is not an error there (only main's is).
-        var quiet = await Run(Lua("""
+        await AssertReturns("fine", """
             return { main = function()
               local done = channel.new(1)
               coroutine.spawn(function() done:send(true) return nil, "not an error" end)
@@ -194,9 +200,7 @@ public sealed class CoroutineTests : LuaTest
               coroutine.yield() -- let it return
               return "fine"
             end }
-            """));
-        Assert.Null(quiet.Error);
-        Assert.Equal("fine", quiet.Result);
+            """);
     }
 
     [Fact]
@@ -295,7 +299,7 @@ public sealed class CoroutineTests : LuaTest
     [Fact]
     public async Task A_thousand_coroutines_wait_and_sleep_in_one_process()
     {
-        var exit = await Run(Lua("""
+        await AssertReturns(500500L + 1000, """
             return { main = function()
               local gate, results = channel.new(0), channel.new(0)
               for i = 1, 1000 do
@@ -310,9 +314,7 @@ public sealed class CoroutineTests : LuaTest
               for _ = 1, 1000 do sum = sum + results:receive() end
               return sum
             end }
-            """));
-        Assert.Null(exit.Error);
-        Assert.Equal(500500L + 1000, exit.Result);
+            """);
     }
 
     [Fact]
@@ -320,7 +322,7 @@ public sealed class CoroutineTests : LuaTest
     {
         // 20,000 coroutines one after the other, under a 1 MB ceiling: each Lua thread takes about 1 KB, so the
         // process runs out of memory unless a finished coroutine is let go.
-        var exit = await Run(Lua("""
+        await AssertReturns("done", """
             return { main = function()
               local done = channel.new(1)
               for i = 1, 20000 do
@@ -329,16 +331,14 @@ public sealed class CoroutineTests : LuaTest
               end
               return "done"
             end }
-            """, options: new LuaOptions { MemoryLimitBytes = 1024 * 1024 }));
-        Assert.Null(exit.Error);
-        Assert.Equal("done", exit.Result);
+            """, new LuaOptions { MemoryLimitBytes = 1024 * 1024 });
     }
 
     [Fact]
     public async Task A_bare_yield_in_main_lets_the_spawned_coroutines_run()
     {
         // Wippy's tests yield from main to let spawned coroutines run first (they are queued in order).
-        var exit = await Run(Lua("""
+        await AssertReturns("first,second,main", """
             return { main = function()
               local seen = {}
               coroutine.spawn(function() seen[#seen + 1] = "first" end)
@@ -347,8 +347,7 @@ public sealed class CoroutineTests : LuaTest
               seen[#seen + 1] = "main"
               return table.concat(seen, ",")
             end }
-            """));
-        Assert.Equal("first,second,main", exit.Result);
+            """);
     }
 
     [Fact]
