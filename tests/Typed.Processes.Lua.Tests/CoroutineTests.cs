@@ -256,7 +256,7 @@ public sealed class CoroutineTests : LuaTest
     {
         // Wippy's rule (as Go's main): main's return ends the process with main's result; coroutines still waiting
         // (on the inbox, a long sleep) or running (a yield loop) are dropped without an error.
-        var pid = Runtime.Spawn(Lua("""
+        var exit = await Run(Lua("""
             return { main = function()
               coroutine.spawn(function() process.inbox():receive() error("must not run") end)
               coroutine.spawn(function() time.sleep("1h") error("must not run") end)
@@ -265,11 +265,10 @@ public sealed class CoroutineTests : LuaTest
               coroutine.spawn(function() ch:send("ran") end)
               return ch:receive()
             end }
-            """), Host).Value;
-        var exit = await Runtime.WaitForExitAsync(pid).WaitAsync(Guard);
+            """));
         Assert.Null(exit.Error);
         Assert.Equal("ran", exit.Result);
-        Assert.False(Runtime.Send(pid, "m", "late").Ok); // the waiting coroutine's process is gone
+        Assert.False(Runtime.Send(exit.From, "m", "late").Ok); // the waiting coroutine's process is gone
     }
 
     [Fact]
