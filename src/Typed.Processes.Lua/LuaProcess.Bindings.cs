@@ -33,7 +33,16 @@ internal partial class LuaProcess
     /// </summary>
     private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body, bool liftCeiling = true) => state =>
     {
+        // A coroutine the script created gets a KeraLua wrapper here, which KeraLua would keep for ever: released below
+        // (the process's own coroutines keep theirs until they end, see LuaProcess.ReleaseWrapper).
+        var extra = ExtraHandle(state);
         var lua = KeraLua.Lua.FromIntPtr(state);
+        try { return Call(lua, body, liftCeiling); }
+        finally { ReleaseWrapper(state, extra); }
+    };
+
+    private static int Call(KeraLua.Lua lua, Func<KeraLua.Lua, LuaProcess, int> body, bool liftCeiling)
+    {
         var p = s_current;
         if (p is null) { lua.PushNil(); LuaNative.PushText(lua, "not inside a process"); return 2; } // 20 slots are guaranteed
         long gc = liftCeiling ? p.BeginUnchecked(lua, 0) : 0; // never 0 for a region
@@ -56,7 +65,7 @@ internal partial class LuaProcess
             if (gc != 0) p.EndUnchecked(lua, gc);
             p.ExitIfDoomed();
         }
-    };
+    }
 
     private static string? Str(KeraLua.Lua lua, int i) => lua.Type(i) == LuaType.String ? LuaNative.ToText(lua, i) : null;
 
@@ -233,5 +242,6 @@ internal partial class LuaProcess
         ("select", Fn((lua, p) => p.Select(lua))),
         ("wait_result", Fn((lua, p) => p.WaitResult(lua))),
         ("take_held", Fn((lua, p) => p.TakeHeld(lua))),
+        ("co_spawn", Fn((lua, p) => p.SpawnCoroutine(lua))),
     ];
 }

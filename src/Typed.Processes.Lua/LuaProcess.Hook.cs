@@ -8,10 +8,11 @@ namespace Typed.Processes.Lua;
 internal partial class LuaProcess
 {
     /// <summary>
-    /// The count hook (every 1,000 instructions, on the main coroutine and every coroutine the script creates).
-    /// It yields the process's main coroutine when the slice is used up or the process is no longer alive, if that
-    /// coroutine can yield. A coroutine the script created is never yielded: its coroutine.resume would return as if it
-    /// had yielded (so a long loop inside a script's coroutine is not preempted; it still stops on terminate).
+    /// The count hook (every 1,000 instructions, on the process's coroutines, main and spawned, and every coroutine
+    /// the script creates). It yields the coroutine C# resumed (main or one coroutine.spawn started) when the slice is
+    /// used up or the process is no longer alive, if that coroutine can yield. A coroutine the script created is never
+    /// yielded: its coroutine.resume would return as if it had yielded (so a long loop inside a script's coroutine is
+    /// not preempted; it still stops on terminate).
     /// While Setup runs an entry's top level, it only arms the killer once the load limit is passed.
     /// When the process is no longer alive (terminated, cancel's deadline passed, memory ceiling) and the running
     /// thread cannot yield (inside table.sort's comparator, a gsub callback, a __tostring...), it arms the prelude's
@@ -33,14 +34,21 @@ internal partial class LuaProcess
         // A doomed process (its allocation was refused at the ceiling, maybe caught by a pcall) ends here, and so is
         // stopped as a terminated one: yielded if it can, else killed.
         p.ExitIfDoomed();
-        bool main = state == p._threadHandle;
+        var co = p._current;
+        bool resumed = co is not null && state == co.Handle;
         if (p.IsAlive)
         {
-            if (main && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && p._thread!.IsYieldable) p._thread.Yield(0);
+            if (resumed && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && co!.Thread.IsYieldable) co.Thread.Yield(0);
             return;
         }
-        if (main && p._thread!.IsYieldable) p._thread.Yield(0);
-        else ArmKiller(main ? p._thread! : KeraLua.Lua.FromIntPtr(state), p);
+        if (resumed && co!.Thread.IsYieldable) co.Thread.Yield(0);
+        else if (resumed) ArmKiller(co!.Thread, p);
+        else
+        {
+            var extra = ExtraHandle(state); // a coroutine of the script: its wrapper is not kept (see ReleaseWrapper)
+            ArmKiller(KeraLua.Lua.FromIntPtr(state), p);
+            ReleaseWrapper(state, extra);
+        }
     };
 
     /// <summary>

@@ -9,7 +9,7 @@ internal unsafe partial class LuaProcess
 {
     // Registry slots the prelude fills (under its lua_pcall, so no C# call allocates for them): negative integer keys,
     // which luaL_ref never uses. Reading them (lua_rawgeti) allocates nothing and cannot raise.
-    private const int RegMessageMetatable = -1, RegArmKiller = -2, RegChannels = -3;
+    private const int RegMessageMetatable = -1, RegArmKiller = -2, RegChannels = -3, RegCoroutines = -4;
 
     /// <summary>
     /// The standard libraries' openers (luaopen_*), from the same native library KeraLua binds ("lua54"). Pushed as

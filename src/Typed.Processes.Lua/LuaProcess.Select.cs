@@ -4,16 +4,16 @@ using Typed.Processes.Channels;
 namespace Typed.Processes.Lua;
 
 // channel.select and every wait built on it (receive, send, time.sleep): the waiter, the pending cases and the
-// value held for a receive that must collect garbage first.
+// value held for a receive that must collect garbage first (each kept by the coroutine that waits, see
+// LuaProcess.Coroutines.cs).
 internal partial class LuaProcess
 {
-    private LuaSelectWaiter? _pending;
-
     private int Select(KeraLua.Lua lua)
     {
-        // true: with a default case; false: may wait; "nowait": a coroutine of the script, which cannot (prelude.lua)
+        // true: with a default case; false: may wait; "nowait": a coroutine of the script, which cannot (prelude.lua).
+        // Only the coroutine C# resumed may wait (main or a spawned one): C# resumes it when the wait is over.
         bool nonblocking = lua.Type(1) == LuaType.Boolean && lua.ToBoolean(1);
-        bool mayWait = lua.Type(1) == LuaType.Boolean;
+        bool mayWait = lua.Type(1) == LuaType.Boolean && _current is { } current && lua.Handle == current.Handle;
         int n = (int)lua.ToInteger(2);
         var cases = new SelectCase[n];
         for (int i = 0; i < n; i++)
@@ -45,16 +45,17 @@ internal partial class LuaProcess
         // stay pending when the process starts (its first slice would park on it instead of running main).
         if (idx < 0 && _loading) return SelectError(lua, "cannot wait in an entry's top level (it runs inside its spawner's call)");
         if (idx < 0 && !mayWait)
-            return SelectError(lua, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in the process's main coroutine)");
+            return SelectError(lua, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in main and in coroutines started by coroutine.spawn)");
         if (idx < 0)
         {
-            var waiter = new LuaSelectWaiter(this);
+            var co = _current!;
+            var waiter = new LuaSelectWaiter(this, co);
             idx = ProcessChannel.SelectCore(cases, waiter, out value, out ok);
             if (idx >= 0) Settle(cases[idx], value, ok);
             if (idx < 0)
             {
-                _pendingCases = cases;
-                _pending = waiter;
+                co.PendingCases = cases;
+                co.Pending = waiter;
                 BeginWait(waiter);
                 LuaNative.PushText(lua, WaitMarker);
                 return 1;
@@ -65,18 +66,16 @@ internal partial class LuaProcess
 
     private int WaitResult(KeraLua.Lua lua)
     {
-        var w = _pending!;
-        var cases = _pendingCases!;
-        _pending = null;
-        _pendingCases = null;
+        var co = _current;
+        if (co?.Pending is not { } w || co.PendingCases is not { } cases || lua.Handle != co.Handle) return SelectError(lua, "no wait to take");
+        co.Pending = null;
+        co.PendingCases = null;
         w.UnregisterAll();
         EndWait(w);
         if (w.AbortReason is { } reason) return SelectError(lua, "process terminated: " + reason);
         Settle(cases[w.CaseIndex], w.Value, w.Ok);
         return PushReady(lua, w.CaseIndex, w.Value, w.Ok);
     }
-
-    private SelectCase[]? _pendingCases;
 
     /// <summary>Keeps <see cref="MemoryBudget.External"/>: a value sent into one of the process's own channels is
     /// held for it until it receives it back (only this process can use its channels).</summary>
@@ -102,19 +101,20 @@ internal partial class LuaProcess
     private int PushReady(KeraLua.Lua lua, int idx, object? value, bool ok)
     {
         long size = LuaValues.EstimateSize(value); // a walk of the payload: once per receive
+        var co = _current!; // tp.select, tp.wait_result and tp.take_held run in a coroutine C# resumed, or at load time
         if (!_budget.Fits(size))
         {
-            if (_held is null)
+            if (co.Held is null)
             {
-                _held = (idx, value, ok);
+                co.Held = (idx, value, ok);
                 LuaNative.PushText(lua, CollectMarker);
                 return 1;
             }
-            _held = null;
+            co.Held = null;
             Exit(ExitInfo.Failed("not enough memory"));
             return SelectError(lua, "not enough memory");
         }
-        _held = null;
+        co.Held = null;
         if (!LuaNative.CheckStack(lua, 4)) return SelectError(lua, "Lua stack overflow");
         LuaNative.PushText(lua, "ready");
         lua.PushInteger(idx + 1);
@@ -133,24 +133,24 @@ internal partial class LuaProcess
         return 4;
     }
 
-    private (int Index, object? Value, bool Ok)? _held;
-
     private int TakeHeld(KeraLua.Lua lua)
     {
-        if (_held is not { } h) return SelectError(lua, "nothing to take");
+        if (_current?.Held is not { } h) return SelectError(lua, "nothing to take");
         return PushReady(lua, h.Index, h.Value, h.Ok);
     }
 
     private sealed class LuaSelectWaiter : Waiter
     {
         private readonly LuaProcess _process;
-        public LuaSelectWaiter(LuaProcess process) { _process = process; Owner = process; }
+        private readonly Coroutine _coroutine;
+        public LuaSelectWaiter(LuaProcess process, Coroutine coroutine) { _process = process; _coroutine = coroutine; Owner = process; }
         public bool Completed => Volatile.Read(ref _completed);
         private bool _completed;
         protected override void Wake()
         {
-            // Publish the completion before the CAS in LuaProcess.Wake (Interlocked: a full fence), see Park.
+            // Publish the completion and the wake-up before the CAS in LuaProcess.Wake (Interlocked: a full fence), see Park.
             Interlocked.Exchange(ref _completed, true);
+            _process._woken.Enqueue(_coroutine);
             _process.Wake();
         }
     }

@@ -4,7 +4,8 @@ using KeraLua;
 namespace Typed.Processes.Lua;
 
 /// <summary>
-/// A Lua process: its own lua_State (isolation), its main running as a coroutine that the host's workers resume.
+/// A Lua process: its own lua_State (isolation), its main running as a coroutine that the host's workers resume, with
+/// the coroutines coroutine.spawn starts beside it (LuaProcess.Coroutines.cs).
 /// Blocking calls yield from Lua-side code (prelude.lua) after the C# side has queued a waiter; a count hook yields
 /// when the time slice is used up (lua_yield in a hook returns normally, no longjmp through managed frames).
 /// <para>This file holds its lifecycle (create, run a slice, park and wake, close); the other parts are
@@ -22,11 +23,8 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     private readonly LuaEntry _entry;
     private readonly MemoryBudget _budget;
     private KeraLua.Lua? _state;
-    private KeraLua.Lua? _thread;
     private int _runState = Idle;
-    private bool _started;
     private long _sliceStart;
-    private IntPtr _threadHandle;
     private bool _loading;
     private string? _setupError;
     /// <summary>The smallest memory ceiling accepted: the state and the prelude's arguments (allocated before any
@@ -109,7 +107,9 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             lua.SetHook(CountHook, LuaHookMask.Count, 1000);
             _loadDeadline = Stopwatch.GetTimestamp() + LoadLimitTicks;
             _loading = true;
+            _current = new Coroutine(lua, false, -1); // holds what a receive at load time may hold (tp.take_held)
             var loaded = lua.PCall(0, 1, 0);
+            _current = null;
             _loading = false;
             // The ceiling is fatal at load time too, even if the top level caught the memory error with pcall.
             if (_budget.Doomed) return $"loading {_entry.ChunkName}: not enough memory";
@@ -127,6 +127,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             return $"spawn arguments need about {size} bytes in Lua, more than the {Math.Max(0, _budget.Limit - _budget.Used)} bytes " +
                    $"left of the process's memory limit of {_budget.Limit} bytes";
         gc = BeginUnchecked(lua, size);
+        KeraLua.Lua? thread = null;
         try
         {
             // stack: [thread, module]; a raw read: a lua_getfield could run a metamethod of the module, unprotected
@@ -135,16 +136,18 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
             else return $"{_entry.ChunkName} must return a table with a '{_entry.Method}' function (got {lua.TypeName(-1)})";
             if (lua.Type(-1) != LuaType.Function) return $"{_entry.ChunkName} has no function '{_entry.Method}'";
             lua.Remove(-2); // [thread, main]
-            _thread = lua.ToThread(1);
-            _threadHandle = _thread.Handle;
-            lua.XMove(_thread, 1); // thread stack: [runner, main]
-            if (!LuaNative.CheckStack(_thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
+            thread = lua.ToThread(1);
+            var main = new Coroutine(thread, true, 1 + Args.Length);
+            _live.Add(main); // from here its wrapper is released with the state
+            _ready.Enqueue(main);
+            lua.XMove(thread, 1); // thread stack: [runner, main]
+            if (!LuaNative.CheckStack(thread, Args.Length + 2)) return $"too many spawn arguments ({Args.Length})";
             for (int i = 0; i < Args.Length; i++)
-                if (LuaValues.Push(_thread, Args[i], this) is { } error) return $"argument {i + 1}: {error}";
+                if (LuaValues.Push(thread, Args[i], this) is { } error) return $"argument {i + 1}: {error}";
         }
         finally { EndUnchecked(lua, gc); }
         // Coroutines the script creates inherit this hook (lua_newthread copies it), so the killer reaches them too.
-        _thread.SetHook(CountHook, LuaHookMask.Count, 1000);
+        thread!.SetHook(CountHook, LuaHookMask.Count, 1000);
         return null;
     }
 
@@ -155,75 +158,49 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     public override void Execute()
     {
         if (!IsAlive) { CloseState(); return; }
-        if (_pending is { Completed: false })
+        Interlocked.Exchange(ref _runState, Running);
+        TakeWoken();
+        if (_ready.Count == 0)
         {
-            Park(); // a stale wake-up: the wait is not over yet
+            Park(); // a stale wake-up: no wait is over yet
             return;
         }
-        Interlocked.Exchange(ref _runState, Running);
         var previous = s_current;
         s_current = this;
-        LuaStatus status;
-        int nres;
+        bool alive;
         try
         {
-            int nargs = 0;
-            if (!_started) { _started = true; nargs = 1 + Args.Length; }
             _sliceStart = Stopwatch.GetTimestamp();
-            status = _thread!.Resume(null, nargs, out nres);
+            alive = RunSlice();
         }
         finally { s_current = previous; }
-        ExitIfDoomed();
-
-        if (!IsAlive) { CloseState(); return; }
-        switch (status)
+        if (!alive || !IsAlive) { CloseState(); return; }
+        if (_ready.Count > 0)
         {
-            case LuaStatus.Yield when _pending is not null:
-                _thread.Pop(nres);
-                Park();
-                break;
-            case LuaStatus.Yield:
-                _thread.Pop(nres); // preempted by the hook (or a bare coroutine.yield): run again later
-                Volatile.Write(ref _runState, Scheduled);
-                Host.Scheduler.Schedule(this, yielding: true);
-                break;
-            case LuaStatus.OK:
-                var ok = _thread.ToBoolean(1);
-                if (!ok)
-                {
-                    Exit(ExitInfo.Failed(LuaNative.ToText(_thread, 2) ?? "error"));
-                }
-                else
-                {
-                    var value = LuaValues.ToNet(_thread, 2);
-                    Exit(value.Ok ? ExitInfo.Normal(value.Value) : ExitInfo.Failed("invalid result: " + value.Error));
-                }
-                CloseState();
-                break;
-            default:
-                var msg = status == LuaStatus.ErrMem ? "not enough memory" : LuaNative.ToText(_thread, -1) ?? status.ToString();
-                Exit(ExitInfo.Failed(msg));
-                CloseState();
-                break;
+            // preempted (or yielded): run again later, after the host's other work
+            Volatile.Write(ref _runState, Scheduled);
+            Host.Scheduler.Schedule(this, yielding: true);
         }
+        else Park();
     }
 
     /// <summary>
-    /// The slice ended waiting (or a wake-up came before the wait was over). Dekker-style hand-off with
-    /// <see cref="Wake"/>: the waker publishes its waiter's completion and then tries the Waiting→Scheduled CAS; the
-    /// parker publishes Waiting (a full fence) and then checks the completion itself. Whoever wins the CAS schedules
-    /// the process, so a wake-up is never lost and never doubled. The waiter's own completion is the only flag: an
-    /// earlier version kept a separate "wake pending" flag that a late reset by one waker could clear after the next
-    /// waker had set it (a rare hang under load).
+    /// Every coroutine of the process waits (or a wake-up came before a wait was over). Dekker-style hand-off with
+    /// <see cref="Wake"/>: the waker publishes its waiter's completion, enqueues its coroutine on <see cref="_woken"/>
+    /// and then tries the Waiting→Scheduled CAS; the parker publishes Waiting (a full fence) and then checks that
+    /// queue itself. Whoever wins the CAS schedules the process, so a wake-up is never lost and never doubled. The
+    /// wake-up queue is the only flag: an earlier version kept a separate "wake pending" flag that a late reset by one
+    /// waker could clear after the next waker had set it (a rare hang under load).
     /// </summary>
     private void Park()
     {
         Interlocked.Exchange(ref _runState, Waiting);
-        if ((_pending is null or { Completed: true } || !IsAlive) && Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
+        if ((!_woken.IsEmpty || !IsAlive) && Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
             Host.Scheduler.Schedule(this);
     }
 
-    /// <summary>Called by a completed waiter (any thread) after it published its completion: resume the coroutine once it has yielded.</summary>
+    /// <summary>Called by a completed waiter (any thread) after it enqueued its coroutine on <see cref="_woken"/>:
+    /// resume the process once it has parked.</summary>
     internal void Wake()
     {
         if (Interlocked.CompareExchange(ref _runState, Scheduled, Waiting) == Waiting)
@@ -240,7 +217,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     /// Closes the state. Bounded in time: lua_close runs no user code. It would run the finalizers of objects marked
     /// for finalization, with hooks off, but the sandbox's setmetatable never marks one (see prelude.lua); and it
     /// closes the to-be-closed variables of the main thread only, where no user code is pending once Setup is over
-    /// (the process's code runs in <see cref="_thread"/>, whose pending variables lua_close does not run).
+    /// (the process's code runs in its coroutines, whose pending variables lua_close does not run).
     /// </summary>
     internal override void Discard() => CloseState();
 
@@ -249,7 +226,9 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         var lua = Interlocked.Exchange(ref _state, null);
         if (lua is null) return;
         Interlocked.Decrement(ref _entry.OpenStates);
-        _thread = null;
+        _ready.Clear();
+        _woken.Clear();
+        ReleaseCoroutines(lua);
         var used = _budget.Used;
         lua.Close();
         _budget.Dispose();

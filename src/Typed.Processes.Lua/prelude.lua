@@ -31,6 +31,9 @@ local WAIT = tp.WAIT
 local COLLECT = tp.COLLECT
 local yield, running = coroutine.yield, coroutine.running
 local main_co -- the process's main coroutine (created at the end of this chunk)
+-- The coroutines C# resumes (main_co and those coroutine.spawn starts): the only ones that may wait. This table keeps
+-- them alive (C# drops a finished one: LuaProcess.Forget, registry slot RegCoroutines).
+local runtime_cos = {}
 local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select
 -- raw_collectgarbage stays private to the prelude: select_impl uses it (the script gets the allow-listed wrapper)
 local raw_setmetatable, raw_getmetatable, raw_load, raw_collectgarbage = setmetatable, getmetatable, load, collectgarbage
@@ -142,10 +145,10 @@ local function select_impl(cases, nonblocking)
     args[3 * i - 1] = c.send or false
     args[3 * i] = c.value
   end
-  -- Only the main coroutine may wait: C# resumes that one when the wait is over. A yield from a coroutine the
+  -- Only main and spawned coroutines may wait: C# resumes them when the wait is over. A yield from a coroutine the
   -- script created would return to the script with the wait still queued (a message it then took was lost, and the
   -- process parked on it at its next preemption), so there the select is "nowait": an error if nothing is ready.
-  if not nonblocking and running() ~= main_co then nonblocking = "nowait" end
+  if not nonblocking and not runtime_cos[running()] then nonblocking = "nowait" end
   local st, idx, v, ok = tp.select(nonblocking, n, table.unpack(args, 1, 3 * n))
   if st == WAIT then
     yield(WAIT)
@@ -374,6 +377,37 @@ local function runner(main, ...)
   return true, r[2]
 end
 
+-- coroutine.spawn ---------------------------------------------------------------------------------------------
+-- A spawned coroutine runs fn() beside main, scheduled by C# (LuaProcess.Coroutines.cs): it may wait as main does,
+-- its return values are dropped, an error it raises ends the process, and it ends with the process (when main
+-- returns). Only C# resumes it: the script's coroutine.resume and coroutine.close refuse it, and main too.
+local sandbox_xpcall = G.xpcall
+local function spawned_body(fn)
+  local ok, e = sandbox_xpcall(fn, message_of)
+  if not ok then return false, e end
+  return true
+end
+local co_create, raw_resume, raw_close = coroutine.create, coroutine.resume, coroutine.close
+function coroutine.spawn(fn)
+  if type(fn) ~= "function" then error("bad argument #1 to 'spawn' (function expected, got " .. type(fn) .. ")", 2) end
+  local co = co_create(function() return spawned_body(fn) end)
+  runtime_cos[co] = true
+  local ok, err = tp.co_spawn(co)
+  if not ok then
+    runtime_cos[co] = nil
+    error(err, 2)
+  end
+  return co
+end
+function coroutine.resume(co, ...)
+  if runtime_cos[co] then error("cannot resume a coroutine the runtime schedules (main or one from coroutine.spawn)", 2) end
+  return raw_resume(co, ...)
+end
+function coroutine.close(co)
+  if runtime_cos[co] then error("cannot close a coroutine the runtime schedules (main or one from coroutine.spawn)", 2) end
+  return raw_close(co)
+end
+
 -- The killer, for a process that must stop while its thread cannot yield (a loop in a table.sort comparator, a
 -- string.gsub callback, a __tostring called by tostring...). C#'s count hook calls arm_killer (with lua_pcall) on
 -- the running thread; it replaces that thread's hook by a Lua hook run at every instruction, which raises an error
@@ -396,10 +430,12 @@ do
   registry[-1] = Message
   registry[-2] = arm_killer
   registry[-3] = chans -- LuaProcess.Sweep: a channel whose object is gone from this weak cache is forgotten
+  registry[-4] = runtime_cos -- LuaProcess.Forget: a finished spawned coroutine is dropped from it
 end
 getregistry = nil
 
 -- The process's main coroutine, created here so that its allocation is under Setup's lua_pcall; C# resumes it
 -- with (main, args...) as the runner's arguments.
 main_co = coroutine.create(runner)
+runtime_cos[main_co] = true
 return main_co
