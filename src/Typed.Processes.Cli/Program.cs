@@ -83,7 +83,7 @@ internal static class Program
             parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
 
         var testDir = new Argument<string>("app-dir") { Description = "The application folder." };
-        var test = new Command("test", "Run every entry whose meta.test is true.") { testDir, host, timeout, grace };
+        var test = new Command("test", "Run every entry whose meta.test is true (or, as in Wippy, whose meta.type is test).") { testDir, host, timeout, grace };
         test.SetAction((parsed, _) => Execute(parsed.GetValue(testDir)!, null, [],
             parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
 
@@ -172,11 +172,16 @@ internal static class Program
         return outcome.Result is false ? 1 : 0;
     }
 
+    /// <summary>A test entry: <c>meta.test: true</c> (ours) or <c>meta.type: test</c> (Wippy's).</summary>
+    private static bool IsTest(LuaEntry entry) =>
+        (entry.Meta.TryGetValue("test", out var test) && string.Equals(test?.ToString(), "true", StringComparison.OrdinalIgnoreCase)) ||
+        (entry.Meta.TryGetValue("type", out var type) && string.Equals(type?.ToString(), "test", StringComparison.Ordinal));
+
     private static async Task<int> RunTests(Session session, LuaApplication app, string? host, TextWriter stdout, TextWriter stderr)
     {
         var hostRef = PickHost(session.Runtime, host, stderr);
         if (hostRef is null) return 2;
-        var tests = app.Entries.Where(e => e.Meta.TryGetValue("test", out var t) && string.Equals(t?.ToString(), "true", StringComparison.OrdinalIgnoreCase)).ToList();
+        var tests = app.Entries.Where(IsTest).ToList();
         int passed = 0, failed = 0;
         foreach (var test in tests)
         {

@@ -139,6 +139,7 @@ public sealed class LuaApplication
                         app._hosts[entry.Reference] = new LuaHost(entry.Reference, workers, entry.MailboxLimit, entry.AutoStart, file, entry.Line);
                         break;
                     case ManifestReader.ProcessLua:
+                    case ManifestReader.FunctionLua:
                         _pending.Add(new Pending(entry, file, dir, realDir));
                         break;
                     case ManifestReader.LibraryLua:
@@ -161,7 +162,8 @@ public sealed class LuaApplication
             var libs = new List<LuaLibrary>();
             foreach (var import in entry.Imports)
             {
-                if (_libraries.TryGetValue(import.Name, out var lib)) libs.Add(lib);
+                if (_libraries.TryGetValue(import.Name, out var lib)) libs.Add(import.Alias is { } alias ? lib with { Name = alias } : lib);
+                else if (import.Alias is not null) Error(file, import.Line, $"'{entry.Reference}' imports '{import.Name}' as '{import.Alias}', but no library.lua entry has that reference");
                 else if (import.Name is not ("process" or "channel" or "time" or "uuid")) Warning(file, import.Line, $"'{entry.Reference}' imports unknown module '{import.Name}'");
             }
             app._entries.Add(new LuaEntry(entry.Reference, src.Value.Text, src.Value.Chunk, entry.Method, libs, options) { Meta = entry.Meta });

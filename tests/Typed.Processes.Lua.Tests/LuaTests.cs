@@ -429,13 +429,7 @@ public class ManifestAndCliTests
         var dir = TempApp(
             ("_index.yaml", HostYaml),
             ("w/_index.yaml", "namespace: w\nentries:\n  - name: ok\n    kind: process.lua\n    source: |\n      return { main = function(a, b) return a + b end }\n  - name: falsy\n    kind: process.lua\n    source: |\n      return { main = function() return false end }\n  - name: fails\n    kind: process.lua\n    source: |\n      return { main = function() error('broken') end }\n"));
-        async Task<(int Code, string Out, string Err)> Tproc(params string[] args)
-        {
-            var o = new StringWriter();
-            var e = new StringWriter();
-            var code = await Cli.Program.RunAsync(args, o, e);
-            return (code, o.ToString(), e.ToString());
-        }
+        static Task<(int Code, string Out, string Err)> Tproc(params string[] args) => CliTests.Tproc(args);
         var ok = await Tproc("run", dir, "w:ok", "2", "3");
         Assert.Equal((0, "5"), (ok.Code, ok.Out.Trim()));
         Assert.Equal(1, (await Tproc("run", dir, "w:falsy")).Code);

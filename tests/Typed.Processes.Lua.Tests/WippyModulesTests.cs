@@ -316,6 +316,27 @@ public class TimeModuleTests : LuaTest
 public class UuidModuleTests : LuaTest
 {
     [Fact]
+    public async Task V7_uuids_sort_in_the_order_they_were_made_even_within_one_millisecond()
+    {
+        // Guid.CreateVersion7 fills rand_a at random, so two made in one millisecond sorted either way half the time.
+        var exit = await Run(Lua("""
+            return { main = function()
+              local uuid = require("uuid")
+              local last = uuid.v7()
+              for i = 1, 20000 do
+                local next = uuid.v7()
+                if not (next > last) then return "out of order at " .. i .. ": " .. last .. " then " .. next end
+                if uuid.version(next) ~= 7 or uuid.variant(next) ~= "RFC4122" then return "bad " .. next end
+                last = next
+              end
+              return "sorted"
+            end }
+            """));
+        Assert.Null(exit.Error);
+        Assert.Equal("sorted", exit.Result);
+    }
+
+    [Fact]
     public async Task Generates_and_inspects_uuids()
     {
         var exit = await Run(Lua("""

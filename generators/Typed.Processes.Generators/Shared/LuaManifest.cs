@@ -55,7 +55,7 @@ internal static class LuaManifest
         foreach (var entry in document.Entries)
         {
             if (entry.Kind == ManifestReader.ProcessHost) hosts.Add(entry.Reference);
-            if (entry.Kind != ManifestReader.ProcessLua || entry.Source is not { } source) continue;
+            if (!ManifestReader.IsRunnable(entry.Kind) || entry.Source is not { } source) continue;
             string? file = null;
             var inline = EquatableArray<TopicDeclaration>.Empty;
             if (source.StartsWith("file://", StringComparison.Ordinal))

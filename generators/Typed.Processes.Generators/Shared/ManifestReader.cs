@@ -23,8 +23,12 @@ internal sealed record ManifestProblem(bool IsError, int Line, string Message)
     public string Format(string file) => Line > 0 ? $"{file}:{Line}: {Message}" : $"{file}: {Message}";
 }
 
-/// <summary>One name of an entry's <c>imports</c> or <c>modules</c> list.</summary>
-internal sealed record ManifestImport(string Name, int Line);
+/// <summary>One import of an entry's <c>imports</c> (a list, or Wippy's map of alias to entry) or <c>modules</c> list.</summary>
+/// <param name="Name">The module or <c>library.lua</c> entry imported (its name or <c>namespace:name</c>).</param>
+/// <param name="Line">Where it is named.</param>
+/// <param name="Alias">The name <c>require</c> knows it by, when Wippy's map form (<c>alias: namespace:name</c>) gave
+/// one; null for the list form, where the library's own name is used.</param>
+internal sealed record ManifestImport(string Name, int Line, string? Alias = null);
 
 /// <summary>
 /// One entry of a manifest that has no errors. Which fields are set depends on <see cref="Kind"/>:
@@ -98,6 +102,15 @@ internal sealed class ManifestDocument
 internal static class ManifestReader
 {
     public const string ProcessLua = "process.lua";
+
+    /// <summary>
+    /// Wippy's function entries. Here they run as processes (a function's <c>main</c> is a process's <c>main</c>), so
+    /// Wippy's tests, which are functions that spawn and wait, run unchanged.
+    /// </summary>
+    public const string FunctionLua = "function.lua";
+
+    /// <summary>True for the kinds that can be started (spawned or run): <c>process.lua</c> and <c>function.lua</c>.</summary>
+    public static bool IsRunnable(string? kind) => kind is ProcessLua or FunctionLua;
     public const string LibraryLua = "library.lua";
     public const string ProcessHost = "process.host";
 
@@ -244,7 +257,7 @@ internal static class ManifestReader
             if (!Scalar(e, "name", out var name, out _)) return null;
             if (name is null || name.Length == 0) { Error(line, $"entry {index} has no 'name'"); return null; }
             var reference = ns + ":" + name;
-            if (!IsValidReference(reference)) { Error(line, $"malformed entry reference '{reference}': expected 'namespace:name'"); return null; }
+            if (!IsValidReference(reference)) { Error(line, $"malformed entry reference '{reference}': {ReferenceSyntax.Expected}"); return null; }
             if (!Scalar(e, "kind", out var kind, out _)) return null;
             if (_declared.TryGetValue(reference, out var first))
             {
@@ -256,7 +269,7 @@ internal static class ManifestReader
             bool ok = kind switch
             {
                 ProcessHost => ReadHost(entry, e),
-                ProcessLua => ReadProcess(entry, e),
+                ProcessLua or FunctionLua => ReadProcess(entry, e),
                 LibraryLua => ReadSource(entry, e),
                 _ => Unsupported(entry),
             };
@@ -337,7 +350,21 @@ internal static class ManifestReader
             {
                 var node = Child(e, key);
                 if (node is null || IsNull(node)) continue;
-                if (node is not YamlSequenceNode list) { Error(Line(node), $"entry '{reference}': '{key}' must be a list"); return false; }
+                if (key == "imports" && node is YamlMappingNode aliases)
+                {
+                    // Wippy's form: `alias: namespace:name`, the library entry that require(alias) loads.
+                    foreach (var kv in aliases.Children)
+                    {
+                        if (Text(kv.Key) is not { Length: > 0 } alias || Text(kv.Value) is not { Length: > 0 } target)
+                        {
+                            Error(Line(kv.Key), $"entry '{reference}': 'imports' maps a name to a library entry ('name: namespace:name')");
+                            return false;
+                        }
+                        entry.Imports.Add(new ManifestImport(target, Line(kv.Value), alias));
+                    }
+                    continue;
+                }
+                if (node is not YamlSequenceNode list) { Error(Line(node), $"entry '{reference}': '{key}' must be a list" + (key == "imports" ? " or a map of name to library entry" : "")); return false; }
                 foreach (var item in list.Children)
                 {
                     var name = item switch

@@ -1,0 +1,1 @@
+return { eq = function(a, b, what) if a ~= b then error(what, 2) end end }

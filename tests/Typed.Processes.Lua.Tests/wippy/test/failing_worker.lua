@@ -1,0 +1,6 @@
+local function main()
+  process.listen("fail"):receive()
+  error("failing on purpose")
+end
+
+return { main = main }

@@ -1,0 +1,6 @@
+local function main()
+  process.listen("stop"):receive()
+  return "stopped"
+end
+
+return { main = main }
