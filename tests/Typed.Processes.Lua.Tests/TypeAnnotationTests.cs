@@ -115,6 +115,7 @@ public class TypeAnnotationTests : LuaTest
         while (!File.Exists(Path.Combine(root, "Typed.Processes.sln"))) root = Path.GetDirectoryName(root)!;
         var files = Directory.GetFiles(root, "*.lua", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.EndsWith(Path.Combine("wippy", "test", "annotations.lua"), StringComparison.Ordinal)) // annotated on purpose
             .ToList();
         Assert.Contains(files, f => f.EndsWith("prelude.lua", StringComparison.Ordinal));
         Assert.Contains(files, f => f.Contains("examples", StringComparison.Ordinal));
