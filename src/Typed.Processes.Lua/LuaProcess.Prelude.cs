@@ -41,7 +41,7 @@ internal unsafe partial class LuaProcess
     private const string WaitMarker = "\u0001wait";
     private const string CollectMarker = "\u0001collect";
 
-    private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadResource("Typed.Processes.Lua.prelude.lua"), "prelude");
+    private static readonly byte[] PreludeBytecode = LuaEntry.Compile(LoadResource("Typed.Processes.Lua.prelude.lua"), "prelude", strip: true);
 
     private static string LoadResource(string name)
     {

@@ -10,6 +10,20 @@ public class MemoryCeilingTests : LuaTest
     private const string Hog = """local function hog() local t = {} for i = 1, 1e8 do t[i] = string.rep("x", 100) .. i end end""";
 
     [Fact]
+    public async Task A_fresh_process_heap_stays_small_the_prelude_carries_no_debug_info()
+    {
+        // What a Lua process costs before it does anything: the standard libraries, the prelude's functions and
+        // tables. 41 KB before issue 10, 51 KB with its additions, 46 KB once the prelude's bytecode was stripped of
+        // line information (its errors name the caller's line, never the prelude's). A guard, not a benchmark: the
+        // figure is deterministic (a full collection first).
+        var exit = await Run(Lua("""
+            return { main = function() collectgarbage(); collectgarbage(); return collectgarbage("count") end }
+            """));
+        Assert.Null(exit.Error);
+        Assert.InRange(Convert.ToDouble(exit.Result, System.Globalization.CultureInfo.InvariantCulture), 10, 48);
+    }
+
+    [Fact]
     public async Task A_process_that_catches_its_memory_error_still_ends_with_not_enough_memory()
     {
         var e = Lua("return { main = function() " + Hog + """
