@@ -20,6 +20,18 @@ public sealed class Message
     /// <summary>The payload (immutable or a copy).</summary>
     public object? Payload { get; }
 
+    /// <summary>The way back to the caller when the message is a call (<c>CallAsync</c>, Lua's <c>process.call</c>);
+    /// null for a plain send. Keep it to answer later.</summary>
+    public ReplyHandle? ReplyTo { get; internal init; }
+
+    /// <summary>True when the message is a call that waits for an answer.</summary>
+    public bool IsCall => ReplyTo is not null;
+
+    /// <summary>Answers the call this message is (see <see cref="ReplyHandle.Reply"/>); an error when it is not a call,
+    /// was already answered, or its caller no longer waits.</summary>
+    public Result Reply(object? value) =>
+        ReplyTo is { } handle ? handle.Reply(value) : Result.Failure($"the message on '{Topic}' is not a call: there is no caller waiting for a reply");
+
     /// <summary>The payload as <typeparamref name="T"/>; throws <see cref="InvalidCastException"/> with the types named.</summary>
     public T PayloadAs<T>() => Payload is T t ? t
         : Payload is null && default(T) is null ? default!

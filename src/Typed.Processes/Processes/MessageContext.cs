@@ -36,6 +36,14 @@ public sealed class MessageContext
     public Result Reply(string topic, object? payload) =>
         From is { } from ? Process.Send(from, topic, payload) : Typed.Processes.Result.Failure("the message has no sender to reply to");
 
+    /// <summary>Answers the call being handled with <paramref name="value"/> (see <see cref="Message.Reply"/>); an error
+    /// when the message is not a call, was already answered, or its caller no longer waits.</summary>
+    public Result Reply(object? value) => Message.Reply(value);
+
+    /// <summary>The reply handle of the call being handled (null for a plain send): keep it to answer later, from
+    /// another message.</summary>
+    public ReplyHandle? ReplyTo => Message.ReplyTo;
+
     /// <summary>Ends the process normally after this handler returns; <paramref name="result"/> becomes the Exit event's result.</summary>
     public void Stop(object? result = null)
     {

@@ -76,6 +76,33 @@ public sealed class ProcessContext
     /// <summary>Sends to a PID's text form or a registered name.</summary>
     public Result Send(string to, [TopicName] string topic, object? payload) => ProcessRuntime.SendCore(Core, Runtime.Resolve(to), topic, payload);
 
+    /// <inheritdoc cref="CallAsync{T}(Pid, string, object?, TimeSpan, CancellationToken)"/>
+    public ValueTask<Result<T>> CallAsync<T>(Pid to, [TopicName] string topic, object? payload, TimeSpan timeout) =>
+        ProcessRuntime.CallCore<T>(Core, Runtime.Resolve(to), topic, payload, timeout, CancellationToken.None);
+
+    /// <summary>
+    /// Calls <paramref name="to"/>: sends <paramref name="payload"/> on <paramref name="topic"/> as a call (its
+    /// <see cref="Message"/> carries a <see cref="ReplyHandle"/>) and waits, without blocking a thread, for the one reply
+    /// to it, which must be a <typeparamref name="T"/>. Replies are correlated per call, so concurrent calls never mix.
+    /// The target is observed for the duration of the call: a target that is not alive, that ends or fails before
+    /// answering, gives an error at once (with its error text); no answer within <paramref name="timeout"/> is an error,
+    /// and a reply given after that is dropped. A reply of another type is an error. A process cannot call itself
+    /// (an error at once: it could never answer). <paramref name="cancellationToken"/> ends the wait with
+    /// <see cref="OperationCanceledException"/>; a termination of this process with <see cref="ProcessTerminatedException"/>.
+    /// The receiver answers with <see cref="Message.Reply"/> / <see cref="MessageContext.Reply(object?)"/>; a topic it
+    /// listens to for payloads only (<see cref="Listen{T}"/>) cannot take calls (an error at once).
+    /// </summary>
+    public ValueTask<Result<T>> CallAsync<T>(Pid to, [TopicName] string topic, object? payload, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ProcessRuntime.CallCore<T>(Core, Runtime.Resolve(to), topic, payload, timeout, cancellationToken);
+
+    /// <inheritdoc cref="CallAsync{T}(string, string, object?, TimeSpan, CancellationToken)"/>
+    public ValueTask<Result<T>> CallAsync<T>(string to, [TopicName] string topic, object? payload, TimeSpan timeout) =>
+        ProcessRuntime.CallCore<T>(Core, Runtime.Resolve(to), topic, payload, timeout, CancellationToken.None);
+
+    /// <summary>Calls a PID's text form or a registered name (see <see cref="CallAsync{T}(Pid, string, object?, TimeSpan, CancellationToken)"/>).</summary>
+    public ValueTask<Result<T>> CallAsync<T>(string to, [TopicName] string topic, object? payload, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ProcessRuntime.CallCore<T>(Core, Runtime.Resolve(to), topic, payload, timeout, cancellationToken);
+
     /// <summary>Listens to <paramref name="topic"/>: its payloads arrive on the returned channel.</summary>
     public ProcessChannel<object?> Listen(string topic) => Listen<object?>(topic);
 

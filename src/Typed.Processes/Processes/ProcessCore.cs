@@ -30,6 +30,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     private CancellationTokenSource? _aborted;
     private ProcessContext? _context;
     private bool _inboxExposed;
+    private HashSet<Call>? _calls; // the calls this process waits for (see Call)
 
     /// <summary>The topics the entry declares (generated C# entries); null when it takes any topic.</summary>
     internal TopicContract? Contract;
@@ -116,6 +117,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         HashSet<ProcessCore>? monitoring;
         List<IExitObserver>? watchers;
         List<string>? names;
+        HashSet<Call>? calls;
         lock (Gate)
         {
             if (_state == Dead) return null;
@@ -132,6 +134,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             _monitoring = null;
             names = _names;
             _names = null;
+            calls = _calls;
+            _calls = null;
         }
         Interlocked.MemoryBarrier(); // pairs with BeginWait: either it sees Dead, or we see its waiter
         Runtime.OnExited(this, info, names);
@@ -139,6 +143,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         if (_aborted is { } cts) try { cts.Cancel(); } catch (AggregateException) { }
         if (monitoring is not null)
             foreach (var target in monitoring) target.RemoveMonitor(this);
+        if (calls is not null) // its calls end with it: their targets stop observing them, late replies are dropped
+            foreach (var call in calls) call.End();
         if (watchers is not null) // outside our gate: one gate at a time keeps the lock order
             foreach (var w in watchers)
                 if (w is ProcessCore watcher) watcher.ForgetMonitored(this);
@@ -213,7 +219,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// Refused, with nothing queued, when the payload does not fit, when <see cref="MailboxLimit"/> messages already
     /// wait ("mailbox full"), or when the binding's <see cref="OnMessageQueuing"/> refuses it.
     /// </summary>
-    internal Result Deliver(Pid? from, string topic, object? payload)
+    internal Result Deliver(Pid? from, string topic, object? payload, ReplyHandle? reply = null)
     {
         if (!IsAlive) return Result.Failure(ProcessRuntime.ProcessNotFound(Pid));
         // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
@@ -224,6 +230,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             {
                 if (!listener.Accepts(payload))
                     return Result.Failure(WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload));
+                if (reply is not null && !listener.CarriesReply)
+                    return Result.Failure($"topic '{topic}' of {Pid} is listened to for payloads only, which cannot be answered: a call needs whole messages (ListenMessages, or process.listen(topic, {{ message = true }}) in Lua)");
             }
             else if (Contract?.Check(this, topic, payload) is { } refused) return Result.Failure(refused);
             // The limit costs one read here and one interlocked add in the channel. Deliveries are serialised by the
@@ -231,7 +239,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             if (Volatile.Read(ref Queued) >= MailboxLimit)
                 return Result.Failure($"mailbox full: {Pid} has {MailboxLimit} messages waiting to be received (its mailbox limit)");
             if (MailboxHooks && OnMessageQueuing(payload) is { } denied) return Result.Failure(denied);
-            var sent = listener is not null ? listener.Offer(from, topic, payload) : InboxChannel.TrySendBoxed(new Message(from, topic, payload));
+            var sent = listener is not null ? listener.Offer(from, topic, payload, reply) : InboxChannel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
             if (sent < 0 && MailboxHooks) OnMessageReleased(payload); // a closed (user) channel: dropped, as before
         }
         return Result.Success;
@@ -435,6 +443,30 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             return null;
         }
     }
+
+    // ---- calls -----------------------------------------------------------------------------------------------
+
+    /// <summary>Records a call this process waits for; false if it is dead.</summary>
+    internal bool AddCall(Call call)
+    {
+        lock (Gate)
+        {
+            if (_state == Dead) return false;
+            (_calls ??= []).Add(call);
+            return true;
+        }
+    }
+
+    internal void RemoveCall(Call call)
+    {
+        lock (Gate) _calls?.Remove(call);
+    }
+
+    /// <summary>How many calls this process waits for (the correlation table's size).</summary>
+    internal int PendingCallCount { get { lock (Gate) return _calls?.Count ?? 0; } }
+
+    /// <summary>How many observers watch this process (monitors and calls in flight).</summary>
+    internal int ObserverCount { get { lock (Gate) return _monitors?.Count ?? 0; } }
 
     // ---- links -----------------------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ internal abstract class TopicListener
     public abstract bool Accepts(object? payload);
     /// <summary>Queues the message on the listener's channel: 1 sent, -1 the channel is closed (a user channel).</summary>
     public abstract int Offer(Message message);
-    public abstract int Offer(Pid? from, string topic, object? payload);
+    public abstract int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply);
+    /// <summary>False when the receiver sees payloads only: a call's reply handle would be lost.</summary>
+    public virtual bool CarriesReply => true;
     public abstract string PayloadTypeName { get; }
     public abstract bool SameShape(TopicListener other);
     public abstract string Describe();
@@ -25,7 +27,8 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
     public override int Offer(Message message) => channel.TrySendBoxed(message.Payload);
-    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(payload);
+    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(payload);
+    public override bool CarriesReply => false;
     public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
     public override string Describe() => $"payloads of {PayloadTypeName}";
@@ -37,7 +40,7 @@ internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) :
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
     public override int Offer(Message message) => channel.TrySendBoxed(message);
-    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
+    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
     public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
     public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
@@ -48,7 +51,7 @@ internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicLi
     public override ProcessChannel Channel => channel;
     public override bool Accepts(object? payload) => true;
     public override int Offer(Message message) => channel.TrySendBoxed(message);
-    public override int Offer(Pid? from, string topic, object? payload) => channel.TrySendBoxed(new Message(from, topic, payload));
+    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
     public override string PayloadTypeName => "any payload";
     public override bool SameShape(TopicListener other) => other is MessageListener;
     public override string Describe() => "message objects";

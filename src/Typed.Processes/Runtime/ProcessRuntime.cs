@@ -76,6 +76,25 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Sends from outside any process to a PID's text form or a registered name.</summary>
     public Result Send(string to, [TopicName] string topic, object? payload) => SendCore(null, Resolve(to), topic, payload);
 
+    /// <inheritdoc cref="CallAsync{T}(Pid, string, object?, TimeSpan, CancellationToken)"/>
+    public ValueTask<Result<T>> CallAsync<T>(Pid to, [TopicName] string topic, object? payload, TimeSpan timeout) =>
+        CallCore<T>(null, Resolve(to), topic, payload, timeout, CancellationToken.None);
+
+    /// <summary>
+    /// Calls <paramref name="to"/> from outside any process, as <see cref="ProcessContext.CallAsync{T}(Pid, string, object?, TimeSpan, CancellationToken)"/>
+    /// does from inside one (the reply handle's <see cref="ReplyHandle.Caller"/> is then null).
+    /// </summary>
+    public ValueTask<Result<T>> CallAsync<T>(Pid to, [TopicName] string topic, object? payload, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallCore<T>(null, Resolve(to), topic, payload, timeout, cancellationToken);
+
+    /// <inheritdoc cref="CallAsync{T}(string, string, object?, TimeSpan, CancellationToken)"/>
+    public ValueTask<Result<T>> CallAsync<T>(string to, [TopicName] string topic, object? payload, TimeSpan timeout) =>
+        CallCore<T>(null, Resolve(to), topic, payload, timeout, CancellationToken.None);
+
+    /// <inheritdoc cref="CallAsync{T}(Pid, string, object?, TimeSpan, CancellationToken)"/>
+    public ValueTask<Result<T>> CallAsync<T>(string to, [TopicName] string topic, object? payload, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallCore<T>(null, Resolve(to), topic, payload, timeout, cancellationToken);
+
     /// <summary>Ends a process at once with an error.</summary>
     public Result Terminate(Pid target) => TerminateCore(null, Resolve(target));
 
@@ -233,7 +252,8 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return Result<Pid>.Success(pid);
     }
 
-    internal static Result SendCore(ProcessCore? sender, Result<Target> to, string topic, object? payload)
+    /// <summary>Sends a message; with <paramref name="call"/>, the request of a call (it carries the call's reply handle).</summary>
+    internal static Result SendCore(ProcessCore? sender, Result<Target> to, string topic, object? payload, Call? call = null)
     {
         if (!to.TryGetValue(out var t)) return Result.Failure(to.Error!);
         if (string.IsNullOrEmpty(topic)) return Result.Failure("topic must be a non-empty string");
@@ -241,7 +261,30 @@ public sealed class ProcessRuntime : IAsyncDisposable
         var prepared = Payloads.Prepare(payload);
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
-        return live.Deliver(sender?.Pid, topic, prepared.Value);
+        if (call?.Attach(live) is { } refusedCall) return Result.Failure(refusedCall);
+        return live.Deliver(sender?.Pid, topic, prepared.Value, call?.Handle);
+    }
+
+    /// <summary>A call: the request, then the wait for its outcome (see <see cref="Call"/>); the reply must be a
+    /// <typeparamref name="T"/>.</summary>
+    internal static async ValueTask<Result<T>> CallCore<T>(ProcessCore? caller, Result<Target> to, string topic, object? payload,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Call.Start(caller, to, topic, payload, timeout);
+        if (!started.TryGetValue(out var call)) return Result<T>.Failure(started.Error!);
+        try
+        {
+            // Resumes on the caller's host (process code); a termination of the caller ends the wait (and the call).
+            var value = await call.Outcome.ReceiveAsync(cancellationToken).ConfigureAwait(true);
+            if (call.Error is { } error) return Result<T>.Failure(error);
+            if (value is T t) return Result<T>.Success(t);
+            if (value is null && default(T) is null) return Result<T>.Success(default!);
+            return Result<T>.Failure($"the reply to '{topic}' is {value?.GetType().Name ?? "null"}, not {typeof(T).Name}");
+        }
+        finally
+        {
+            call.End();
+        }
     }
 
     internal static Result MonitorCore(ProcessCore self, Result<Target> target)
