@@ -243,5 +243,8 @@ internal partial class LuaProcess
         ("wait_result", Fn((lua, p) => p.WaitResult(lua))),
         ("take_held", Fn((lua, p) => p.TakeHeld(lua))),
         ("co_spawn", Fn((lua, p) => p.SpawnCoroutine(lua))),
+        ("call", Fn((lua, p) => p.StartCall(lua))),
+        ("call_end", Fn((lua, p) => p.EndCall(lua))),
+        ("reply", Fn((lua, p) => p.Reply(lua))),
     ];
 }

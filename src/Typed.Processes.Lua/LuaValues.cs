@@ -277,6 +277,11 @@ internal static class LuaValues
                 LuaNative.PushText(lua, msg.Topic); lua.SetField(-2, "_topic");
                 if (PushValue(lua, msg.Payload, process, depth) is { } m2) return m2;
                 lua.SetField(-2, "_payload");
+                if (msg.ReplyTo is { } reply && process is not null) // a call: msg:reply answers it by this id
+                {
+                    lua.PushInteger(process.RememberReply(reply));
+                    lua.SetField(-2, "_call");
+                }
                 if (process is not null) LuaProcess.SetMessageMetatable(lua);
                 return null;
             case ProcessEvent e:

@@ -1,0 +1,67 @@
+using KeraLua;
+
+namespace Typed.Processes.Lua;
+
+// Calls (process.call, msg:reply; see Call in the runtime). A call's outcome arrives on a one-slot channel of this
+// process, which the prelude receives from as any channel (so the wait, the memory ceiling and coroutine.spawn work as
+// for a receive); tp.call_end then says whether it failed and detaches the call. Reply handles of the calls this
+// process received are kept by id until answered, for msg:reply.
+internal partial class LuaProcess
+{
+    private readonly Dictionary<long, Typed.Processes.Call> _calls = new();          // outcome channel id -> call in flight
+    private readonly Dictionary<long, ReplyHandle> _replies = new(); // message's _call id -> its reply handle
+    private long _lastReplyId;
+
+    /// <summary>Calls in flight and reply handles kept (for tests).</summary>
+    internal int CallsTracked => _calls.Count + _replies.Count;
+
+    /// <summary>tp.call(target, topic, payload, timeout_ms) -> the outcome channel's id, or nil, err.</summary>
+    private int StartCall(KeraLua.Lua lua)
+    {
+        if (_loading) return Err(lua, "call: not allowed in an entry's top level (it runs inside its spawner's call); call from main");
+        var target = Str(lua, 1);
+        var topic = Str(lua, 2);
+        if (target is null) return Err(lua, "call: target must be a PID or a registered name");
+        if (topic is null) return Err(lua, "call: topic must be a string");
+        var payload = LuaValues.ToNet(lua, 3);
+        if (!payload.Ok) return Err(lua, "call: " + payload.Error);
+        var timeout = ParseDuration(lua, 4, out var error);
+        if (timeout is null) return Err(lua, "call: " + error);
+        var started = Typed.Processes.Call.Start(this, Runtime.Resolve(target), topic, payload.Value, timeout.Value);
+        if (!started.TryGetValue(out var call)) return Err(lua, started.Error!);
+        _calls[call.Outcome.Id] = call;
+        lua.PushInteger(Track(lua, call.Outcome));
+        return 1;
+    }
+
+    /// <summary>tp.call_end(id) -> nothing if the call was answered, else its error; the call is detached.</summary>
+    private int EndCall(KeraLua.Lua lua)
+    {
+        if (!_calls.Remove(lua.ToInteger(1), out var call)) return Err(lua, "call: unknown call");
+        call.End(); // settles it as abandoned if the receive failed, so a later reply is dropped
+        if (call.Error is not { } error) return 0;
+        LuaNative.PushText(lua, Clip(error));
+        return 1;
+    }
+
+    /// <summary>The id a pushed call message carries (its <c>_call</c> field), for msg:reply.</summary>
+    internal long RememberReply(ReplyHandle handle)
+    {
+        if (_replies.Count >= 256) // handles of calls that were answered or given up are forgotten
+            foreach (var (id, h) in _replies)
+                if (!h.IsOpen) _replies.Remove(id);
+        _replies[++_lastReplyId] = handle;
+        return _lastReplyId;
+    }
+
+    /// <summary>tp.reply(id, value) -> true, or nil, err.</summary>
+    private int Reply(KeraLua.Lua lua)
+    {
+        if (!_replies.TryGetValue(lua.ToInteger(1), out var handle)) return Err(lua, "reply: the call was already answered");
+        var value = LuaValues.ToNet(lua, 2);
+        if (!value.Ok) return Err(lua, "reply: " + value.Error);
+        var r = handle.Reply(value.Value);
+        if (r.Ok || !handle.IsOpen) _replies.Remove(lua.ToInteger(1));
+        return Ok(lua, r);
+    }
+}
