@@ -15,10 +15,12 @@ internal partial class LuaProcess
     /// <summary>Calls in flight and reply handles kept (for tests).</summary>
     internal int CallsTracked => _calls.Count + _replies.Count;
 
-    /// <summary>tp.call(target, topic, payload, timeout_ms) -> the outcome channel's id, or nil, err.</summary>
+    /// <summary>tp.call(target, topic, payload, timeout, may_wait) -> the outcome channel's id, or nil, err. A call waits
+    /// for the one reply to it; Wippy has no calls (our extension).</summary>
     private int StartCall(KeraLua.Lua lua)
     {
         if (_loading) return Err(lua, "call: not allowed in an entry's top level (it runs inside its spawner's call); call from main");
+        if (!lua.ToBoolean(5)) return Err(lua, "call: cannot wait in a coroutine the script created (call from main or one coroutine.spawn started)");
         var target = Str(lua, 1);
         var topic = Str(lua, 2);
         if (target is null) return Err(lua, "call: target must be a PID or a registered name");
@@ -26,7 +28,7 @@ internal partial class LuaProcess
         var payload = LuaValues.ToNet(lua, 3);
         if (!payload.Ok) return Err(lua, "call: " + payload.Error);
         var timeout = ParseDuration(lua, 4, out var error);
-        if (timeout is null) return Err(lua, "call: " + error);
+        if (timeout is null) return Err(lua, "process.call: " + error);
         var started = Typed.Processes.Call.Start(this, Runtime.Resolve(target), topic, payload.Value, timeout.Value);
         if (!started.TryGetValue(out var call)) return Err(lua, started.Error!);
         _calls[call.Outcome.Id] = call;
@@ -54,9 +56,10 @@ internal partial class LuaProcess
         return _lastReplyId;
     }
 
-    /// <summary>tp.reply(id, value) -> true, or nil, err.</summary>
+    /// <summary>tp.reply(id, value, topic) (msg:reply) -> true, or nil, err.</summary>
     private int Reply(KeraLua.Lua lua)
     {
+        if (lua.Type(1) != LuaType.Number) return Err(lua, $"reply: the message on '{Str(lua, 3)}' is not a call");
         if (!_replies.TryGetValue(lua.ToInteger(1), out var handle)) return Err(lua, "reply: the call was already answered");
         var value = LuaValues.ToNet(lua, 2);
         if (!value.Ok) return Err(lua, "reply: " + value.Error);

@@ -279,25 +279,19 @@ function process.unlisten(ch)
   if not tp.unlisten(topic) then return nil, "unlisten: topic '" .. topic .. "' has no listener" end
   return true
 end
--- Our extension (Wippy has none): a call waits for the one reply to it (msg:reply), or fails at once when the target
--- is not alive, ends or fails first; the timeout (default 5s) is a duration as for time.after.
-local call_end = tp.call_end
+-- Our extension (Wippy has none): waits for the one reply (msg:reply), or nil, err (see LuaProcess.Calls.cs).
 function process.call(target, topic, payload, timeout)
-  if not runtime_cos[running()] then
-    return nil, "process.call: cannot wait in a coroutine the script created (call from main or a coroutine.spawn one)"
-  end
   local ms, err = "5s", nil
   if timeout ~= nil then
     ms, err = duration_ms(timeout)
-    if ms == nil then return nil, "process.call: " .. err end
+    if ms == nil then return nil, err end
   end
   local id
-  id, err = tp.call(target, topic, payload, ms)
+  id, err = tp.call(target, topic, payload, ms, runtime_cos[running()])
   if id == nil then return nil, err end
-  -- the receive may fail (a reply that cannot be received here): the call is still ended, and that is its error
   local ok, r = pcall(select_impl, { { channel = wrap(id), send = false } }, false)
-  err = call_end(id)
-  if not ok then return nil, type(r) == "string" and r or "process.call: the reply cannot be received" end
+  err = tp.call_end(id)
+  if not ok then return nil, r end
   if err ~= nil then return nil, err end
   return r.value
 end
@@ -335,12 +329,7 @@ Message.__name = "message"
 Message.__metatable = false
 function Message:from() return self._from end
 function Message:topic() return self._topic end
--- Answers the call this message is (process.call, C#'s CallAsync): true, or nil, err (not a call, already answered,
--- the caller no longer waits). The message may be kept and answered later, from another message.
-function Message:reply(v)
-  if self._call == nil then return nil, "reply: the message on '" .. tostring(self._topic) .. "' is not a call" end
-  return tp.reply(self._call, v)
-end
+function Message:reply(v) return tp.reply(self._call, v, self._topic) end -- see LuaProcess.Calls.cs
 
 -- payload:data() (Wippy reads a payload as msg:payload():data()). msg:payload() is the value itself (the seed), so
 -- every type a payload can have gets a `data` method that returns the value; nil cannot have one (see docs/lua.md).

@@ -96,6 +96,7 @@ public sealed class LuaCallTests : LuaTest
               try(lua, "fail", 1)
               try(process.pid(), "inc", 1)
               try(lua, "inc", 1, {})
+              coroutine.wrap(function() try(lua, "inc", 1) end)()
               return table.concat(out, "\n")
             end }
             """), gone, CSharpIncrementer(), Runtime.Spawn(Lua(LuaIncrementer), Host).Value);
@@ -105,7 +106,8 @@ public sealed class LuaCallTests : LuaTest
         Assert.Matches("^nil:.* failed before replying: .*boom in C#", lines[1]);
         Assert.Matches("^nil:.* failed before replying: .*lua boom", lines[2]);
         Assert.StartsWith("nil:a process cannot call itself", lines[3]);
-        Assert.StartsWith("nil:process.call: invalid duration", lines[4]);
+        Assert.StartsWith("nil:invalid duration", lines[4]);
+        Assert.StartsWith("nil:call: cannot wait in a coroutine the script created", lines[5]);
     }
 
     [Fact]
