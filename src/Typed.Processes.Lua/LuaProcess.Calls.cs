@@ -8,12 +8,12 @@ namespace Typed.Processes.Lua;
 // process received are kept by id until answered, for msg:reply.
 internal partial class LuaProcess
 {
-    private readonly Dictionary<long, Typed.Processes.Call> _calls = new();          // outcome channel id -> call in flight
-    private readonly Dictionary<long, ReplyHandle> _replies = new(); // message's _call id -> its reply handle
+    private Dictionary<long, Typed.Processes.Call>? _calls;          // outcome channel id -> call in flight
+    private Dictionary<long, ReplyHandle>? _replies; // message's _call id -> its reply handle
     private long _lastReplyId;
 
     /// <summary>Calls in flight and reply handles kept (for tests).</summary>
-    internal int CallsTracked => _calls.Count + _replies.Count;
+    internal int CallsTracked => (_calls?.Count ?? 0) + (_replies?.Count ?? 0);
 
     /// <summary>tp.call(target, topic, payload, timeout, may_wait) -> the outcome channel's id, or nil, err. A call waits
     /// for the one reply to it; Wippy has no calls (our extension).</summary>
@@ -31,7 +31,7 @@ internal partial class LuaProcess
         if (timeout is null) return Err(lua, "process.call: " + error);
         var started = Typed.Processes.Call.Start(this, Runtime.Resolve(target), topic, payload.Value, timeout.Value);
         if (!started.TryGetValue(out var call)) return Err(lua, started.Error!);
-        _calls[call.Outcome.Id] = call;
+        (_calls ??= [])[call.Outcome.Id] = call;
         lua.PushInteger(Track(lua, call.Outcome));
         return 1;
     }
@@ -39,7 +39,7 @@ internal partial class LuaProcess
     /// <summary>tp.call_end(id) -> nothing if the call was answered, else its error; the call is detached.</summary>
     private int EndCall(KeraLua.Lua lua)
     {
-        if (!_calls.Remove(lua.ToInteger(1), out var call)) return Err(lua, "call: unknown call");
+        if (_calls is null || !_calls.Remove(lua.ToInteger(1), out var call)) return Err(lua, "call: unknown call");
         call.End(); // settles it as abandoned if the receive failed, so a later reply is dropped
         if (call.Error is not { } error) return 0;
         LuaNative.PushText(lua, Clip(error));
@@ -49,6 +49,7 @@ internal partial class LuaProcess
     /// <summary>The id a pushed call message carries (its <c>_call</c> field), for msg:reply.</summary>
     internal long RememberReply(ReplyHandle handle)
     {
+        _replies ??= [];
         if (_replies.Count >= 256) // handles of calls that were answered or given up are forgotten
             foreach (var (id, h) in _replies)
                 if (!h.IsOpen) _replies.Remove(id);
@@ -60,7 +61,7 @@ internal partial class LuaProcess
     private int Reply(KeraLua.Lua lua)
     {
         if (lua.Type(1) != LuaType.Number) return Err(lua, $"reply: the message on '{Str(lua, 3)}' is not a call");
-        if (!_replies.TryGetValue(lua.ToInteger(1), out var handle)) return Err(lua, "reply: the call was already answered");
+        if (_replies is null || !_replies.TryGetValue(lua.ToInteger(1), out var handle)) return Err(lua, "reply: the call was already answered");
         var value = LuaValues.ToNet(lua, 2);
         if (!value.Ok) return Err(lua, "reply: " + value.Error);
         var r = handle.Reply(value.Value);

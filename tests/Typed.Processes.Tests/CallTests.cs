@@ -15,6 +15,14 @@ public class CallTests : RuntimeTest
         }
     });
 
+    /// <summary>A process that takes the first message, hands it to <paramref name="got"/>, and never answers.</summary>
+    private Pid Holder(TaskCompletionSource<Message> got) => Runtime.Spawn(Entry(async ctx =>
+    {
+        got.SetResult(await ctx.Inbox().ReceiveAsync());
+        await ctx.NewChannel<int>().ReceiveAsync();
+        return null;
+    }), Host).Value;
+
     [Fact]
     public async Task A_call_returns_the_reply_inside_and_outside_a_process()
     {
@@ -67,14 +75,8 @@ public class CallTests : RuntimeTest
     [Fact]
     public async Task A_target_that_dies_mid_call_gives_its_error_not_a_timeout()
     {
-        var got = new TaskCompletionSource();
-        var server = Runtime.Spawn(Entry(async ctx =>
-        {
-            await ctx.Inbox().ReceiveAsync();
-            got.SetResult();
-            await ctx.NewChannel<int>().ReceiveAsync(); // never answers
-            return null;
-        }), Host).Value;
+        var got = new TaskCompletionSource<Message>();
+        var server = Holder(got);
         var call = Runtime.CallAsync<int>(server, "inc", 1, TimeSpan.FromHours(1)).AsTask();
         await got.Task.WaitAsync(Guard);
         Runtime.Terminate(server).ThrowIfFailed();
@@ -125,12 +127,7 @@ public class CallTests : RuntimeTest
     public async Task Cancellation_ends_the_wait_and_the_reply_is_dropped()
     {
         var got = new TaskCompletionSource<Message>();
-        var server = Runtime.Spawn(Entry(async ctx =>
-        {
-            got.SetResult(await ctx.Inbox().ReceiveAsync());
-            await ctx.NewChannel<int>().ReceiveAsync();
-            return null;
-        }), Host).Value;
+        var server = Holder(got);
         using var cts = new CancellationTokenSource();
         var call = Runtime.CallAsync<int>(server, "inc", 1, TimeSpan.FromHours(1), cts.Token).AsTask();
         var message = await got.Task.WaitAsync(Guard);
@@ -202,12 +199,7 @@ public class CallTests : RuntimeTest
     public async Task A_caller_that_ends_mid_call_stops_observing_the_target()
     {
         var got = new TaskCompletionSource<Message>();
-        var server = Runtime.Spawn(Entry(async ctx =>
-        {
-            got.SetResult(await ctx.Inbox().ReceiveAsync());
-            await ctx.NewChannel<int>().ReceiveAsync();
-            return null;
-        }), Host).Value;
+        var server = Holder(got);
         var caller = Runtime.Spawn(Entry(async ctx => (await ctx.CallAsync<int>(server, "inc", 1, TimeSpan.FromHours(1))).Value), Host).Value;
         var exit = Runtime.WaitForExitAsync(caller);
         var message = await got.Task.WaitAsync(Guard);
