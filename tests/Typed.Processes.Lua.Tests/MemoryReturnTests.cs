@@ -81,8 +81,12 @@ public class MemoryReturnTests
             $"resident memory after the burst: {after / 1048576} MB; before: {baseline / 1048576} MB; peak: {peak / 1048576} MB");
     }
 
-    /// <summary>How much resident memory may remain after the bursts: twice the baseline plus 100 MB.</summary>
-    private static long Bound(long baseline) => 2 * baseline + 100L * 1048576;
+    /// <summary>
+    /// How much resident memory may remain after the bursts: three times the baseline plus 150 MB. Without the
+    /// runtime's trimming, 1,002 MB stayed (baseline 59 to 130 MB); on a heavily loaded machine a good run has left
+    /// up to 386 MB, so the bound sits between the two.
+    /// </summary>
+    private static long Bound(long baseline) => 3 * baseline + 150L * 1048576;
 
     private static long Resident()
     {
