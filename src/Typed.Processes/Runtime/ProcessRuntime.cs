@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Typed.Processes;
 
@@ -14,13 +13,13 @@ public sealed class ProcessRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ProcessCore> _processes = new();
     private readonly ILogger _processLog;
     private volatile bool _shutDown;
-    private long _spawned, _exited;
+    private long _spawned, _exited, _deadLetters;
 
     /// <summary>Creates a runtime with no hosts or entries.</summary>
     public ProcessRuntime(ProcessRuntimeOptions? options = null)
     {
         options ??= new ProcessRuntimeOptions();
-        var factory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var factory = options.LoggerFactory ?? new StderrLoggerFactory(options.DefaultLogWriter);
         RuntimeLogger = factory.CreateLogger("Typed.Processes.Runtime");
         _processLog = factory.CreateLogger("Typed.Processes.Process");
         Time = options.TimeProvider ?? TimeProvider.System;
@@ -49,6 +48,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     /// <summary>Processes ended so far.</summary>
     public long ExitedCount => Interlocked.Read(ref _exited);
+
+    /// <summary>
+    /// Dead letters so far: messages a receiver refused (a payload its entry's topic contract or a typed listener does
+    /// not take). Each is also an error to its sender and a warning in the log, with sender, receiver, topic and reason.
+    /// </summary>
+    public long DeadLetterCount => Interlocked.Read(ref _deadLetters);
 
     internal ILogger RuntimeLogger { get; }
 
@@ -382,9 +387,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
     internal void LogPrint(ProcessCore process, string text) =>
         Log(static (_, a) => RuntimeLog.Printed(a.Item1, a.Item2, a.Item3), (_processLog, process.Pid, text));
 
-    internal void DeadLetter(ProcessCore process, Message message, string why) =>
-        Log(static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4),
-            (process.Pid, message.Topic, message.From, why));
+    /// <summary>A message the receiver refused (its contract or a typed listener): counted and logged as a warning.</summary>
+    internal void DeadLetter(ProcessCore process, Pid? from, string topic, string why)
+    {
+        Interlocked.Increment(ref _deadLetters);
+        Log(static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4), (process.Pid, topic, from, why));
+    }
 
     /// <summary>
     /// Runs a logging call, swallowing what the logger throws: logging happens inside exits, sends and worker loops,
