@@ -185,6 +185,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>The error for an operation on a process that has ended (Wippy's text, <c>process not found</c>, first).</summary>
     internal static string ProcessNotFound(Pid pid) => $"process not found: {pid} is not alive";
 
+    /// <summary>
+    /// The error for an entry not in <see cref="Entries"/>. A C# caller (outside any process, or a C# process: where
+    /// the generated typed stubs are called) is told how entries get registered; a Lua caller gets Wippy's short text.
+    /// </summary>
+    private static string UnknownEntry(string entry, ProcessCore? caller) => caller is null or CSharpProcess
+        ? $"unknown entry '{entry}': register it first, with runtime.AddGeneratedEntries() for [ProcessEntry] classes " +
+          "(an extension method in the project's root namespace), runtime.AddLuaApplication(folder) for manifest " +
+          "entries, or runtime.Entries.Add(reference, main)"
+        : $"unknown entry '{entry}'";
+
     // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
 
     internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null,
@@ -194,7 +204,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (options is { MailboxLimit: < 0 }) return Result<Pid>.Failure("the mailbox limit must be positive (0: the host's)");
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
         if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
-        if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
+        if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure(UnknownEntry(entry, parent));
         if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"host not found: '{host}'");
         args ??= [];
         object?[] prepared = args.Length == 0 ? [] : new object?[args.Length];
