@@ -51,10 +51,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
                 Assert.Contains("lib/net10.0/Typed.Processes.dll", names);
             }
 
-            var consumer = Path.Combine(work.FullName, "consumer");
-            Directory.CreateDirectory(Path.Combine(consumer, "app"));
-            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "apps", "e2e")))
-                File.Copy(file, Path.Combine(consumer, "app", Path.GetFileName(file)));
+            var consumer = NewConsumer(work, "consumer");
             File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -116,10 +113,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         var work = Directory.CreateTempSubdirectory("tp-aot-");
         try
         {
-            var consumer = Path.Combine(work.FullName, "aot");
-            Directory.CreateDirectory(Path.Combine(consumer, "app"));
-            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "apps", "e2e")))
-                File.Copy(file, Path.Combine(consumer, "app", Path.GetFileName(file)));
+            var consumer = NewConsumer(work, "aot");
             File.WriteAllText(Path.Combine(consumer, "Aot.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -179,6 +173,16 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         {
             try { work.Delete(recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>A fresh project folder with the e2e Lua application in its <c>app</c> folder.</summary>
+    private static string NewConsumer(DirectoryInfo work, string name)
+    {
+        var consumer = Path.Combine(work.FullName, name);
+        Directory.CreateDirectory(Path.Combine(consumer, "app"));
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "apps", "e2e")))
+            File.Copy(file, Path.Combine(consumer, "app", Path.GetFileName(file)));
+        return consumer;
     }
 
     private static string GlobalPackages() =>

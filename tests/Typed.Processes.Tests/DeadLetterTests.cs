@@ -61,16 +61,8 @@ public sealed class DeadLetterTests : IAsyncLifetime
     [Fact]
     public async Task A_payload_a_typed_listener_refuses_is_an_error_to_the_sender_and_a_logged_dead_letter()
     {
-        var listening = new TaskCompletionSource();
         var stop = new TaskCompletionSource();
-        var receiver = _runtime.Spawn(_runtime.Entries.Add("test:listener", async ctx =>
-        {
-            ctx.Listen<string>("name");
-            listening.SetResult();
-            await stop.Task;
-            return null;
-        }).Reference, Host).Value;
-        await listening.Task.WaitAsync(Guard);
+        var receiver = await SpawnListening(_runtime, stop.Task);
         Assert.Equal(0, _runtime.DeadLetterCount);
 
         var sent = _runtime.Send(receiver, "name", 42);
@@ -117,21 +109,28 @@ public sealed class DeadLetterTests : IAsyncLifetime
             LoggerFactory = NullLoggerFactory.Instance, // the opt-out
         });
         runtime.Hosts.Add(Host, workers: 1);
-        var listening = new TaskCompletionSource();
         var stop = new TaskCompletionSource();
-        var receiver = runtime.Spawn(runtime.Entries.Add("test:listener", async ctx =>
-        {
-            ctx.Listen<string>("name");
-            listening.SetResult();
-            await stop.Task;
-            return null;
-        }).Reference, Host).Value;
-        await listening.Task.WaitAsync(Guard);
+        var receiver = await SpawnListening(runtime, stop.Task);
         Assert.False(runtime.Send(receiver, "name", 42).Ok); // a dead letter (a warning), logged synchronously
         Assert.Equal(1, runtime.DeadLetterCount);
         stop.SetResult();
         await runtime.WaitForExitAsync(receiver).WaitAsync(Guard);
         Assert.Equal("", stderr.ToString());
+    }
+
+    /// <summary>Spawns a process that listens to "name" with a string listener until <paramref name="stop"/>; returns once it listens.</summary>
+    private static async Task<Pid> SpawnListening(ProcessRuntime runtime, Task stop)
+    {
+        var listening = new TaskCompletionSource();
+        var receiver = runtime.Spawn(runtime.Entries.Add("test:listener", async ctx =>
+        {
+            ctx.Listen<string>("name");
+            listening.SetResult();
+            await stop;
+            return null;
+        }).Reference, Host).Value;
+        await listening.Task.WaitAsync(Guard);
+        return receiver;
     }
 
     private sealed class LineWriter : StringWriter
