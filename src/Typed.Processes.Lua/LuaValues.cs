@@ -204,10 +204,16 @@ internal static class LuaValues
     /// A default (uninitialised) <see cref="ImmutableArray{T}"/> holds nothing (as <see cref="Payloads"/> treats it), but
     /// enumerating it or reading its Count throws: <c>Send(luaPid, topic, default(ImmutableArray&lt;int&gt;))</c> threw
     /// InvalidOperationException out of Send, and as a spawn argument it leaked the child's Lua state.
+    /// Read without reflection (NativeAOT and trimming keep no IsDefault property to look up): an ImmutableArray's
+    /// structural Equals against a default array of any element type is true exactly when both are default, and
+    /// false at once (comparing nothing) when this one is not.
     /// </summary>
     private static bool IsDefaultArray(IEnumerable seq) =>
-        seq.GetType() is { IsValueType: true, IsGenericType: true } t && t.GetGenericTypeDefinition() == typeof(ImmutableArray<>) &&
-        (bool)t.GetProperty(nameof(ImmutableArray<int>.IsDefault))!.GetValue(seq)!;
+        seq is IStructuralEquatable structural && seq.GetType() is { IsValueType: true, IsGenericType: true } t &&
+        t.GetGenericTypeDefinition() == typeof(ImmutableArray<>) &&
+        structural.Equals(DefaultArray, EqualityComparer<object>.Default);
+
+    private static readonly object DefaultArray = default(ImmutableArray<byte>);
 
     /// <summary>At most this many bytes of a reason are pushed for an event result that Lua cannot take.</summary>
     private const int MaxReasonBytes = 1024;

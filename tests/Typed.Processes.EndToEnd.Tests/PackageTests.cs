@@ -8,18 +8,35 @@ namespace Typed.Processes.EndToEnd;
 /// analyzers/dotnet/cs and the build props/targets; a fresh project that references only that package gets typed
 /// stubs for its C# and Lua entries and runs them.
 /// </summary>
-public class PackageTests
+public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<PackageTests.PackedFeed>
 {
+    /// <summary>The packages packed once for this class's tests (its tests run one after the other).</summary>
+    public sealed class PackedFeed : IAsyncLifetime
+    {
+        public DirectoryInfo Work { get; } = Directory.CreateTempSubdirectory("tp-package-");
+
+        public string Feed => Path.Combine(Work.FullName, "feed");
+
+        public async ValueTask InitializeAsync()
+        {
+            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes", "src/Typed.Processes.Lua" })
+                await Dotnet(RepoRoot(), $"pack {project} -c Release -o \"{Feed}\"", TimeSpan.FromMinutes(4));
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            try { Work.Delete(recursive: true); } catch (IOException) { }
+            return ValueTask.CompletedTask;
+        }
+    }
+
     [Fact]
     public async Task The_packed_package_carries_the_generator_and_analyzers_and_works_in_a_fresh_project()
     {
-        var root = RepoRoot();
-        var work = Directory.CreateTempSubdirectory("tp-package-");
+        var work = Directory.CreateTempSubdirectory("tp-consumer-");
         try
         {
-            var feed = Path.Combine(work.FullName, "feed");
-            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes" })
-                await Dotnet(root, $"pack {project} -c Release -o \"{feed}\"", TimeSpan.FromMinutes(4));
+            var feed = packed.Feed;
 
             using (var package = ZipFile.OpenRead(Directory.GetFiles(feed, "Typed.Processes.0.*.nupkg").Single()))
             {
@@ -34,10 +51,7 @@ public class PackageTests
                 Assert.Contains("lib/net10.0/Typed.Processes.dll", names);
             }
 
-            var consumer = Path.Combine(work.FullName, "consumer");
-            Directory.CreateDirectory(Path.Combine(consumer, "app"));
-            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "apps", "e2e")))
-                File.Copy(file, Path.Combine(consumer, "app", Path.GetFileName(file)));
+            var consumer = NewConsumer(work, "consumer");
             File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -88,9 +102,100 @@ public class PackageTests
         }
     }
 
-    private static async Task<string> Dotnet(string directory, string arguments, TimeSpan timeout)
+    /// <summary>
+    /// A small app from the packages, published with NativeAOT and run as a native binary: a C# process spawns a Lua
+    /// process of a manifest-loaded application and they exchange messages. The publish treats warnings as errors,
+    /// so it also proves the packages raise no trim or AOT warning in what the app uses.
+    /// </summary>
+    [Fact]
+    public async Task A_csharp_and_lua_app_published_with_native_aot_runs()
     {
-        var start = new ProcessStartInfo("dotnet", arguments + " -nologo")
+        var work = Directory.CreateTempSubdirectory("tp-aot-");
+        try
+        {
+            var consumer = NewConsumer(work, "aot");
+            File.WriteAllText(Path.Combine(consumer, "Aot.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <PublishAot>true</PublishAot><RootNamespace>Aot</RootNamespace>
+                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
+                    <RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>
+                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
+                    <RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Typed.Processes" Version="0.1.0" />
+                    <PackageReference Include="Typed.Processes.Lua" Version="0.1.0" />
+                    <None Include="app/**" CopyToOutputDirectory="PreserveNewest" CopyToPublishDirectory="PreserveNewest" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+                using Aot;
+                using Typed.Processes;
+                using Typed.Processes.Lua;
+                [assembly: ProcessHost("app:main", Workers = 2)]
+                await using var runtime = new ProcessRuntime();
+                runtime.AddGeneratedEntries();
+                runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, "app"));
+                var exit = await runtime.RunAsync(Coordinator.EntryReference, ProcessReferences.Hosts.AppMain, CancellationToken.None);
+                Console.WriteLine($"result={exit.Result} error={exit.Error}");
+
+                [ProcessEntry("app:coordinator")]
+                partial class Coordinator
+                {
+                    [ProcessMain]
+                    public async Task<string> Run(ProcessContext ctx)
+                    {
+                        var done = ctx.Listen<long>("done");
+                        var doubler = LuaEntries.AppE2e.Doubler.Spawn(ctx, ProcessReferences.Hosts.AppMain).Value;
+                        var first = ctx.SendTask(doubler, 21L);
+                        var second = ctx.SendTask(doubler, 50L);
+                        if (!first.Ok || !second.Ok) return $"send failed: {first.Error} {second.Error}";
+                        var a = await done.ReceiveAsync();
+                        var b = await done.ReceiveAsync();
+                        return $"{a}+{b}";
+                    }
+                }
+                """);
+            var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+            var output = Path.Combine(work.FullName, "out");
+            var publish = await Dotnet(consumer, $"publish -c Release -r {rid} -o \"{output}\"", TimeSpan.FromMinutes(6));
+            Assert.DoesNotContain("warning", publish, StringComparison.OrdinalIgnoreCase);
+            // A native binary: no managed entry assembly beside it.
+            Assert.False(File.Exists(Path.Combine(output, "Aot.dll")));
+            var run = await Run(Path.Combine(output, "Aot"), output, TimeSpan.FromMinutes(1));
+            Assert.Equal("result=42+100 error=", run.Trim());
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>A fresh project folder with the e2e Lua application in its <c>app</c> folder.</summary>
+    private static string NewConsumer(DirectoryInfo work, string name)
+    {
+        var consumer = Path.Combine(work.FullName, name);
+        Directory.CreateDirectory(Path.Combine(consumer, "app"));
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "apps", "e2e")))
+            File.Copy(file, Path.Combine(consumer, "app", Path.GetFileName(file)));
+        return consumer;
+    }
+
+    private static string GlobalPackages() =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    private static Task<string> Dotnet(string directory, string arguments, TimeSpan timeout) =>
+        Run("dotnet", directory, timeout, arguments + " -nologo");
+
+    private static async Task<string> Run(string program, string directory, TimeSpan timeout, string arguments = "")
+    {
+        var start = new ProcessStartInfo(program, arguments)
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
@@ -113,10 +218,10 @@ public class PackageTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new Exception($"dotnet {arguments} timed out after {timeout}");
+            throw new Exception($"{program} {arguments} timed out after {timeout}");
         }
         var text = await stdout + await stderr;
-        if (process.ExitCode != 0) throw new Exception($"dotnet {arguments} failed ({process.ExitCode}):\n{text}");
+        if (process.ExitCode != 0) throw new Exception($"{program} {arguments} failed ({process.ExitCode}):\n{text}");
         return text;
     }
 

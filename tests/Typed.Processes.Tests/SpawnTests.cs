@@ -21,7 +21,7 @@ public class SpawnTests : RuntimeTest
     }
 
     [Theory]
-    [InlineData("test:nope", Host, "unknown entry 'test:nope'")]
+    [InlineData("test:nope", Host, "unknown entry 'test:nope': register it first, with runtime.AddGeneratedEntries()")]
     [InlineData("nocolon", Host, "malformed entry reference 'nocolon'")]
     [InlineData("a:b:c", Host, "malformed entry reference")]
     [InlineData("test:known", "app:nohost", "host not found: 'app:nohost'")]
@@ -58,7 +58,10 @@ public class SpawnTests : RuntimeTest
             var r = ctx.Spawn("test:missing", Host);
             return ValueTask.FromResult<object?>(r.Ok ? "spawned?!" : r.Error);
         });
-        Assert.Equal("unknown entry 'test:missing'", result);
+        // A C# caller is told how entries get registered (the generated AddGeneratedEntries among them).
+        Assert.Equal("unknown entry 'test:missing': register it first, with runtime.AddGeneratedEntries() for [ProcessEntry] " +
+            "classes (an extension method in the project's root namespace), runtime.AddLuaApplication(folder) for manifest " +
+            "entries, or runtime.Entries.Add(reference, main)", result);
     }
 
     [Fact]

@@ -224,24 +224,35 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         if (!IsAlive) return Result.Failure(ProcessRuntime.ProcessNotFound(Pid));
         // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
         // never creates its inbox channel.
+        string? refused;
         lock (Gate)
         {
-            if (TryGetListener(topic, out var listener))
+            refused = TryGetListener(topic, out var listener)
+                ? listener.Accepts(payload) ? null : WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload)
+                : Contract?.Check(this, topic, payload);
+            if (refused is null)
             {
-                if (!listener.Accepts(payload))
-                    return Result.Failure(WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload));
-                if (reply is not null && !listener.CarriesReply)
+                if (reply is not null && listener is not null && !listener.CarriesReply)
                     return Result.Failure($"topic '{topic}' of {Pid} is listened to for payloads only, which cannot be answered: a call needs whole messages (ListenMessages, or process.listen(topic, {{ message = true }}) in Lua)");
+                return Queue(from, topic, payload, listener, reply);
             }
-            else if (Contract?.Check(this, topic, payload) is { } refused) return Result.Failure(refused);
-            // The limit costs one read here and one interlocked add in the channel. Deliveries are serialised by the
-            // gate, and receives only lower the count, so the check cannot be overtaken.
-            if (Volatile.Read(ref Queued) >= MailboxLimit)
-                return Result.Failure($"mailbox full: {Pid} has {MailboxLimit} messages waiting to be received (its mailbox limit)");
-            if (MailboxHooks && OnMessageQueuing(payload) is { } denied) return Result.Failure(denied);
-            var sent = listener is not null ? listener.Offer(from, topic, payload, reply) : InboxChannel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
-            if (sent < 0 && MailboxHooks) OnMessageReleased(payload); // a closed (user) channel: dropped, as before
         }
+        // A dead letter: an error to the sender, and logged (outside the gate), so a sender that ignores the error
+        // (a Lua `process.send` whose result is dropped) still leaves a trace.
+        Runtime.DeadLetter(this, from, topic, refused);
+        return Result.Failure(refused);
+    }
+
+    /// <summary>Queues a message the topic accepted (under the gate): the mailbox limit, the binding's hook, the channel.</summary>
+    private Result Queue(Pid? from, string topic, object? payload, TopicListener? listener, ReplyHandle? reply)
+    {
+        // The limit costs one read here and one interlocked add in the channel. Deliveries are serialised by the
+        // gate, and receives only lower the count, so the check cannot be overtaken.
+        if (Volatile.Read(ref Queued) >= MailboxLimit)
+            return Result.Failure($"mailbox full: {Pid} has {MailboxLimit} messages waiting to be received (its mailbox limit)");
+        if (MailboxHooks && OnMessageQueuing(payload) is { } denied) return Result.Failure(denied);
+        var sent = listener is not null ? listener.Offer(from, topic, payload, reply) : InboxChannel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
+        if (sent < 0 && MailboxHooks) OnMessageReleased(payload); // a closed (user) channel: dropped, as before
         return Result.Success;
     }
 
@@ -322,7 +333,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
                     var msg = (Message)m!;
                     if (listener.Accepts(msg.Payload) && listener.Offer(msg) >= 0) return;
                     if (MailboxHooks) OnMessageReleased(msg.Payload);
-                    Runtime.DeadLetter(this, msg, $"payload does not fit the listener ({listener.PayloadTypeName})");
+                    Runtime.DeadLetter(this, msg.From, msg.Topic, $"payload does not fit the listener ({listener.PayloadTypeName})");
                 });
             return Result<ProcessChannel>.Success(listener.Channel);
         }

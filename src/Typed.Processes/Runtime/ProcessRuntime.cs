@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Typed.Processes;
 
@@ -14,13 +13,13 @@ public sealed class ProcessRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ProcessCore> _processes = new();
     private readonly ILogger _processLog;
     private volatile bool _shutDown;
-    private long _spawned, _exited;
+    private long _spawned, _exited, _deadLetters;
 
     /// <summary>Creates a runtime with no hosts or entries.</summary>
     public ProcessRuntime(ProcessRuntimeOptions? options = null)
     {
         options ??= new ProcessRuntimeOptions();
-        var factory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var factory = options.LoggerFactory ?? new StderrLoggerFactory(options.DefaultLogWriter);
         RuntimeLogger = factory.CreateLogger("Typed.Processes.Runtime");
         _processLog = factory.CreateLogger("Typed.Processes.Process");
         Time = options.TimeProvider ?? TimeProvider.System;
@@ -49,6 +48,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     /// <summary>Processes ended so far.</summary>
     public long ExitedCount => Interlocked.Read(ref _exited);
+
+    /// <summary>
+    /// Dead letters so far: messages a receiver refused (a payload its entry's topic contract or a typed listener does
+    /// not take). Each is also an error to its sender and a warning in the log, with sender, receiver, topic and reason.
+    /// </summary>
+    public long DeadLetterCount => Interlocked.Read(ref _deadLetters);
 
     internal ILogger RuntimeLogger { get; }
 
@@ -199,6 +204,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>The error for an operation on a process that has ended (Wippy's text, <c>process not found</c>, first).</summary>
     internal static string ProcessNotFound(Pid pid) => $"process not found: {pid} is not alive";
 
+    /// <summary>
+    /// The error for an entry not in <see cref="Entries"/>. A C# caller (outside any process, or a C# process: where
+    /// the generated typed stubs are called) is told how entries get registered; a Lua caller gets Wippy's short text.
+    /// </summary>
+    private static string UnknownEntry(string entry, ProcessCore? caller) => caller is null or CSharpProcess
+        ? $"unknown entry '{entry}': register it first, with runtime.AddGeneratedEntries() for [ProcessEntry] classes " +
+          "(an extension method in the project's root namespace), runtime.AddLuaApplication(folder) for manifest " +
+          "entries, or runtime.Entries.Add(reference, main)"
+        : $"unknown entry '{entry}'";
+
     // ---- core operations (shared by C# contexts, the Lua binding and the outside API) ------------------------
 
     internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null,
@@ -208,7 +223,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (options is { MailboxLimit: < 0 }) return Result<Pid>.Failure("the mailbox limit must be positive (0: the host's)");
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
         if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
-        if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure($"unknown entry '{entry}'");
+        if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure(UnknownEntry(entry, parent));
         if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"host not found: '{host}'");
         args ??= [];
         object?[] prepared = args.Length == 0 ? [] : new object?[args.Length];
@@ -425,9 +440,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
     internal void LogPrint(ProcessCore process, string text) =>
         Log(static (_, a) => RuntimeLog.Printed(a.Item1, a.Item2, a.Item3), (_processLog, process.Pid, text));
 
-    internal void DeadLetter(ProcessCore process, Message message, string why) =>
-        Log(static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4),
-            (process.Pid, message.Topic, message.From, why));
+    /// <summary>A message the receiver refused (its contract or a typed listener): counted and logged as a warning.</summary>
+    internal void DeadLetter(ProcessCore process, Pid? from, string topic, string why)
+    {
+        Interlocked.Increment(ref _deadLetters);
+        Log(static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4), (process.Pid, topic, from, why));
+    }
 
     /// <summary>
     /// Runs a logging call, swallowing what the logger throws: logging happens inside exits, sends and worker loops,
