@@ -387,8 +387,27 @@ internal static class TypeAnnotations
             return i;
         }
 
+        /// <summary>How deep <see cref="Type"/> calls are nested now.</summary>
+        private int _depth;
+
+        /// <summary>
+        /// The deepest nesting of types read (every recursion of the reader goes through <see cref="Type"/>): a deeper
+        /// type is left as it is, for Lua to report. Each level is a few frames of this reader, so one line of nested
+        /// braces in a source overflowed the host's stack (a crash of the whole host) before this limit. Lua itself
+        /// refuses code nested deeper than 200 levels (LUAI_MAXCCALLS).
+        /// </summary>
+        private const int MaxDepth = 200;
+
         /// <summary>A type at <paramref name="i"/>: unions and intersections of simple types. The end, or -1.</summary>
         private int Type(int i)
+        {
+            if (_depth >= MaxDepth) return -1;
+            _depth++;
+            try { return TypeCore(i); }
+            finally { _depth--; }
+        }
+
+        private int TypeCore(int i)
         {
             if (Is(i, "|") || Is(i, "&")) i++; // a leading separator, as in a multi-line union
             i = Simple(i);
