@@ -39,4 +39,24 @@ public sealed class Issue10AttackTests : LuaTest
             Assert.NotNull(result);
         }
     }
+
+    public static readonly TheoryData<string, int> Pathological = new()
+    {
+        // each read fails only at the end of the source, and the next attempt starts a token later
+        { "x = a as typeof(", 40_000 },
+        { "x = a as T@a(", 40_000 },
+        { "interface A ", 40_000 },
+        { "x = a :: typeof(", 40_000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pathological))]
+    public void Stripping_takes_linear_time(string unit, int count)
+    {
+        // Quadratic before: 40,000 repetitions (about 600 KB) took minutes, holding the spawner's thread.
+        var src = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(unit, count)));
+        var sw = Stopwatch.StartNew();
+        TypeAnnotations.Strip(src);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"{sw.Elapsed} for {src.Length} bytes");
+    }
 }
