@@ -114,4 +114,50 @@ public sealed class Issue10AttackTests : LuaTest
             Assert.Equal("first", exit.Result);
         }
     }
+
+    [Fact]
+    public async Task Terminating_a_process_with_thousands_of_waiting_coroutines_closes_its_state()
+    {
+        var victim = new LuaEntry("test:many-waiters", """
+            return { main = function(parent)
+              local started = 0
+              for i = 1, 5000 do
+                coroutine.spawn(function()
+                  started = started + 1
+                  if i % 2 == 0 then process.inbox():receive() else time.sleep("1h") end
+                end)
+              end
+              while started < 5000 do coroutine.yield() end
+              process.send(parent, "ready", true)
+              time.sleep("1h")
+            end }
+            """, "many-waiters.lua");
+        Runtime.Entries.Add(victim);
+        var exit = await RunLua("""
+            return { main = function()
+              local pid = process.spawn_monitored("test:many-waiters", "app:processes", process.pid())
+              process.inbox():receive()
+              assert(process.terminate(pid))
+              local e = process.events():receive()
+              return e.kind .. " " .. tostring(e.error)
+            end }
+            """);
+        Assert.Null(exit.Error);
+        Assert.StartsWith("pid.exit terminated", (string)exit.Result!);
+        Assert.Equal(0, victim.OpenStates);
+    }
+
+    [Fact]
+    public async Task Coroutines_spawned_for_ever_end_at_the_memory_ceiling()
+    {
+        var exit = await RunLua("""
+            return { main = function()
+              while true do
+                coroutine.spawn(function() process.inbox():receive() end)
+                coroutine.yield()
+              end
+            end }
+            """, new LuaOptions { MemoryLimitBytes = 1024 * 1024 });
+        Assert.Equal("not enough memory", exit.Error);
+    }
 }
