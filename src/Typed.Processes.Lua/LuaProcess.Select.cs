@@ -46,6 +46,11 @@ internal partial class LuaProcess
         if (idx < 0 && _loading) return SelectError(lua, "cannot wait in an entry's top level (it runs inside its spawner's call)");
         if (idx < 0 && !mayWait)
             return SelectError(lua, "cannot wait in a coroutine the script created (receive, send, select and time.sleep wait only in main and in coroutines started by coroutine.spawn)");
+        // Inside a C function that calls back into Lua (table.sort's comparator, a string.gsub callback, a __tostring
+        // run by tostring, load's reader) the prelude's yield would fail after the waiter was queued: that stale
+        // waiter then took the next message or value, which no receive ever saw. Refused before anything is queued.
+        if (idx < 0 && !lua.IsYieldable)
+            return SelectError(lua, "cannot wait inside a function called by a C function (a table.sort comparator, a string.gsub callback, a metamethod such as __tostring): the coroutine cannot yield there");
         if (idx < 0)
         {
             var co = _current!;

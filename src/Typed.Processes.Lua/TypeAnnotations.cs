@@ -353,13 +353,27 @@ internal static class TypeAnnotations
         /// <summary><c>interface Name [: Base, ...] function m(a: T): R ... end</c> from <paramref name="i"/> (after the name): the end, or -1.</summary>
         private int Interface(int i)
         {
-            for (; T(i).Kind != Kind.Eof; i++)
-            {
-                if (Is(i, "end")) return i + 1;
-                if (T(i).Kind == Kind.Keyword && !Is(i, "function") && !Is(i, "nil") && !Is(i, "true") && !Is(i, "false")) return -1;
-            }
-            return -1;
+            int stop = InterfaceStop()[Math.Min(i, tokens.Count - 1)];
+            return stop >= 0 && Is(stop, "end") ? stop + 1 : -1;
         }
+
+        /// <summary>For each token, the first token from it on that ends an interface's scan (<c>end</c>, or a keyword
+        /// an interface cannot hold), or -1: computed once, so that a source of many <c>interface X</c> without an
+        /// <c>end</c> is read in linear time (each scan went to the end of the source).</summary>
+        private int[] InterfaceStop()
+        {
+            if (_interfaceStop is { } known) return known;
+            var stop = new int[tokens.Count];
+            int next = -1;
+            for (int k = tokens.Count - 1; k >= 0; k--)
+            {
+                if (tokens[k].Kind == Kind.Keyword && !Is(k, "function") && !Is(k, "nil") && !Is(k, "true") && !Is(k, "false")) next = k;
+                stop[k] = next;
+            }
+            return _interfaceStop = stop;
+        }
+
+        private int[]? _interfaceStop;
 
         /// <summary><c>&lt;T, U: C = D, V...&gt;</c> at <paramref name="i"/>: the end, or -1.</summary>
         private int TypeParams(int i)
@@ -387,8 +401,27 @@ internal static class TypeAnnotations
             return i;
         }
 
+        /// <summary>How deep <see cref="Type"/> calls are nested now.</summary>
+        private int _depth;
+
+        /// <summary>
+        /// The deepest nesting of types read (every recursion of the reader goes through <see cref="Type"/>): a deeper
+        /// type is left as it is, for Lua to report. Each level is a few frames of this reader, so one line of nested
+        /// braces in a source overflowed the host's stack (a crash of the whole host) before this limit. Lua itself
+        /// refuses code nested deeper than 200 levels (LUAI_MAXCCALLS).
+        /// </summary>
+        private const int MaxDepth = 200;
+
         /// <summary>A type at <paramref name="i"/>: unions and intersections of simple types. The end, or -1.</summary>
         private int Type(int i)
+        {
+            if (_depth >= MaxDepth) return -1;
+            _depth++;
+            try { return TypeCore(i); }
+            finally { _depth--; }
+        }
+
+        private int TypeCore(int i)
         {
             if (Is(i, "|") || Is(i, "&")) i++; // a leading separator, as in a multi-line union
             i = Simple(i);
@@ -526,16 +559,26 @@ internal static class TypeAnnotations
             return i + 1;
         }
 
-        /// <summary>Past the bracket matching the one at <paramref name="i"/>, or -1.</summary>
-        private int Balanced(int i)
+        /// <summary>Past the bracket matching the one at <paramref name="i"/> (any closing bracket closes any opening
+        /// one), or -1.</summary>
+        private int Balanced(int i) => i < tokens.Count && Matches()[i] is var close and >= 0 ? close + 1 : -1;
+
+        /// <summary>For each opening bracket, the index of the bracket that closes it, or -1: computed once, so that a
+        /// source of many unclosed <c>typeof(</c> is read in linear time (each read went to the end of the source).</summary>
+        private int[] Matches()
         {
-            int depth = 0;
-            for (; T(i).Kind != Kind.Eof; i++)
+            if (_matches is { } known) return known;
+            var match = new int[tokens.Count];
+            Array.Fill(match, -1);
+            var open = new Stack<int>();
+            for (int k = 0; k < tokens.Count; k++)
             {
-                if (Is(i, "(") || Is(i, "[") || Is(i, "{")) depth++;
-                else if ((Is(i, ")") || Is(i, "]") || Is(i, "}")) && --depth == 0) return i + 1;
+                if (Is(k, "(") || Is(k, "[") || Is(k, "{")) open.Push(k);
+                else if ((Is(k, ")") || Is(k, "]") || Is(k, "}")) && open.TryPop(out int o)) match[o] = k;
             }
-            return -1;
+            return _matches = match;
         }
+
+        private int[]? _matches;
     }
 }

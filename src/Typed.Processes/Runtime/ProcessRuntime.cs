@@ -112,7 +112,8 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Asks a process to stop (a Cancel event with no reason and no deadline: it decides what to do).</summary>
     public Result Cancel(Pid target) => CancelCore(null, Resolve(target), null, null);
 
-    /// <summary>Asks a process to stop, saying why (a Cancel event with <paramref name="reason"/>, no deadline).</summary>
+    /// <summary>Asks a process to stop, saying why (a Cancel event with <paramref name="reason"/>, no deadline). A
+    /// reason longer than 1,024 characters is refused.</summary>
     public Result Cancel(Pid target, string reason) => CancelCore(null, Resolve(target), null, reason);
 
     /// <summary>True if <paramref name="pid"/> is alive.</summary>
@@ -344,12 +345,19 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return Result.Success;
     }
 
+    /// <summary>The longest reason a Cancel event may carry, in UTF-16 characters.</summary>
+    internal const int MaxCancelReasonLength = 1024;
+
     /// <summary>Sends the target a Cancel event with <paramref name="reason"/> (null: none, an empty string); with a
     /// <paramref name="deadline"/>, also terminates it if it has not ended by then.</summary>
     internal Result CancelCore(ProcessCore? self, Result<Target> target, TimeSpan? deadline, string? reason)
     {
         // Everything is checked before any effect: an error means no Cancel event and no timer.
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
+        // The reason is queued for the target without counting against its mailbox: one process calling cancel in a
+        // loop with a megabyte reason put a new copy in the target's event queue at every call (the host's memory).
+        if (reason?.Length > MaxCancelReasonLength)
+            return Result.Failure($"cancel reason is too long ({reason.Length} characters; the limit is {MaxCancelReasonLength})");
         if (deadline < TimeSpan.Zero) return Result.Failure("deadline must not be negative");
         var now = Now;
         if (deadline > DateTimeOffset.MaxValue - now)
