@@ -2,21 +2,19 @@ local assert = require("assert2")
 local time = require("time")
 
 local function main()
-  -- producer/consumer
-  local ch = channel.new(2)
-  local done = channel.new(1)
+  -- producer/consumer: main produces into a buffered channel, a spawned coroutine consumes until it is closed
+  local words = channel.new(2)
+  local joined = channel.new(1)
   coroutine.spawn(function()
-    local sum = 0
-    while true do
-      local v, ok = ch:receive()
-      if not ok then break end
-      sum = sum + v
+    local seen = {}
+    for word in function() local w, open = words:receive() if open then return w end end do
+      seen[#seen + 1] = word
     end
-    done:send(sum)
+    joined:send(table.concat(seen, " "))
   end)
-  for i = 1, 10 do ch:send(i) end
-  ch:close()
-  assert.eq(done:receive(), 55, "consumer summed every value")
+  for _, w in ipairs({ "one", "two", "three", "four" }) do words:send(w) end
+  words:close()
+  assert.eq(joined:receive(), "one two three four", "the consumer got every value, in order")
 
   -- fan-in from several coroutines
   local results = channel.new(0)
