@@ -61,9 +61,9 @@ public sealed class EndToEndTests : IAsyncLifetime
         });
         Assert.Equal("True|42", result);
 
-        var direct = await _runtime.RunAsync(Adder.EntryReference, Host, CancellationToken.None, 1L, 2L).WaitAsync(Guard);
+        var direct = await _runtime.RunAsync(Adder.EntryReference, Host, 1L, 2L).WaitAsync(Guard);
         Assert.Equal(3L, direct.Result);
-        var wrong = await _runtime.RunAsync(Adder.EntryReference, Host, CancellationToken.None, "one", 2L).WaitAsync(Guard);
+        var wrong = await _runtime.RunAsync(Adder.EntryReference, Host, "one", 2L).WaitAsync(Guard);
         Assert.Contains("argument 0", wrong.Error);
     }
 
@@ -111,7 +111,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     public async Task A_Lua_process_talks_to_a_typed_CSharp_worker()
     {
         var greeter = Greeter.Spawn(_runtime, Host, "Hello").Value;
-        var asked = await _runtime.RunAsync(ProcessReferences.Entries.AppE2eAsker, Host, CancellationToken.None, (Pid)greeter, "Lua").WaitAsync(Guard);
+        var asked = await _runtime.RunAsync(ProcessReferences.Entries.AppE2eAsker, Host, (Pid)greeter, "Lua").WaitAsync(Guard);
         Assert.Null(asked.Error);
         Assert.Equal("Hello, Lua (from app.workers:greeter)", asked.Result);
         _runtime.SendStop(greeter).ThrowIfFailed();

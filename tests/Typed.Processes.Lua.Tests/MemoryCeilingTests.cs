@@ -117,7 +117,7 @@ public class MemoryCeilingTests : LuaTest
               end)
             end }
             """, options: Limit(4 << 20));
-        var exit = await Runtime.RunAsync(e, "app:solo", CancellationToken.None, (4L << 20) + MemoryBudget.Grace).WaitAsync(Guard);
+        var exit = await Runtime.RunAsync(e, "app:solo", (4L << 20) + MemoryBudget.Grace).WaitAsync(Guard);
         Assert.Equal("not enough memory", exit.Error);
         Assert.Equal(42L, (await Runtime.RunAsync(Lua("return { main = function() return 42 end }"), "app:solo").WaitAsync(Guard)).Result);
     }

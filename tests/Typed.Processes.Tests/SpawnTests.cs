@@ -10,6 +10,33 @@ public class SpawnTests : RuntimeTest
     }
 
     [Fact]
+    public async Task RunAsync_takes_its_arguments_positionally_and_its_cancellation_token_last()
+    {
+        var add = Entry(ctx => ValueTask.FromResult<object?>(ctx.Arg<long>(0) + ctx.Arg<long>(1)));
+        Assert.Equal(5L, (await Runtime.RunAsync(add, Host, 2L, 3L).WaitAsync(Guard)).Result);
+        Assert.Equal(7L, (await Runtime.RunAsync(add, Host, [3L, 4L], CancellationToken.None).WaitAsync(Guard)).Result);
+
+        // the token ends the run (the process is terminated), with no argument and with some
+        var waits = Entry(async ctx => await ctx.Listen("never").ReceiveAsync());
+        using (var cts = new CancellationTokenSource())
+        {
+            var run = Runtime.RunAsync(waits, Host, cts.Token);
+            await cts.CancelAsync();
+            Assert.StartsWith("terminated", (await run.WaitAsync(Guard)).Error);
+        }
+        using (var cts = new CancellationTokenSource())
+        {
+            var run = Runtime.RunAsync(waits, Host, ["x"], cts.Token);
+            await cts.CancelAsync();
+            Assert.StartsWith("terminated", (await run.WaitAsync(Guard)).Error);
+        }
+
+        // the old order (token first, then arguments) now reads the token as an argument: refused, with the fix
+        var old = await Assert.ThrowsAsync<ProcessException>(() => Runtime.RunAsync(add, Host, CancellationToken.None, 2L));
+        Assert.Contains("pass it last", old.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Self_is_the_pid_returned_by_spawn()
     {
         var seen = new TaskCompletionSource<Pid>();

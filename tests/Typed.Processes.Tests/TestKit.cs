@@ -24,7 +24,7 @@ public abstract class RuntimeTest : IAsyncLifetime
 
     /// <summary>Spawns from outside and waits for the Exit event (failure guard only, not synchronisation).</summary>
     protected Task<ProcessEvent> Run(ProcessMain main, params object?[] args) =>
-        Runtime.RunAsync(Entry(main), Host, CancellationToken.None, args).WaitAsync(Guard);
+        Runtime.RunAsync(Entry(main), Host, args).WaitAsync(Guard);
 
     /// <summary>Runs main and asserts a normal exit; returns the result.</summary>
     protected async Task<object?> RunOk(ProcessMain main, params object?[] args)

@@ -152,10 +152,26 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return pid.Ok ? Result<RunningProcess>.Success(new RunningProcess(pid.Value, observer.Completion.Task)) : Result<RunningProcess>.Failure(pid.Error!);
     }
 
-    /// <summary>Spawns a process and waits for its Exit event. A spawn error throws <see cref="ProcessException"/>.</summary>
-    public async Task<ProcessEvent> RunAsync([EntryReference] string entry, [HostReference] string host, CancellationToken cancellationToken = default, params object?[] args)
+    /// <summary>Spawns a process with <paramref name="args"/> for its main and waits for its Exit event. A spawn error
+    /// throws <see cref="ProcessException"/>.</summary>
+    public Task<ProcessEvent> RunAsync([EntryReference] string entry, [HostReference] string host, params object?[] args) =>
+        RunAsync(entry, host, args, CancellationToken.None);
+
+    /// <summary>Spawns a process without arguments and waits for its Exit event; <paramref name="cancellationToken"/>
+    /// terminates it. A spawn error throws <see cref="ProcessException"/>.</summary>
+    public Task<ProcessEvent> RunAsync([EntryReference] string entry, [HostReference] string host, CancellationToken cancellationToken) =>
+        RunAsync(entry, host, [], cancellationToken);
+
+    /// <summary>
+    /// Spawns a process with <paramref name="args"/> for its main and waits for its Exit event;
+    /// <paramref name="cancellationToken"/> (last, so that it is never taken for an argument) terminates it. A spawn
+    /// error throws <see cref="ProcessException"/>.
+    /// </summary>
+    public async Task<ProcessEvent> RunAsync([EntryReference] string entry, [HostReference] string host, object?[] args, CancellationToken cancellationToken)
     {
-        var (pid, exit) = Start(entry, host, args).Value;
+        if (args is not null && Array.Exists(args, a => a is CancellationToken))
+            throw new ProcessException("a CancellationToken is not a process argument: pass it last, RunAsync(entry, host, args, cancellationToken)");
+        var (pid, exit) = Start(entry, host, args ?? []).Value;
         using var reg = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => Terminate(pid)) : default;
         return await exit.ConfigureAwait(false);
     }
