@@ -76,7 +76,7 @@ public abstract class LuaTest : IAsyncLifetime
     }
 
     protected Task<ProcessEvent> Run(string entry, params object?[] args) =>
-        Runtime.RunAsync(entry, Host, CancellationToken.None, args).WaitAsync(Guard);
+        Runtime.RunAsync(entry, Host, args).WaitAsync(Guard);
 }
 
 public class SeedTests : LuaTest
@@ -373,7 +373,7 @@ public class LuaRuleTests : LuaTest
         var echo = Lua("return { main = function() local ch = process.listen('ping', { message = true }) while true do local m = ch:receive() process.send(m:from(), 'pong', m:payload()) end end }");
         var client = Lua("return { main = function(e, n) local ch = process.listen('pong') local s = 0 for i = 1, n do process.send(e, 'ping', i) s = s + ch:receive() end return s end }");
         var echoes = Enumerable.Range(0, 4).Select(_ => Runtime.Spawn(echo, Host).Value).ToArray();
-        var results = await Task.WhenAll(echoes.Select(e => Runtime.RunAsync(client, Host, CancellationToken.None, e, rounds))).WaitAsync(TimeSpan.FromMinutes(2));
+        var results = await Task.WhenAll(echoes.Select(e => Runtime.RunAsync(client, Host, e, rounds))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.All(results, r => Assert.Equal(rounds * (rounds + 1) / 2, r.Result));
         foreach (var e in echoes) Runtime.Terminate(e);
     }
