@@ -44,6 +44,20 @@ public class EntryClassTests
         """);
 
     [Fact]
+    public Task A_topic_handler_whose_payload_is_a_runtime_object_is_reported() => Verifier.AnalyzeAsync<EntryClassAnalyzer>(Usings + """
+        [ProcessEntry("app:holder")]
+        public partial class Holder
+        {
+            [Topic("a")] public void {|TP0005:TakesContext|}(ProcessContext context) { }
+            [Topic("b")] public void {|TP0005:TakesRuntime|}(ProcessRuntime runtime) { }
+            [Topic("c")] public void {|TP0005:TakesChannel|}(ProcessChannel<int> channel) { }
+            [Topic("d")] public void {|TP0005:TakesMessage|}(Message message) { }
+            [Topic("e")] public void {|TP0005:TakesToken|}(System.Threading.CancellationToken token) { }
+            [Topic("f")] public void TakesData(string text, MessageContext context) { }
+        }
+        """);
+
+    [Fact]
     public Task InvalidTopicHandlers() => Verifier.AnalyzeAsync<EntryClassAnalyzer>(Usings + """
         [ProcessEntry("app:echo")]
         public partial class Echo

@@ -51,6 +51,14 @@ internal sealed class EntryShape
     private const string MessageContextType = "Typed.Processes.MessageContext";
     private const string MessageType = "Typed.Processes.Message";
 
+    /// <summary>Types that belong to a running process or to the runtime: they cannot be sent, so a handler cannot
+    /// take one as its payload (the generated Send stub could never succeed).</summary>
+    private static readonly string[] RuntimeTypes =
+    [
+        ProcessContextType, MessageType, "Typed.Processes.ProcessRuntime", "Typed.Processes.ProcessChannel",
+        "Typed.Processes.ProcessChannel`1", "Typed.Processes.ReplyHandle", "System.Threading.CancellationToken",
+    ];
+
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -213,6 +221,8 @@ internal sealed class EntryShape
                 if (contexts > 1) why.Add("a [Topic] handler takes at most one MessageContext parameter");
                 if (payloads > 1) why.Add("a [Topic] handler takes at most one payload parameter (plus an optional MessageContext)");
                 if (payload is not null && payload.Type.IsRefLikeType) why.Add("its payload must not be a ref struct (such as Span<T>)");
+                if (payload is not null && System.Array.Exists(RuntimeTypes, t => IsType(payload.Type, t)))
+                    why.Add($"its payload must be data that can be sent, not a runtime object ({payload.Type.Name}); a handler gets its process's context through a MessageContext parameter");
                 var returns = Returns(method.ReturnType);
                 if (!IsVoidOrTask(returns)) why.Add("a [Topic] handler must return void, Task or ValueTask");
                 if (Accept(method, why)) _handlers.Add(new HandlerShape(method, topic, payload, arguments.ToEquatableArray(), returns));
