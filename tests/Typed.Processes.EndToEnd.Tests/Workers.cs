@@ -23,8 +23,14 @@ public partial class EchoWorker
     [Topic("stop")]
     void OnStop(MessageContext ctx) => ctx.Stop($"stopped after {_others} other message(s)");
 
+    // Acknowledged, so that a test can order it before "stop": the inbox and the topics are separate channels, and a
+    // select between two ready channels may take either.
     [Inbox]
-    void OnOther(Message msg) => _others++;
+    void OnOther(Message msg, MessageContext ctx)
+    {
+        _others++;
+        ctx.Reply("other-seen", msg.Topic);
+    }
 }
 
 /// <summary>A typed main: arguments in, result out (the Exit event's result).</summary>
