@@ -429,20 +429,19 @@ public class ManifestAndCliTests
         var dir = TempApp(
             ("_index.yaml", HostYaml),
             ("w/_index.yaml", "namespace: w\nentries:\n  - name: ok\n    kind: process.lua\n    source: |\n      return { main = function(a, b) return a + b end }\n  - name: falsy\n    kind: process.lua\n    source: |\n      return { main = function() return false end }\n  - name: fails\n    kind: process.lua\n    source: |\n      return { main = function() error('broken') end }\n"));
-        static Task<(int Code, string Out, string Err)> Tproc(params string[] args) => CliTests.Tproc(args);
-        var ok = await Tproc("run", dir, "w:ok", "2", "3");
+        var ok = await CliTests.Tproc("run", dir, "w:ok", "2", "3");
         Assert.Equal((0, "5"), (ok.Code, ok.Out.Trim()));
-        Assert.Equal(1, (await Tproc("run", dir, "w:falsy")).Code);
-        var fails = await Tproc("run", dir, "w:fails");
+        Assert.Equal(1, (await CliTests.Tproc("run", dir, "w:falsy")).Code);
+        var fails = await CliTests.Tproc("run", dir, "w:fails");
         Assert.Equal(1, fails.Code);
         Assert.Contains("broken", fails.Err);
-        Assert.Equal(2, (await Tproc("run", dir, "w:nope")).Code);
-        Assert.Equal(2, (await Tproc("run", dir, "w:ok", "--host", "app:nohost")).Code);
-        Assert.Equal(2, (await Tproc("run", "/no/such/dir", "w:ok")).Code);
-        var test = await Tproc("test", Path.Combine(AppContext.BaseDirectory, "examples", "seed"));
+        Assert.Equal(2, (await CliTests.Tproc("run", dir, "w:nope")).Code);
+        Assert.Equal(2, (await CliTests.Tproc("run", dir, "w:ok", "--host", "app:nohost")).Code);
+        Assert.Equal(2, (await CliTests.Tproc("run", "/no/such/dir", "w:ok")).Code);
+        var test = await CliTests.Tproc("test", Path.Combine(AppContext.BaseDirectory, "examples", "seed"));
         Assert.Equal(0, test.Code);
         Assert.EndsWith("10 passed, 0 failed", test.Out.Trim());
-        var pool = await Tproc("test", Path.Combine(AppContext.BaseDirectory, "examples", "worker-pool"));
+        var pool = await CliTests.Tproc("test", Path.Combine(AppContext.BaseDirectory, "examples", "worker-pool"));
         Assert.Equal(0, pool.Code);
         Assert.EndsWith("1 passed, 0 failed", pool.Out.Trim());
     }
