@@ -23,7 +23,7 @@ public sealed class TopicContract
     internal string? Check(ProcessCore process, string topic, object? payload)
     {
         if (_topics.TryGetValue(topic, out var type))
-            return type is null || payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(payload)
+            return type is null || payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(payload) || NumericPayload.TryConvert(payload, type, out _)
                 ? null
                 : ProcessCore.WrongPayload(topic, process.Describe(), type.Name, payload);
         return AcceptsOtherTopics ? null

@@ -32,10 +32,15 @@ public sealed class Message
     public Result Reply(object? value) =>
         ReplyTo is { } handle ? handle.Reply(value) : Result.Failure($"the message on '{Topic}' is not a call: there is no caller waiting for a reply");
 
-    /// <summary>The payload as <typeparamref name="T"/>; throws <see cref="InvalidCastException"/> with the types named.</summary>
+    /// <summary>The payload as <typeparamref name="T"/> (a number of another numeric type converted when exact); throws
+    /// <see cref="InvalidCastException"/> with the types named.</summary>
     public T PayloadAs<T>() => Payload is T t ? t
         : Payload is null && default(T) is null ? default!
+        : NumericPayload.TryConvert(Payload, typeof(T), out var converted) ? (T)converted!
         : throw new InvalidCastException($"payload of topic '{Topic}' is {Payload?.GetType().Name ?? "null"}, not {typeof(T).Name}");
+
+    /// <summary>The same message with another payload (a numeric conversion on the way to a typed listener).</summary>
+    internal Message WithPayload(object? payload) => new(From, Topic, payload) { ReplyTo = ReplyTo };
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic} from {From?.ToString() ?? "outside"}: {Payload}";

@@ -32,6 +32,7 @@ public sealed class ProcessContext
             throw new ProcessException($"{Self} was spawned with {Core.Args.Length} argument(s); argument {index} is missing");
         return Core.Args[index] is T t ? t
             : Core.Args[index] is null && default(T) is null ? default!
+            : NumericPayload.TryConvert(Core.Args[index], typeof(T), out var converted) ? (T)converted!
             : throw new ProcessException($"argument {index} of {Self} is {Core.Args[index]?.GetType().Name ?? "null"}, not {typeof(T).Name}");
     }
 

@@ -228,7 +228,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         lock (Gate)
         {
             refused = TryGetListener(topic, out var listener)
-                ? listener.Accepts(payload) ? null : WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload)
+                ? listener.Admit(ref payload) ? null : WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload)
                 : Contract?.Check(this, topic, payload);
             if (refused is null)
             {
@@ -331,7 +331,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
                 m =>
                 {
                     var msg = (Message)m!;
-                    if (listener.Accepts(msg.Payload) && listener.Offer(msg) >= 0) return;
+                    var payload = msg.Payload;
+                    if (listener.Admit(ref payload) && listener.Offer(ReferenceEquals(payload, msg.Payload) ? msg : msg.WithPayload(payload)) >= 0) return;
                     if (MailboxHooks) OnMessageReleased(msg.Payload);
                     Runtime.DeadLetter(this, msg.From, msg.Topic, $"payload does not fit the listener ({listener.PayloadTypeName})");
                 });

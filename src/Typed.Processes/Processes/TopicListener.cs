@@ -4,7 +4,9 @@ namespace Typed.Processes;
 internal abstract class TopicListener
 {
     public abstract ProcessChannel Channel { get; }
-    public abstract bool Accepts(object? payload);
+    /// <summary>Whether the listener takes <paramref name="payload"/>; a numeric payload of another numeric type is
+    /// converted in place when exact (<see cref="NumericPayload"/>).</summary>
+    public abstract bool Admit(ref object? payload);
     /// <summary>Queues the message on the listener's channel: 1 sent, -1 the channel is closed (a user channel).</summary>
     public abstract int Offer(Message message);
     public abstract int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply);
@@ -18,14 +20,20 @@ internal abstract class TopicListener
 /// <summary>Which payloads a listener typed <typeparamref name="T"/> takes, and how errors name that type.</summary>
 internal static class PayloadShape<T>
 {
-    public static bool Accepts(object? payload) => payload is T || (payload is null && default(T) is null);
+    public static bool Admit(ref object? payload)
+    {
+        if (payload is T || (payload is null && default(T) is null)) return true;
+        if (!NumericPayload.TryConvert(payload, typeof(T), out var converted)) return false;
+        payload = converted;
+        return true;
+    }
     public static string Name => typeof(T) == typeof(object) ? "any payload" : typeof(T).Name;
 }
 
 internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListener
 {
     public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
+    public override bool Admit(ref object? payload) => PayloadShape<T>.Admit(ref payload);
     public override int Offer(Message message) => channel.TrySendBoxed(message.Payload);
     public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(payload);
     public override bool CarriesReply => false;
@@ -38,7 +46,7 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
 internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) : TopicListener
 {
     public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => PayloadShape<T>.Accepts(payload);
+    public override bool Admit(ref object? payload) => PayloadShape<T>.Admit(ref payload);
     public override int Offer(Message message) => channel.TrySendBoxed(message);
     public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
     public override string PayloadTypeName => PayloadShape<T>.Name;
@@ -49,7 +57,7 @@ internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) :
 internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicListener
 {
     public override ProcessChannel Channel => channel;
-    public override bool Accepts(object? payload) => true;
+    public override bool Admit(ref object? payload) => true;
     public override int Offer(Message message) => channel.TrySendBoxed(message);
     public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
     public override string PayloadTypeName => "any payload";

@@ -311,6 +311,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             if (call.Error is { } error) return Result<T>.Failure(error);
             if (value is T t) return Result<T>.Success(t);
             if (value is null && default(T) is null) return Result<T>.Success(default!);
+            if (NumericPayload.TryConvert(value, typeof(T), out var converted)) return Result<T>.Success((T)converted!);
             return Result<T>.Failure($"the reply to '{topic}' is {value?.GetType().Name ?? "null"}, not {typeof(T).Name}");
         }
         finally
