@@ -85,6 +85,9 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
             var output = await Dotnet(consumer, "run", TimeSpan.FromMinutes(4));
             Assert.Contains("hello package", output);
             Assert.Contains("app.e2e:doubler", output);
+            // TypedProcessesLuaApp also copies the Lua application beside the program, under its folder's name.
+            foreach (var file in Directory.GetFiles(Path.Combine(consumer, "app")))
+                Assert.True(File.Exists(Path.Combine(consumer, "bin", "Debug", "net10.0", "app", Path.GetFileName(file))), file + " was not copied to the output");
 
             // The analyzers in the package reject a wrong topic in the fresh project's build.
             File.AppendAllText(Path.Combine(consumer, "Bad.cs"), """
@@ -128,7 +131,6 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
                   <ItemGroup>
                     <PackageReference Include="Typed.Processes" Version="0.1.0" />
                     <PackageReference Include="Typed.Processes.Lua" Version="0.1.0" />
-                    <None Include="app/**" CopyToOutputDirectory="PreserveNewest" CopyToPublishDirectory="PreserveNewest" />
                   </ItemGroup>
                 </Project>
                 """);
