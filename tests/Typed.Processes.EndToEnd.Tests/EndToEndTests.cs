@@ -9,7 +9,7 @@ namespace Typed.Processes.EndToEnd;
 /// <summary>Typed C# and Lua workers driven through the generated stubs, in one runtime.</summary>
 public sealed class EndToEndTests : IAsyncLifetime
 {
-    private const string Host = ProcessReferences.Hosts.AppE2e;
+    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
     private readonly ProcessRuntime _runtime = new();
 
@@ -123,7 +123,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     public void The_reference_table_lists_every_registered_entry_and_host()
     {
         var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
-        var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
+        var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
         Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.math:adder", "app.workers:echo", "app.workers:greeter"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
