@@ -16,8 +16,8 @@ internal sealed record TopicDeclaration(string Name, string? PayloadType);
 /// <summary>An argument of main from <c>meta.args</c>: its name and type as C# source (null: any value).</summary>
 internal sealed record ArgumentDeclaration(string Name, string? Type);
 
-/// <summary>A C# type named in a manifest (<c>meta.topics</c>, <c>meta.args</c>) and its line, for the analyzers to resolve (TP0012).</summary>
-internal sealed record ManifestTypeName(string Type, int Line);
+/// <summary>A C# type named in a manifest, its line and the field that names it (<c>meta.topics</c>, <c>meta.args</c>), for the analyzers to resolve (TP0012).</summary>
+internal sealed record ManifestTypeName(string Type, int Line, string Field);
 
 /// <summary>An error or warning found in a manifest.</summary>
 /// <param name="IsError">True for an error (the manifest or the entry is not loaded), false for a warning.</param>
@@ -418,7 +418,7 @@ internal static class ManifestReader
                         }
                         if (!entry.Topics.Exists(t => t.Name == topic))
                             entry.Topics.Add(new TopicDeclaration(topic, type is null || type.Length == 0 || type == "any" ? null : type));
-                        if (type is { Length: > 0 } and not "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(kv.Value)));
+                        if (type is { Length: > 0 } and not "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(kv.Value), "meta.topics"));
                     }
                 }
                 if (Child(meta, "args") is { } argsNode && !IsNull(argsNode) && !ReadArgs(entry, argsNode)) return false;
@@ -466,7 +466,7 @@ internal static class ManifestReader
                     return false;
                 }
                 args.Add(new ArgumentDeclaration(name, type == "any" ? null : type));
-                if (type != "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(typeNode)));
+                if (type != "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(typeNode), "meta.args"));
             }
             entry.Args = args;
             return true;
