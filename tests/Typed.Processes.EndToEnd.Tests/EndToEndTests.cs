@@ -124,7 +124,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
         var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
-        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.math:adder", "app.workers:echo", "app.workers:greeter"], entries);
+        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.e2e:summer", "app.math:adder", "app.shop:orders", "app.workers:echo", "app.workers:greeter"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
         Assert.All(hosts, h => Assert.True(_runtime.Hosts.Contains(h), h));
@@ -169,7 +169,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     }
 
     /// <summary>A user compilation, referencing this project (and its generated types), with one statement in a method.</summary>
-    private static CSharpCompilation CompileCaller(string statement)
+    internal static CSharpCompilation CompileCaller(string statement)
     {
         var source = $$"""
             using Typed.Processes;
