@@ -66,4 +66,10 @@ internal static class Diagnostics
         "Manifest cannot be read",
         "Manifest cannot be read: {0}",
         "An _index.yaml manifest among the AdditionalFiles has an error that the runtime would refuse it for (YAML syntax, a missing or malformed field, a duplicate entry). While a manifest has errors, TP0002 and TP0003 do not report undeclared references, since the manifest's entries are not known.");
+
+    public static readonly DiagnosticDescriptor UnknownManifestType = Error(
+        "TP0012",
+        "Manifest names an unknown type",
+        "Type '{0}' in {1} of entry '{2}' is not a known type{3}",
+        "A C# type named in a manifest's meta.topics or meta.args must exist in the project or its references, as seen from the project's root namespace with 'using System; using System.Collections.Generic; using Typed.Processes;'. The generated stubs take object? in its place until it is fixed.");
 }

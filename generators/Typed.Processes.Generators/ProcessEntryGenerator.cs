@@ -26,6 +26,7 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
         public const string Hosts = nameof(Hosts);
         public const string Manifests = nameof(Manifests);
         public const string LuaSources = nameof(LuaSources);
+        public const string ManifestTypes = nameof(ManifestTypes);
         public const string Application = nameof(Application);
     }
 
@@ -54,14 +55,37 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.LuaSources);
 
         var rootNamespace = context.AnalyzerConfigOptionsProvider
-            .Select(static (o, _) => o.GlobalOptions.TryGetValue("build_property.RootNamespace", out var ns) && !string.IsNullOrWhiteSpace(ns) ? ns : "Typed.Processes.Generated");
+            .Select(static (o, _) => ManifestTypes.RootNamespace(o.GlobalOptions));
+
+        // The C# types the manifests name that do not exist: their stubs take object? instead (the analyzers report
+        // TP0012 at the manifest's line), so that a typo never becomes an error inside generated code. This step re-runs
+        // with every compilation, but only binds when manifests name types, and its output rarely changes.
+        var unknownTypes = manifests
+            .Select(static (m, _) => m.Entries
+                .SelectMany(e => e.MetaTopics.Select(t => t.PayloadType).Concat(e.Args?.Select(a => a.Type) ?? Enumerable.Empty<string?>()))
+                .Where(t => t is not null).Select(t => t!).Distinct().ToEquatableArray())
+            .Collect()
+            .Combine(context.CompilationProvider)
+            .Combine(rootNamespace)
+            .Select(static (x, ct) =>
+            {
+                var names = x.Left.Left.SelectMany(a => a).ToList();
+                return names.Count == 0 ? EquatableArray<string>.Empty
+                    : ManifestTypes.Unknown(x.Left.Right, x.Right, names, ct).OrderBy(t => t, StringComparer.Ordinal).ToEquatableArray();
+            })
+            .WithTrackingName(Steps.ManifestTypes);
 
         var application = entries.Select(static (e, _) => new EntryRegistration(e.Reference, e.FullyQualifiedName)).Collect()
             .Combine(hosts.Collect())
             .Combine(manifests.Collect())
             .Combine(luaSources.Collect())
             .Combine(rootNamespace)
-            .Select(static (x, _) => BuildApplication(x.Right, x.Left.Left.Left.Left, HostParser.Flatten(x.Left.Left.Left.Right), x.Left.Left.Right, x.Left.Right))
+            .Combine(unknownTypes)
+            .Select(static (y, _) =>
+            {
+                var x = y.Left;
+                return BuildApplication(x.Right, x.Left.Left.Left.Left, HostParser.Flatten(x.Left.Left.Left.Right), x.Left.Left.Right, x.Left.Right, y.Right);
+            })
             .WithTrackingName(Steps.Application);
 
         context.RegisterSourceOutput(entries, static (spc, entry) =>
@@ -80,8 +104,10 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
         ImmutableArray<EntryRegistration> entries,
         ImmutableArray<HostModel> hosts,
         ImmutableArray<LuaManifestDeclaration> manifests,
-        ImmutableArray<LuaSourceModel> luaSources)
+        ImmutableArray<LuaSourceModel> luaSources,
+        EquatableArray<string> unknownTypes)
     {
+        string? Known(string? type) => type is not null && unknownTypes.Contains(type) ? null : type;
         var sources = luaSources.GroupBy(s => s.Path, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Topics, StringComparer.OrdinalIgnoreCase);
         var luaEntries = new List<LuaEntryModel>();
         var luaHosts = new List<string>();
@@ -92,7 +118,10 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
             {
                 if (luaEntries.Any(e => e.Reference == entry.Reference)) continue;
                 var topics = LuaManifest.TopicsOf(entry, path => sources.TryGetValue(path, out var t) ? t : null);
-                luaEntries.Add(new LuaEntryModel(entry.Reference, topics.ToEquatableArray()));
+                luaEntries.Add(new LuaEntryModel(
+                    entry.Reference,
+                    topics.Select(t => t with { PayloadType = Known(t.PayloadType) }).ToEquatableArray(),
+                    entry.Args?.Select(a => a with { Type = Known(a.Type) }).ToEquatableArray()));
             }
         }
         return new ApplicationModel(

@@ -105,4 +105,52 @@ public class ManifestTests
         ("/app/_index.yaml", "namespace: app\nentries:\n  - name: worker\n    kind: process.lua\n    source: file://worker.lua\n...\n"),
         ("/app/worker.lua", "this is not { yaml: ["),
         ("/app/notes.yaml", "not: [a manifest"));
+
+    // meta.topics (line 7-9) and meta.args (line 10) name C# types; line 9 and the second type of line 10 are typos.
+    private const string TypedManifest = """
+        namespace: app
+        entries:
+          - name: worker
+            kind: process.lua
+            source: file://worker.lua
+            meta:
+              topics:
+                order: Order
+                task: Strng
+              args: [long, lnog, PayloadTable, List<string>, any]
+
+        """;
+
+    [Fact]
+    public Task An_unknown_type_in_meta_topics_or_meta_args_is_TP0012_at_its_line() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "public sealed record Order(string Id);",
+        [
+            new DiagnosticResult(Diagnostics.UnknownManifestType).WithSpan("/app/_index.yaml", 9, 9, 9, 20)
+                .WithArguments("Strng", "meta.topics", "app:worker", "; did you mean 'string'?"),
+            new DiagnosticResult(Diagnostics.UnknownManifestType).WithSpan("/app/_index.yaml", 10, 7, 10, 58)
+                .WithArguments("lnog", "meta.args", "app:worker", "; did you mean 'long'?"),
+        ],
+        ("/app/_index.yaml", TypedManifest),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
+    public Task Known_types_in_a_manifest_are_not_reported() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "public sealed record Order(string Id);",
+        ("/app/_index.yaml", TypedManifest.Replace("Strng", "string").Replace("lnog", "long?")),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
+    public Task A_missing_file_source_is_TP0009_at_its_source_line() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        [
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 7, 5, 7, 29)
+                .WithArguments("entry 'app:worker': source file '/app/workr.lua' not found"),
+        ],
+        ("/app/_index.yaml", Declarations.Replace("worker.lua", "workr.lua")),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
+    public Task Without_Lua_sources_among_the_files_a_file_source_is_not_checked() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        ("/app/_index.yaml", Declarations));
 }

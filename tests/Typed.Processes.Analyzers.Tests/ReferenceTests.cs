@@ -134,6 +134,17 @@ public class ReferenceTests
         """);
 
     [Fact]
+    public Task UnknownHost_ThroughTheHostRefConstructor() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Declarations + """
+        class Caller
+        {
+            static readonly HostRef Typo = new HostRef({|TP0003:"app:procesess"|});
+            static readonly HostRef Malformed = new({|TP0003:"processes"|});
+            static readonly HostRef Declared = new HostRef("app:processes");
+            void M(ProcessRuntime runtime) => runtime.Spawn("app:echo", new HostRef("app:processes"));
+        }
+        """);
+
+    [Fact]
     public Task NoHostDeclared_OnlyMalformedReported() => Verifier.AnalyzeAsync<ReferenceAnalyzer>("""
         using Typed.Processes;
 

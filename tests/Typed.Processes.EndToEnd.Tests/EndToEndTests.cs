@@ -9,7 +9,7 @@ namespace Typed.Processes.EndToEnd;
 /// <summary>Typed C# and Lua workers driven through the generated stubs, in one runtime.</summary>
 public sealed class EndToEndTests : IAsyncLifetime
 {
-    private const string Host = ProcessReferences.Hosts.AppE2e;
+    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
     private readonly ProcessRuntime _runtime = new();
 
@@ -123,8 +123,8 @@ public sealed class EndToEndTests : IAsyncLifetime
     public void The_reference_table_lists_every_registered_entry_and_host()
     {
         var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
-        var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
-        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.math:adder", "app.workers:echo", "app.workers:greeter"], entries);
+        var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
+        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.e2e:summer", "app.math:adder", "app.shop:orders", "app.workers:echo", "app.workers:greeter"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
         Assert.All(hosts, h => Assert.True(_runtime.Hosts.Contains(h), h));
@@ -169,7 +169,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     }
 
     /// <summary>A user compilation, referencing this project (and its generated types), with one statement in a method.</summary>
-    private static CSharpCompilation CompileCaller(string statement)
+    internal static CSharpCompilation CompileCaller(string statement)
     {
         var source = $$"""
             using Typed.Processes;

@@ -26,7 +26,7 @@ public class CachingTests
     private static readonly string[] Tracked =
     [
         ProcessEntryGenerator.Steps.Entries, ProcessEntryGenerator.Steps.Manifests,
-        ProcessEntryGenerator.Steps.LuaSources, ProcessEntryGenerator.Steps.Application,
+        ProcessEntryGenerator.Steps.LuaSources, ProcessEntryGenerator.Steps.ManifestTypes, ProcessEntryGenerator.Steps.Application,
     ];
 
     [Fact]

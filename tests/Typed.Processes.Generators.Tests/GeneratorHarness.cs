@@ -56,7 +56,7 @@ public static class GeneratorHarness
         public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(content);
     }
 
-    private sealed class Options(string rootNamespace) : AnalyzerConfigOptionsProvider
+    internal sealed class Options(string rootNamespace) : AnalyzerConfigOptionsProvider
     {
         public override AnalyzerConfigOptions GlobalOptions { get; } = new Global(rootNamespace);
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Empty.Instance;

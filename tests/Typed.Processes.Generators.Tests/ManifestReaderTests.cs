@@ -29,6 +29,47 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void Reads_meta_args_as_a_list_or_a_map_with_the_lines_of_their_types()
+    {
+        var document = ManifestReader.Read("/app/_index.yaml", """
+            namespace: app
+            entries:
+              - name: listed
+                kind: process.lua
+                source: "return {}"
+                meta:
+                  args: [long, any]
+                  topics: { task: Order }
+              - name: named
+                kind: process.lua
+                source: "return {}"
+                meta:
+                  args:
+                    count: long
+                    label: string?
+              - name: untyped
+                kind: process.lua
+                source: "return {}"
+              - name: bad
+                kind: process.lua
+                source: "return {}"
+                meta:
+                  args: { not-a-name: long }
+            """);
+        var listed = document.Entries.Single(e => e.Name == "listed");
+        Assert.Equal([new ArgumentDeclaration("arg1", "long"), new ArgumentDeclaration("arg2", null)], listed.Args!);
+        Assert.Equal([new ManifestTypeName("Order", 8, "meta.topics"), new ManifestTypeName("long", 7, "meta.args")], listed.TypeNames);
+        var named = document.Entries.Single(e => e.Name == "named");
+        Assert.Equal([new ArgumentDeclaration("count", "long"), new ArgumentDeclaration("label", "string?")], named.Args!);
+        Assert.Equal([14, 15], named.TypeNames.Select(t => t.Line));
+        Assert.Null(document.Entries.Single(e => e.Name == "untyped").Args);
+        Assert.DoesNotContain(document.Entries, e => e.Name == "bad");
+        var problem = Assert.Single(document.Problems);
+        Assert.Equal((true, 23, "entry 'app:bad': an argument name of 'meta.args' must be an identifier (letters, digits, '_'; got 'not-a-name')"),
+            (problem.IsError, problem.Line, problem.Message));
+    }
+
+    [Fact]
     public void Finds_literal_listen_topics_but_not_commented_or_computed_ones()
     {
         var topics = LuaManifest.ScanTopics("""

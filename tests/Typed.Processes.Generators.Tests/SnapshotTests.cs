@@ -127,6 +127,51 @@ public class SnapshotTests
             LuaApp.Files());
         Snapshot.Verify(files);
     }
+
+    [Fact]
+    public void Lua_entries_with_typed_args_and_unknown_manifest_types()
+    {
+        // meta.args as a list and as a map; an unknown type (a typo) in meta.topics and in meta.args falls back to
+        // object? (the analyzers report TP0012 at the manifest's line), so the generated code still compiles.
+        var manifest = """
+            namespace: app.typed
+            entries:
+              - name: summer
+                kind: process.lua
+                source: |
+                  local function main(a, b) return a + b end
+                  return { main = main }
+                meta:
+                  args: [long, long]
+              - name: labeller
+                kind: process.lua
+                source: |
+                  local function main(count, label, extra) return label end
+                  return { main = main }
+                meta:
+                  args:
+                    count: long
+                    label: string
+                    host: any
+                  topics:
+                    task: Strng
+              - name: broken
+                kind: process.lua
+                source: |
+                  local function main(x) return x end
+                  return { main = main }
+                meta:
+                  args: [Lnog]
+              - name: none
+                kind: process.lua
+                source: |
+                  return { main = function() return 1 end }
+                meta:
+                  args: []
+            """;
+        var files = GeneratorHarness.Run("", [new GeneratorHarness.Text("/app/typed/_index.yaml", manifest)]);
+        Snapshot.Verify(files);
+    }
 }
 
 /// <summary>A small Lua application: a host, a file-based worker with listen() topics and typed meta.topics, an inline one.</summary>

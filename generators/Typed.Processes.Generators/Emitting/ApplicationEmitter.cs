@@ -34,7 +34,7 @@ internal static class ApplicationEmitter
         foreach (var reference in app.Hosts.Select(h => h.Reference).Concat(app.LuaHosts).Distinct().OrderBy(r => r, System.StringComparer.Ordinal))
         {
             w.Line($"/// <summary><c>{reference}</c>.</summary>");
-            w.Line($"public const string {Names.Unique(Names.Pascal(reference), used)} = {Names.Literal(reference)};");
+            w.Line($"public static readonly {Runtime}.HostRef {Names.Unique(Names.Pascal(reference), used)} = new {Runtime}.HostRef({Names.Literal(reference)});");
         }
         w.Close();
         w.Close();
@@ -56,6 +56,18 @@ internal static class ApplicationEmitter
         w.Close();
         w.Close();
         return w.ToString();
+    }
+
+    /// <summary>The stubs of a Lua entry: typed when its manifest declares <c>meta.args</c>, else <c>params object?[] args</c>.</summary>
+    private static EntryEmitter.StubShape LuaStubShape(string typeName, LuaEntryModel entry)
+    {
+        var subject = $"<c>{entry.Reference}</c>";
+        if (entry.Args is not { } args)
+            return new EntryEmitter.StubShape(typeName, subject, "; <paramref name=\"args\"/> reach its main function", ", params object?[] args", ", args", "args", "object?", null);
+        var names = args.Select(a => EntryEmitter.StubParameter(a.Name)).ToList();
+        var declared = string.Concat(args.Select((a, i) => $", {a.Type ?? "object?"} {names[i]}"));
+        var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
+        return new EntryEmitter.StubShape(typeName, subject, "", declared, string.Concat(names.Select(n => ", " + n)), array, "object?", null);
     }
 
     public static string EmitLuaEntries(ApplicationModel app)
@@ -86,7 +98,6 @@ internal static class ApplicationEmitter
                 first = false;
                 var typeName = Names.Unique(Names.Pascal(entry.Reference.Substring(entry.Reference.IndexOf(':') + 1)), names);
                 if (typeName == nsName) typeName += "Entry";
-                var pid = $"{Runtime}.Pid<{typeName}>";
                 sends.Add(($"{Runtime}.Pid<LuaEntries.{nsName}.{typeName}>", entry));
                 w.Line($"/// <summary>The Lua entry <c>{entry.Reference}</c>.</summary>");
                 w.Line($"[{Runtime}.LuaEntry({Names.Literal(entry.Reference)})]");
@@ -99,8 +110,7 @@ internal static class ApplicationEmitter
                 w.Line($"public const string EntryReference = {Names.Literal(entry.Reference)};");
                 w.Line();
                 EntryEmitter.EmitTopicConstants(w, typeName, entry.Topics.Select(t => (t.Name, t.PayloadType)));
-                EntryEmitter.EmitSpawnStubs(w, pid, $"<c>{entry.Reference}</c>", "; <paramref name=\"args\"/> reach its main function",
-                    ", params object?[] args", ", args", attribute: null);
+                EntryEmitter.EmitSpawnStubs(w, LuaStubShape(typeName, entry));
                 w.Close();
             }
             w.Close();

@@ -72,36 +72,77 @@ internal static class EntryEmitter
         w.Line();
 
         var parameters = e.Main?.Parameters ?? Typed.Processes.SourceModel.EquatableArray<ParameterModel>.Empty;
-        var declared = string.Concat(parameters.Select(p => $", {p.Type} {Names.Parameter(p.Name)}"));
-        var passed = string.Concat(parameters.Select(p => ", " + Names.Parameter(p.Name)));
-        EmitSpawnStubs(w, pid, $"<see cref=\"{self}\"/>", "", declared, passed, GeneratedCode);
+        var names = parameters.Select(p => StubParameter(p.Name)).ToList();
+        var declared = string.Concat(parameters.Select((p, i) => $", {p.Type} {names[i]}"));
+        var passed = string.Concat(names.Select(n => ", " + n));
+        var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
+        var result = !e.HasHandlers && e.Main?.ResultType is { } t ? t : "object?";
+        EmitSpawnStubs(w, new StubShape(self, $"<see cref=\"{self}\"/>", "", declared, passed, array, result, GeneratedCode));
 
         EmitRun(w, e);
     }
 
-    /// <summary>
-    /// The typed spawn stubs of an entry type (C# or Lua): Spawn, SpawnMonitored, SpawnLinked on a ProcessContext and
-    /// Spawn on a ProcessRuntime, each returning <c>Result&lt;Pid&lt;T&gt;&gt;</c>, plus the private conversion they share.
-    /// </summary>
-    /// <param name="subject">How the summaries name the entry (a cref or a code reference).</param>
-    /// <param name="note">Appended to the in-process summaries.</param>
-    /// <param name="declared">The extra parameters, each with a leading ", ".</param>
-    /// <param name="passed">The extra arguments, each with a leading ", ".</param>
-    /// <param name="attribute">A line put before each stub, or null.</param>
-    internal static void EmitSpawnStubs(IndentedWriter w, string pid, string subject, string note, string declared, string passed, string? attribute)
+    /// <summary>The names the stubs use themselves; a main parameter of one of these names gets a suffix in the stubs.</summary>
+    private static readonly HashSet<string> StubNames = new() { "context", "runtime", "host", "args", "cancellationToken" };
+
+    /// <summary>A main parameter's name in the stubs: a keyword gets '@', a name the stubs use gets "Arg".</summary>
+    internal static string StubParameter(string name) => StubNames.Contains(name) ? name + "Arg" : Names.Parameter(name);
+
+    /// <summary>What the spawn and start stubs of an entry type (C# or Lua) need.</summary>
+    /// <param name="EntryType">The entry type, <c>T</c> of <c>Pid&lt;T&gt;</c>.</param>
+    /// <param name="Subject">How the summaries name the entry (a cref or a code reference).</param>
+    /// <param name="Note">Appended to the summaries.</param>
+    /// <param name="Declared">The main's parameters, each with a leading ", "; <c>, params object?[] args</c> when untyped.</param>
+    /// <param name="Passed">The arguments to the untyped spawns, each with a leading ", ".</param>
+    /// <param name="ArgsArray">The arguments as one <c>object?[]</c> expression; <c>args</c> when untyped.</param>
+    /// <param name="ResultType">The type of main's result (<c>object?</c> when it is not known).</param>
+    /// <param name="Attribute">A line put before each stub, or null.</param>
+    internal sealed record StubShape(string EntryType, string Subject, string Note, string Declared, string Passed, string ArgsArray, string ResultType, string? Attribute)
     {
-        foreach (var (verb, summary) in new[] { ("Spawn", "Spawns"), ("SpawnMonitored", "Spawns and monitors"), ("SpawnLinked", "Spawns and links to") })
+        public bool Untyped => ArgsArray == "args";
+    }
+
+    /// <summary>
+    /// The typed spawn stubs of an entry type (C# or Lua): Spawn, SpawnMonitored, SpawnLinked, SpawnLinkedMonitored on
+    /// a ProcessContext and Spawn on a ProcessRuntime, each returning <c>Result&lt;Pid&lt;T&gt;&gt;</c>; Start and
+    /// RunAsync on a ProcessRuntime; plus the private conversion they share. Hosts are <c>HostRef</c>s.
+    /// </summary>
+    internal static void EmitSpawnStubs(IndentedWriter w, StubShape s)
+    {
+        var pid = $"{Runtime}.Pid<{s.EntryType}>";
+        var host = $"{Runtime}.HostRef host";
+        foreach (var (verb, summary) in new[] { ("Spawn", "Spawns"), ("SpawnMonitored", "Spawns and monitors"), ("SpawnLinked", "Spawns and links to"), ("SpawnLinkedMonitored", "Spawns, links to and monitors") })
         {
-            w.Line($"/// <summary>{summary} a {subject} process on <paramref name=\"host\"/>{note}.</summary>");
-            if (attribute is not null) w.Line(attribute);
-            w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, [{Runtime}.HostReference] string host{declared}) =>");
-            w.Line($"    AsTypedPid(context.{verb}(EntryReference, host{passed}));");
+            w.Line($"/// <summary>{summary} a {s.Subject} process on <paramref name=\"host\"/>{s.Note}.</summary>");
+            if (s.Attribute is not null) w.Line(s.Attribute);
+            w.Line($"public static {Runtime}.Result<{pid}> {verb}({Runtime}.ProcessContext context, {host}{s.Declared}) =>");
+            w.Line($"    AsTypedPid(context.{verb}(EntryReference, host{s.Passed}));");
             w.Line();
         }
-        w.Line($"/// <summary>Spawns a {subject} process {(note.Length == 0 ? "on <paramref name=\"host\"/> " : "")}from outside any process.</summary>");
-        if (attribute is not null) w.Line(attribute);
-        w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, [{Runtime}.HostReference] string host{declared}) =>");
-        w.Line($"    AsTypedPid(runtime.Spawn(EntryReference, host{passed}));");
+        w.Line($"/// <summary>Spawns a {s.Subject} process on <paramref name=\"host\"/> from outside any process{s.Note}.</summary>");
+        if (s.Attribute is not null) w.Line(s.Attribute);
+        w.Line($"public static {Runtime}.Result<{pid}> Spawn({Runtime}.ProcessRuntime runtime, {host}{s.Declared}) =>");
+        w.Line($"    AsTypedPid(runtime.Spawn(EntryReference, host{s.Passed}));");
+        w.Line();
+        w.Line($"/// <summary>Starts a {s.Subject} process on <paramref name=\"host\"/> from outside any process{s.Note}: its typed PID and its Exit event, observed from the start.</summary>");
+        if (s.Attribute is not null) w.Line(s.Attribute);
+        w.Line($"public static {Runtime}.Result<{Runtime}.RunningProcess<{s.EntryType}>> Start({Runtime}.ProcessRuntime runtime, {host}{s.Declared}) =>");
+        w.Line($"    {Runtime}.GeneratedStubs.Start<{s.EntryType}>(runtime, EntryReference, host, {s.ArgsArray});");
+        w.Line();
+        var token = "global::System.Threading.CancellationToken cancellationToken = default";
+        var run = $"global::System.Threading.Tasks.Task<{Runtime}.Result<{s.ResultType}>>";
+        var runSummary = $"/// <summary>Runs a {s.Subject} process on <paramref name=\"host\"/> from outside any process{s.Note}, and waits for its end: main's result, or the spawn's or the process's error; <paramref name=\"cancellationToken\"/> terminates it.</summary>";
+        if (s.Untyped)
+        {
+            w.Line(runSummary);
+            w.Line($"public static {run} RunAsync({Runtime}.ProcessRuntime runtime, {host}, {token}) =>");
+            w.Line($"    {Runtime}.GeneratedStubs.RunAsync<{s.ResultType}>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);");
+            w.Line();
+        }
+        w.Line(runSummary);
+        if (s.Attribute is not null) w.Line(s.Attribute);
+        w.Line($"public static {run} RunAsync({Runtime}.ProcessRuntime runtime, {host}{(s.Untyped ? ", object?[] args" : s.Declared)}, {token}) =>");
+        w.Line($"    {Runtime}.GeneratedStubs.RunAsync<{s.ResultType}>(runtime, EntryReference, host, {s.ArgsArray}, cancellationToken);");
         w.Line();
         w.Line($"private static {Runtime}.Result<{pid}> AsTypedPid({Runtime}.Result<{Runtime}.Pid> pid) =>");
         w.Line($"    pid.Ok ? {Runtime}.Result<{pid}>.Success(new {pid}(pid.Value)) : {Runtime}.Result<{pid}>.Failure(pid.Error!);");

@@ -19,7 +19,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 internal sealed record ParameterModel(string Name, string Type);
 
 /// <summary>The <c>[ProcessMain]</c> method.</summary>
-internal sealed record MainModel(string MethodName, bool TakesContext, EquatableArray<ParameterModel> Parameters, ReturnKind Returns);
+/// <param name="ResultType">The type of the value it returns (the <c>T</c> of <c>T</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c>), fully qualified; null when it returns none.</param>
+internal sealed record MainModel(string MethodName, bool TakesContext, EquatableArray<ParameterModel> Parameters, ReturnKind Returns, string? ResultType = null);
 
 /// <summary>A <c>[Topic]</c> or <c>[Inbox]</c> handler.</summary>
 /// <param name="Topic">The topic, or null for the inbox handler.</param>

@@ -134,7 +134,13 @@ internal sealed class EntryShape
             Main.Method.Name,
             Main.TakesContext,
             Main.Arguments.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(TypeFormat))).ToEquatableArray(),
-            Main.Returns);
+            Main.Returns,
+            Main.Returns switch
+            {
+                ReturnKind.Value => Main.Method.ReturnType.ToDisplayString(TypeFormat),
+                ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT => ((INamedTypeSymbol)Main.Method.ReturnType).TypeArguments[0].ToDisplayString(TypeFormat),
+                _ => null,
+            });
         return new EntryModel(
             Reference!,
             Type.ContainingNamespace.IsGlobalNamespace ? null : Type.ContainingNamespace.ToDisplayString(),

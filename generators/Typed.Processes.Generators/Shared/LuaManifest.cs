@@ -11,7 +11,9 @@ namespace Typed.Processes.SourceModel;
 /// <param name="SourceFile">The full path of its <c>file://</c> source, or null when inline.</param>
 /// <param name="InlineTopics">Topics found in an inline source.</param>
 /// <param name="MetaTopics">Topics from <c>meta.topics</c>.</param>
-internal sealed record LuaEntryDeclaration(string Reference, string? SourceFile, EquatableArray<TopicDeclaration> InlineTopics, EquatableArray<TopicDeclaration> MetaTopics, int Line);
+/// <param name="Args">main's arguments from <c>meta.args</c>; null when not declared.</param>
+internal sealed record LuaEntryDeclaration(string Reference, string? SourceFile, EquatableArray<TopicDeclaration> InlineTopics, EquatableArray<TopicDeclaration> MetaTopics, int Line,
+    EquatableArray<ArgumentDeclaration>? Args = null);
 
 /// <summary>What one <c>_index.yaml</c> declares.</summary>
 /// <param name="Errors">The manifest's errors (file-level and per entry); an entry with an error is not among <paramref name="Entries"/>.</param>
@@ -61,7 +63,7 @@ internal static class LuaManifest
             if (source.StartsWith("file://", StringComparison.Ordinal))
                 file = NormalizePath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", source.Substring("file://".Length)));
             else inline = ScanTopics(source);
-            entries.Add(new LuaEntryDeclaration(entry.Reference, file, inline, entry.Topics.ToEquatableArray(), entry.Line));
+            entries.Add(new LuaEntryDeclaration(entry.Reference, file, inline, entry.Topics.ToEquatableArray(), entry.Line, entry.Args?.ToEquatableArray()));
         }
         var errors = document.Problems.Where(p => p.IsError).ToEquatableArray();
         return new LuaManifestDeclaration(path, entries.ToEquatableArray(), hosts.ToEquatableArray(), errors);

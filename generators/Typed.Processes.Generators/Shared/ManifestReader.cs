@@ -13,6 +13,12 @@ namespace Typed.Processes.SourceModel;
 /// <summary>A topic: its name and payload type as C# source (null: any payload).</summary>
 internal sealed record TopicDeclaration(string Name, string? PayloadType);
 
+/// <summary>An argument of main from <c>meta.args</c>: its name and type as C# source (null: any value).</summary>
+internal sealed record ArgumentDeclaration(string Name, string? Type);
+
+/// <summary>A C# type named in a manifest, its line and the field that names it (<c>meta.topics</c>, <c>meta.args</c>), for the analyzers to resolve (TP0012).</summary>
+internal sealed record ManifestTypeName(string Type, int Line, string Field);
+
 /// <summary>An error or warning found in a manifest.</summary>
 /// <param name="IsError">True for an error (the manifest or the entry is not loaded), false for a warning.</param>
 /// <param name="Line">The manifest line (1-based), or 0 when the problem is the whole file.</param>
@@ -73,6 +79,12 @@ internal sealed class ManifestEntry
 
     /// <summary>Topics of <c>meta.topics</c> with their payload types (null: any payload), in order.</summary>
     public List<TopicDeclaration> Topics { get; } = new();
+
+    /// <summary>main's arguments from <c>meta.args</c>, in order; null when <c>meta.args</c> is not given (any arguments).</summary>
+    public List<ArgumentDeclaration>? Args { get; set; }
+
+    /// <summary>The C# types <c>meta.topics</c> and <c>meta.args</c> name, with their lines.</summary>
+    public List<ManifestTypeName> TypeNames { get; } = new();
 
     /// <summary>Worker threads of a host; 0 when not given (the runtime then takes the number of cores).</summary>
     public int Workers { get; set; }
@@ -406,10 +418,66 @@ internal static class ManifestReader
                         }
                         if (!entry.Topics.Exists(t => t.Name == topic))
                             entry.Topics.Add(new TopicDeclaration(topic, type is null || type.Length == 0 || type == "any" ? null : type));
+                        if (type is { Length: > 0 } and not "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(kv.Value), "meta.topics"));
                     }
                 }
+                if (Child(meta, "args") is { } argsNode && !IsNull(argsNode) && !ReadArgs(entry, argsNode)) return false;
             }
             return ReadSource(entry, e);
+        }
+
+        /// <summary>
+        /// <c>meta.args</c>: main's argument types, as a list (<c>[long, string]</c>: arguments <c>arg1</c>, <c>arg2</c>)
+        /// or a map of name to type (<c>{ count: long, label: string }</c>); <c>any</c> takes any value.
+        /// </summary>
+        private bool ReadArgs(ManifestEntry entry, YamlNode node)
+        {
+            var reference = entry.Reference;
+            var items = new List<(string Name, YamlNode NameNode, YamlNode Type)>();
+            if (node is YamlSequenceNode list)
+            {
+                int i = 0;
+                foreach (var item in list.Children) items.Add(("arg" + ++i, item, item));
+            }
+            else if (node is YamlMappingNode map)
+            {
+                foreach (var kv in map.Children)
+                {
+                    if (Text(kv.Key) is not { } name || !IsIdentifier(name))
+                    {
+                        Error(Line(kv.Key), $"entry '{reference}': an argument name of 'meta.args' must be an identifier (letters, digits, '_'; got '{Show(kv.Key)}')");
+                        return false;
+                    }
+                    if (items.Exists(a => a.Name == name)) { Error(Line(kv.Key), $"entry '{reference}': argument '{name}' of 'meta.args' is declared twice"); return false; }
+                    items.Add((name, kv.Key, kv.Value));
+                }
+            }
+            else
+            {
+                Error(Line(node), $"entry '{reference}': 'meta.args' must be a list of types or a map of argument name to type");
+                return false;
+            }
+            var args = new List<ArgumentDeclaration>();
+            foreach (var (name, _, typeNode) in items)
+            {
+                if (typeNode is not YamlScalarNode || Text(typeNode)?.Trim() is not { Length: > 0 } type)
+                {
+                    Error(Line(typeNode), $"entry '{reference}': the type of argument '{name}' of 'meta.args' must be a type name or 'any'");
+                    return false;
+                }
+                args.Add(new ArgumentDeclaration(name, type == "any" ? null : type));
+                if (type != "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(typeNode), "meta.args"));
+            }
+            entry.Args = args;
+            return true;
+        }
+
+        private static bool IsIdentifier(string name)
+        {
+            if (name.Length == 0 || !(char.IsLetter(name[0]) || name[0] == '_')) return false;
+            foreach (var c in name)
+                if (!(char.IsLetterOrDigit(c) || c == '_')) return false;
+            return true;
         }
 
         private bool ReadSource(ManifestEntry entry, YamlMappingNode e)

@@ -28,23 +28,38 @@ namespace App.Math
 
         /// <summary>Spawns a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
             AsTypedPid(context.Spawn(EntryReference, host, a, b, label));
 
         /// <summary>Spawns and monitors a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host, a, b, label));
 
         /// <summary>Spawns and links to a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host, a, b, label));
+
+        /// <summary>Spawns, links to and monitors a <see cref="Adder"/> process on <paramref name="host"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, a, b, label));
 
         /// <summary>Spawns a <see cref="Adder"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, long a, long b, string? label) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
             AsTypedPid(runtime.Spawn(EntryReference, host, a, b, label));
+
+        /// <summary>Starts a <see cref="Adder"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Adder>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
+            global::Typed.Processes.GeneratedStubs.Start<Adder>(runtime, EntryReference, host, new object?[] { a, b, label });
+
+        /// <summary>Runs a <see cref="Adder"/> process on <paramref name="host"/> from outside any process, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<long>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, long a, long b, string? label, global::System.Threading.CancellationToken cancellationToken = default) =>
+            global::Typed.Processes.GeneratedStubs.RunAsync<long>(runtime, EntryReference, host, new object?[] { a, b, label }, cancellationToken);
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>>.Success(new global::Typed.Processes.Pid<Adder>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>>.Failure(pid.Error!);

@@ -33,20 +33,36 @@ namespace UserProject
                 }
 
                 /// <summary>Spawns a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.Spawn(EntryReference, host, args));
 
                 /// <summary>Spawns and monitors a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.SpawnMonitored(EntryReference, host, args));
 
                 /// <summary>Spawns and links to a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.SpawnLinked(EntryReference, host, args));
 
-                /// <summary>Spawns a <c>app.lua:echo</c> process from outside any process.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                /// <summary>Spawns, links to and monitors a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, args));
+
+                /// <summary>Spawns a <c>app.lua:echo</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(runtime.Spawn(EntryReference, host, args));
+
+                /// <summary>Starts a <c>app.lua:echo</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function: its typed PID and its Exit event, observed from the start.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Echo>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    global::Typed.Processes.GeneratedStubs.Start<Echo>(runtime, EntryReference, host, args);
+
+                /// <summary>Runs a <c>app.lua:echo</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+                public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
+                    global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
+
+                /// <summary>Runs a <c>app.lua:echo</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+                public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object?[] args, global::System.Threading.CancellationToken cancellationToken = default) =>
+                    global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, args, cancellationToken);
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>>.Success(new global::Typed.Processes.Pid<Echo>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>>.Failure(pid.Error!);
@@ -76,20 +92,36 @@ namespace UserProject
                 }
 
                 /// <summary>Spawns a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.Spawn(EntryReference, host, args));
 
                 /// <summary>Spawns and monitors a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.SpawnMonitored(EntryReference, host, args));
 
                 /// <summary>Spawns and links to a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.SpawnLinked(EntryReference, host, args));
 
-                /// <summary>Spawns a <c>app.lua:task_worker</c> process from outside any process.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                /// <summary>Spawns, links to and monitors a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, args));
+
+                /// <summary>Spawns a <c>app.lua:task_worker</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(runtime.Spawn(EntryReference, host, args));
+
+                /// <summary>Starts a <c>app.lua:task_worker</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function: its typed PID and its Exit event, observed from the start.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<TaskWorker>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    global::Typed.Processes.GeneratedStubs.Start<TaskWorker>(runtime, EntryReference, host, args);
+
+                /// <summary>Runs a <c>app.lua:task_worker</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+                public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
+                    global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
+
+                /// <summary>Runs a <c>app.lua:task_worker</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+                public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object?[] args, global::System.Threading.CancellationToken cancellationToken = default) =>
+                    global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, args, cancellationToken);
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>>.Success(new global::Typed.Processes.Pid<TaskWorker>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>>.Failure(pid.Error!);

@@ -21,9 +21,9 @@ namespace UserProject
         public static class Hosts
         {
             /// <summary><c>app.lua:processes</c>.</summary>
-            public const string AppLuaProcesses = "app.lua:processes";
+            public static readonly global::Typed.Processes.HostRef AppLuaProcesses = new global::Typed.Processes.HostRef("app.lua:processes");
             /// <summary><c>app:cpu</c>.</summary>
-            public const string AppCpu = "app:cpu";
+            public static readonly global::Typed.Processes.HostRef AppCpu = new global::Typed.Processes.HostRef("app:cpu");
         }
     }
 

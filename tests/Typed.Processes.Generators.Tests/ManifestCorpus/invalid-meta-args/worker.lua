@@ -1,0 +1,1 @@
+return { main = function() process.listen("task") end }
