@@ -14,6 +14,7 @@ public class GeneratedSurfaceTests
             typeof(MessageContext).GetConstructor([typeof(ProcessContext)])!,
             typeof(MessageContext).GetMethod(nameof(MessageContext.Begin))!,
             typeof(Payloads).GetMethod(nameof(Payloads.DeclareImmutable))!,
+            typeof(MessageContext).GetMethod(nameof(MessageContext.ReplyReturned))!,
             typeof(ProcessContext).GetMethods().Single(m => m.Name == nameof(ProcessContext.ListenMessages) && m.IsGenericMethod && m.GetParameters().Length == 2),
         ];
         Assert.All(generatedOnly, m =>
