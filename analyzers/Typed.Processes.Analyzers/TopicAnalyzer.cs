@@ -17,6 +17,9 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
     /// <summary>Diagnostic property: the declared topics nearest to the unknown one, best first, separated by '\n'.</summary>
     public const string CandidatesProperty = "Candidates";
 
+    /// <summary>Diagnostic property of TP0011: the topic's reply type, fully qualified (absent when it declares none).</summary>
+    public const string ReplyProperty = "Reply";
+
     private const int MaxCandidates = 3;
 
     /// <inheritdoc />
@@ -77,11 +80,13 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
         var asked = method.TypeArguments[0];
         if (asked.TypeKind == TypeKind.Error) return;
         string problem;
+        var properties = ImmutableDictionary<string, string?>.Empty;
         if (entry.Replies.TryGetValue(topic, out var reply))
         {
             var conversion = Microsoft.CodeAnalysis.CSharp.CSharpExtensions.ClassifyConversion(context.Compilation, reply, asked);
             if (conversion.IsIdentity || (conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable))) return;
             problem = $"replies with '{reply.ToDisplayString()}', not '{asked.ToDisplayString()}'";
+            properties = properties.Add(ReplyProperty, reply.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
         }
         else if (entry.RepliesAreComplete)
             problem = "declares no reply, so a call to it is never answered: return the reply from its handler, or declare it with [Topic(..., Reply = typeof(T))]";
@@ -96,7 +101,7 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
         var location = name is Microsoft.CodeAnalysis.CSharp.Syntax.GenericNameSyntax generic
             ? generic.TypeArgumentList.Arguments[0].GetLocation()
             : syntax.GetLocation();
-        context.ReportDiagnostic(Diagnostic.Create(Diagnostics.ReplyTypeMismatch, location, topic, entry.Name, problem));
+        context.ReportDiagnostic(Diagnostic.Create(Diagnostics.ReplyTypeMismatch, location, properties, topic, entry.Name, problem));
     }
 
     /// <summary>T of the call's <c>Pid&lt;T&gt;</c> argument (also behind an implicit conversion to <c>Pid</c>).</summary>
