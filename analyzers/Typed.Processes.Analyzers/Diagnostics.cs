@@ -67,6 +67,12 @@ internal static class Diagnostics
         "Manifest cannot be read: {0}",
         "An _index.yaml manifest among the AdditionalFiles has an error that the runtime would refuse it for (YAML syntax, a missing or malformed field, a duplicate entry). While a manifest has errors, TP0002 and TP0003 do not report undeclared references, since the manifest's entries are not known.");
 
+    public static readonly DiagnosticDescriptor ReplyTypeMismatch = Error(
+        "TP0011",
+        "Reply type does not match the topic's reply",
+        "Topic '{0}' of entry '{1}' {2}",
+        "A call (CallAsync<T>) to a typed PID (Pid<E>) must ask for the reply type the topic declares (a [Topic] handler's returned type or its Reply, a manifest's 'reply:'), or a type that reply converts to without a cast; any other T fails every call at run time, and a topic that declares no reply is never answered.");
+
     public static readonly DiagnosticDescriptor UnknownManifestType = Error(
         "TP0012",
         "Manifest names an unknown type",

@@ -9,11 +9,13 @@ namespace Typed.Processes.Analyzers;
 /// <summary>The topics an entry type accepts: a C# entry's [Topic] handlers, or a Lua marker's [DeclaredTopic]s.</summary>
 internal sealed class EntryTopics
 {
-    private EntryTopics(string name, Dictionary<string, ITypeSymbol?> topics, bool acceptsOtherTopics)
+    private EntryTopics(string name, Dictionary<string, ITypeSymbol?> topics, bool acceptsOtherTopics, Dictionary<string, ITypeSymbol> replies, bool repliesAreComplete)
     {
         Name = name;
         Topics = topics;
         AcceptsOtherTopics = acceptsOtherTopics;
+        Replies = replies;
+        RepliesAreComplete = repliesAreComplete;
     }
 
     /// <summary>The entry reference (or the type name when the reference is missing).</summary>
@@ -24,6 +26,13 @@ internal sealed class EntryTopics
 
     /// <summary>True when the entry has an [Inbox] handler, which takes every other topic.</summary>
     public bool AcceptsOtherTopics { get; }
+
+    /// <summary>Topic name to reply type, for the topics that are calls.</summary>
+    public Dictionary<string, ITypeSymbol> Replies { get; }
+
+    /// <summary>True when a topic missing from <see cref="Replies"/> is known to declare no reply (a C# entry); false
+    /// for a Lua entry, whose handler may answer a topic its manifest declares no reply for.</summary>
+    public bool RepliesAreComplete { get; }
 
     /// <summary>
     /// The topics of <paramref name="entry"/>, or null when it is not an entry type or its topics are unknown (a Lua
@@ -37,12 +46,16 @@ internal sealed class EntryTopics
     {
         if (entry is not INamedTypeSymbol named) return null;
         var topics = new Dictionary<string, ITypeSymbol?>(System.StringComparer.Ordinal);
+        var replies = new Dictionary<string, ITypeSymbol>(System.StringComparer.Ordinal);
         if (EntryShape.Read(named, cancellationToken) is { } shape)
         {
             // The topics the generated dispatch serves: those of the valid handlers, as the generator reads them.
             foreach (var handler in shape.Handlers)
+            {
                 topics.Add(handler.Topic!, IsAny(handler.Payload?.Type) ? null : handler.Payload!.Type);
-            return new EntryTopics(shape.Reference ?? named.Name, topics, shape.Inbox is not null);
+                if (handler.Reply is { } reply) replies.Add(handler.Topic!, reply);
+            }
+            return new EntryTopics(shape.Reference ?? named.Name, topics, shape.Inbox is not null, replies, repliesAreComplete: true);
         }
         if (KnownTypes.Find(named, types.LuaEntry) is { } luaEntry)
         {
@@ -52,6 +65,8 @@ internal sealed class EntryTopics
                 if (a.ConstructorArguments[0].Value is not string topic || topics.ContainsKey(topic)) continue;
                 var payload = a.ConstructorArguments.Length > 1 ? a.ConstructorArguments[1].Value as ITypeSymbol : null;
                 topics.Add(topic, IsAny(payload) ? null : payload);
+                foreach (var named2 in a.NamedArguments)
+                    if (named2.Key == "Reply" && named2.Value.Value is ITypeSymbol reply && !IsAny(reply)) replies[topic] = reply;
             }
             var reference = KnownTypes.FirstString(luaEntry);
             if (topics.Count == 0)
@@ -60,7 +75,7 @@ internal sealed class EntryTopics
                 if (reference is null || !manifestTopics.TryGetValue(reference, out var fromManifest)) return null;
                 foreach (var topic in fromManifest) topics[topic] = null;
             }
-            return new EntryTopics(reference ?? named.Name, topics, acceptsOtherTopics: false);
+            return new EntryTopics(reference ?? named.Name, topics, acceptsOtherTopics: false, replies, repliesAreComplete: false);
         }
         return null;
     }

@@ -9,7 +9,7 @@ namespace Typed.Processes.Analyzers;
 
 /// <summary>
 /// TP0001 and TP0004: a constant topic sent to a typed PID (<c>Pid&lt;T&gt;</c>) must be a topic of T, and the payload
-/// must fit the topic's payload type.
+/// must fit the topic's payload type. TP0011: a call (<c>CallAsync&lt;R&gt;</c>) must ask for the topic's reply type.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TopicAnalyzer : DiagnosticAnalyzer
@@ -17,11 +17,14 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
     /// <summary>Diagnostic property: the declared topics nearest to the unknown one, best first, separated by '\n'.</summary>
     public const string CandidatesProperty = "Candidates";
 
+    /// <summary>Diagnostic property of TP0011: the topic's reply type, fully qualified (absent when it declares none).</summary>
+    public const string ReplyProperty = "Reply";
+
     private const int MaxCandidates = 3;
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Diagnostics.UnknownTopic, Diagnostics.PayloadNotAccepted);
+        ImmutableArray.Create(Diagnostics.UnknownTopic, Diagnostics.PayloadNotAccepted, Diagnostics.ReplyTypeMismatch);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -32,13 +35,17 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
         {
             if (KnownTypes.Create(start.Compilation) is not { TopicName: not null, TypedPid: not null } types) return;
             var manifestTopics = EntryTopics.ReadManifestTopics(start.Options.AdditionalFiles, start.CancellationToken);
-            start.RegisterOperationAction(c => AnalyzeCall(c, types, manifestTopics, ((IInvocationOperation)c.Operation).Arguments), OperationKind.Invocation);
+            start.RegisterOperationAction(c =>
+            {
+                var invocation = (IInvocationOperation)c.Operation;
+                AnalyzeCall(c, types, manifestTopics, invocation.Arguments, invocation.TargetMethod);
+            }, OperationKind.Invocation);
             start.RegisterOperationAction(c => AnalyzeCall(c, types, manifestTopics, ((IObjectCreationOperation)c.Operation).Arguments), OperationKind.ObjectCreation);
         });
     }
 
     private static void AnalyzeCall(OperationAnalysisContext context, KnownTypes types, IReadOnlyDictionary<string, string[]> manifestTopics,
-        ImmutableArray<IArgumentOperation> arguments)
+        ImmutableArray<IArgumentOperation> arguments, IMethodSymbol? method = null)
     {
         foreach (var argument in arguments)
         {
@@ -58,7 +65,43 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
                 continue;
             }
             if (payloadType is not null) CheckPayload(context, arguments, topic, entry, payloadType);
+            if (IsCall(method)) CheckReply(context, method!, topic, entry);
         }
+    }
+
+    /// <summary>True for <c>CallAsync&lt;T&gt;</c> of ProcessContext or ProcessRuntime.</summary>
+    private static bool IsCall(IMethodSymbol? method) =>
+        method is { Name: "CallAsync", TypeArguments.Length: 1 } &&
+        method.ContainingType?.ToDisplayString() is "Typed.Processes.ProcessContext" or "Typed.Processes.ProcessRuntime";
+
+    /// <summary>TP0011: the reply type asked for must be one the topic's reply is (the runtime checks <c>reply is T</c>).</summary>
+    private static void CheckReply(OperationAnalysisContext context, IMethodSymbol method, string topic, EntryTopics entry)
+    {
+        var asked = method.TypeArguments[0];
+        if (asked.TypeKind == TypeKind.Error) return;
+        string problem;
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (entry.Replies.TryGetValue(topic, out var reply))
+        {
+            var conversion = Microsoft.CodeAnalysis.CSharp.CSharpExtensions.ClassifyConversion(context.Compilation, reply, asked);
+            if (conversion.IsIdentity || (conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable))) return;
+            problem = $"replies with '{reply.ToDisplayString()}', not '{asked.ToDisplayString()}'";
+            properties = properties.Add(ReplyProperty, reply.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+        }
+        else if (entry.RepliesAreComplete)
+            problem = "declares no reply, so a call to it is never answered: return the reply from its handler, or declare it with [Topic(..., Reply = typeof(T))]";
+        else return;
+        var syntax = context.Operation.Syntax;
+        var name = (syntax as Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax)?.Expression switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access => access.Name,
+            Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple => simple,
+            _ => null,
+        };
+        var location = name is Microsoft.CodeAnalysis.CSharp.Syntax.GenericNameSyntax generic
+            ? generic.TypeArgumentList.Arguments[0].GetLocation()
+            : syntax.GetLocation();
+        context.ReportDiagnostic(Diagnostic.Create(Diagnostics.ReplyTypeMismatch, location, properties, topic, entry.Name, problem));
     }
 
     /// <summary>T of the call's <c>Pid&lt;T&gt;</c> argument (also behind an implicit conversion to <c>Pid</c>).</summary>

@@ -21,7 +21,8 @@ public sealed class ProcessEntryAttribute : Attribute
 /// <summary>
 /// Marks a method of a <see cref="ProcessEntryAttribute"/> class as the handler of a topic. Allowed shapes:
 /// up to one payload parameter (the topic's payload type) and optionally a <c>MessageContext</c> parameter;
-/// returns <c>void</c>, <c>Task</c> or <c>ValueTask</c>.
+/// returns <c>void</c>, <c>Task</c> or <c>ValueTask</c>, or a value (<c>T</c>, <c>Task&lt;T&gt;</c>,
+/// <c>ValueTask&lt;T&gt;</c>): then the topic is a call, and the returned value is the reply.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class TopicAttribute : Attribute
@@ -32,6 +33,13 @@ public sealed class TopicAttribute : Attribute
 
     /// <summary>The topic.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// The reply type of a handler that answers later (it keeps <c>MessageContext.ReplyTo</c> and replies from
+    /// another message): declaring it makes the topic a call with a typed <c>Call…Async</c> stub. A handler that
+    /// returns its reply needs none; if it declares one, it must be the returned type.
+    /// </summary>
+    public Type? Reply { get; set; }
 }
 
 /// <summary>
@@ -98,6 +106,9 @@ public sealed class DeclaredTopicAttribute : Attribute
 
     /// <summary>The payload type, or null for none.</summary>
     public Type? PayloadType { get; }
+
+    /// <summary>The reply type when the topic is a call (the manifest's <c>reply:</c>), else null.</summary>
+    public Type? Reply { get; set; }
 }
 
 /// <summary>Marks a string parameter that takes an entry reference; analyzers check literal arguments (TP0002).</summary>

@@ -281,7 +281,7 @@ function process.unlisten(ch)
 end
 -- Our extension (Wippy has none): waits for the one reply (msg:reply), or nil, err (see LuaProcess.Calls.cs).
 function process.call(target, topic, payload, timeout)
-  local ms, err = "5s", nil
+  local ms, err = "5s", nil -- the default of C#'s typed stubs too (ProcessRuntime.DefaultCallTimeout)
   if timeout ~= nil then
     ms, err = duration_ms(timeout)
     if ms == nil then return nil, err end

@@ -66,8 +66,7 @@ public class EntryClassTests
             [Topic("b")] public void {|TP0005:Generic|}<T>(T value) { }
             [Topic("c")] public void {|TP0005:TwoPayloads|}(string a, int b) { }
             [Topic("d")] public void {|TP0005:TwoContexts|}(MessageContext a, MessageContext b) { }
-            [Topic("e")] public int {|TP0005:ReturnsInt|}(string text) => 0;
-            [Topic("f")] public Task<int> {|TP0005:ReturnsTaskOfInt|}() => Task.FromResult(0);
+            [Topic("e")] public void {|TP0005:TakesOut|}(out int n) => n = 0;
             [Topic("g")] public void First(string text) { }
             [Topic("g")] public void {|TP0005:Second|}(string text) { }
         }
@@ -103,10 +102,10 @@ public class EntryClassTests
         [ProcessEntry("app:echo")]
         public partial class Echo
         {
-            [Topic("e")] public int {|#0:ReturnsInt|}(string text) => 0;
+            [Topic("e", Reply = typeof(long))] public int {|#0:ReturnsInt|}(string text) => 0;
         }
         """, [new DiagnosticResult(Diagnostics.InvalidHandler).WithLocation(0)
-            .WithMessage("'ReturnsInt' is not a valid handler: a [Topic] handler must return void, Task or ValueTask")]);
+            .WithMessage("'ReturnsInt' is not a valid handler: it returns 'int' but declares Reply = typeof(long); a returned value is the reply, so declare the returned type or leave Reply out")]);
 
     [Fact]
     public Task NotPartial() => Verifier.AnalyzeAsync<EntryClassAnalyzer>(Usings + """

@@ -124,7 +124,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
         var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
-        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.e2e:summer", "app.math:adder", "app.shop:orders", "app.workers:echo", "app.workers:greeter"], entries);
+        Assert.Equal(["app.e2e:asker", "app.e2e:calc", "app.e2e:doubler", "app.e2e:summer", "app.math:adder", "app.shop:orders", "app.workers:echo", "app.workers:greeter", "app.workers:pricer"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
         Assert.All(hosts, h => Assert.True(_runtime.Hosts.Contains(h), h));
@@ -155,6 +155,14 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         var compilation = CompileCaller(statement);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var ids = await AnalyzerDiagnosticIds(compilation);
+        if (expected is null) Assert.Empty(ids);
+        else Assert.Equal([expected], ids);
+    }
+
+    /// <summary>The ids of what the project's analyzers report on <paramref name="compilation"/>.</summary>
+    internal static async Task<List<string>> AnalyzerDiagnosticIds(CSharpCompilation compilation)
+    {
         var path = typeof(EndToEndTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
             .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "AnalyzerAssembly").Value!;
         var analyzers = System.Reflection.Assembly.LoadFrom(path).GetTypes()
@@ -163,20 +171,20 @@ public sealed class EndToEndTests : IAsyncLifetime
             .ToImmutableArray();
         Assert.NotEmpty(analyzers);
         var diagnostics = await compilation.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
-        var ids = diagnostics.Select(d => d.Id).ToList();
-        if (expected is null) Assert.Empty(ids);
-        else Assert.Equal([expected], ids);
+        return diagnostics.Select(d => d.Id).ToList();
     }
 
-    /// <summary>A user compilation, referencing this project (and its generated types), with one statement in a method.</summary>
-    internal static CSharpCompilation CompileCaller(string statement)
+    /// <summary>A user compilation, referencing this project (and its generated types), with one statement in a method
+    /// whose parameters are <paramref name="parameters"/> (by default a context and typed PIDs of a Lua and a C# worker).</summary>
+    internal static CSharpCompilation CompileCaller(string statement,
+        string parameters = "ProcessContext ctx, Pid<LuaEntries.AppE2e.Doubler> doubler, Pid<EchoWorker> echo")
     {
         var source = $$"""
             using Typed.Processes;
             using Typed.Processes.EndToEnd;
             static class Caller
             {
-                static void Call(ProcessContext ctx, Pid<LuaEntries.AppE2e.Doubler> doubler, Pid<EchoWorker> echo)
+                static async System.Threading.Tasks.Task Call({{parameters}})
                 {
                     {{statement}}
                 }

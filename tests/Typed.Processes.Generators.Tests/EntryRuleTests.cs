@@ -18,6 +18,38 @@ public class EntryRuleTests
             [ProcessEntry("app:e")]
             public partial class E { [Topic("t")] public void M(string text) { } }
             """, true },
+        { "call handler returning its reply", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t")] public long M(string text) => text.Length; }
+            """, true },
+        { "call handler returning a ValueTask of its reply, declaring the same Reply", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t", Reply = typeof(string))] public System.Threading.Tasks.ValueTask<string?> M() => default; }
+            """, true },
+        { "call handler answering later, declaring its Reply", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t", Reply = typeof(long))] public void M(MessageContext ctx) { } }
+            """, true },
+        { "call handler whose returned type and Reply disagree", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t", Reply = typeof(long))] public System.Threading.Tasks.Task<int> M() => System.Threading.Tasks.Task.FromResult(1); }
+            """, false },
+        { "call handler declaring Reply = typeof(void)", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t", Reply = typeof(void))] public void M() { } }
+            """, false },
+        { "call handler declaring an open generic Reply", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t", Reply = typeof(System.Collections.Generic.List<>))] public void M() { } }
+            """, false },
+        { "call handler returning a runtime object", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t")] public ProcessContext M(MessageContext ctx) => ctx.Process; }
+            """, false },
+        { "inbox returning a value", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Inbox] public int M(Message message) => 1; }
+            """, false },
         { "only a private constructor taking a ProcessContext", """
             [ProcessEntry("app:e")]
             public partial class E

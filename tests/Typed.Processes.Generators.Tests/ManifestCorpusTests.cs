@@ -32,12 +32,30 @@ public class ManifestCorpusTests
         {
             var declared = generator.Entries.Single(e => e.Reference == entry.Reference);
             var metaTopics = entry.Meta.TryGetValue("topics", out var t) && t is Dictionary<string, object?> map
-                ? map.Select(p => (p.Key, p.Value is string s && s.Trim() is { Length: > 0 } type && type != "any" ? type : null))
+                ? map.Select(p => (p.Key, PayloadOf(p.Value)))
                 : [];
             Assert.Equal(metaTopics, declared.MetaTopics.Select(d => (d.Name, d.PayloadType)));
         }
         if (name.StartsWith("valid-", StringComparison.Ordinal)) Assert.Empty(runtime.Errors);
         else Assert.NotEmpty(runtime.Errors);
+    }
+
+    /// <summary>The payload type of a <c>meta.topics</c> value as the runtime's <c>Meta</c> holds it: <c>Type</c>, or
+    /// <c>{ payload: Type, reply: Type }</c> for a call.</summary>
+    private static string? PayloadOf(object? value)
+    {
+        if (value is Dictionary<string, object?> call) value = call.GetValueOrDefault("payload");
+        return value is string s && s.Trim() is { Length: > 0 } type && type != "any" ? type : null;
+    }
+
+    [Fact]
+    public void Topics_that_reply_keep_their_payload_and_reply_types()
+    {
+        var topics = Assert.Single(Read("valid-call-topics").Entries).MetaTopics;
+        Assert.Equal(
+            [("task", "long", null), ("price", "PayloadTable", "double"), ("name", null, "string?"), ("any", null, "object?"),
+             ("table", null, "global::Typed.Processes.PayloadTable"), ("flag", "bool", "System.Boolean")],
+            topics.Select(d => (d.Name, d.PayloadType, d.ReplyType)));
     }
 
     [Fact]
@@ -72,6 +90,8 @@ public class ManifestCorpusTests
     [InlineData("invalid-no-namespace", 1, "missing 'namespace'")]
     [InlineData("invalid-entries-not-list", 3, "'entries' must be a list")]
     [InlineData("invalid-meta-topics", 7, "entry 'app:worker': 'meta.topics' must be a map of topic to payload type")]
+    [InlineData("invalid-reply-type", 9, "entry 'app:worker': topic 'price' replies with 'int', which a Lua reply never is; a Lua value arrives as long (integer), double (float)")]
+    [InlineData("invalid-topic-field", 10, "entry 'app:worker': topic 'price' of 'meta.topics' has an unknown field 'replies'")]
     public void A_broken_manifest_is_an_error_at_its_line(string name, int line, string message)
     {
         var error = Assert.Single(Read(name).Errors);

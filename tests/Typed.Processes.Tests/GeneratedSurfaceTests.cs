@@ -15,6 +15,7 @@ public class GeneratedSurfaceTests
             typeof(MessageContext).GetMethod(nameof(MessageContext.Begin))!,
             typeof(Payloads).GetMethod(nameof(Payloads.DeclareImmutable))!,
             typeof(GeneratedStubs),
+            typeof(MessageContext).GetMethod(nameof(MessageContext.ReplyReturned))!,
             typeof(ProcessContext).GetMethods().Single(m => m.Name == nameof(ProcessContext.ListenMessages) && m.IsGenericMethod && m.GetParameters().Length == 2),
         ];
         Assert.All(generatedOnly, m =>

@@ -102,7 +102,7 @@ internal static class ApplicationEmitter
                 w.Line($"/// <summary>The Lua entry <c>{entry.Reference}</c>.</summary>");
                 w.Line($"[{Runtime}.LuaEntry({Names.Literal(entry.Reference)})]");
                 foreach (var t in entry.Topics)
-                    w.Line($"[{Runtime}.DeclaredTopic({Names.Literal(t.Name)}, {(t.PayloadType is null ? "null" : $"typeof({t.PayloadType.TrimEnd('?')})")})]");
+                    w.Line($"[{Runtime}.DeclaredTopic({Names.Literal(t.Name)}, {(t.PayloadType is null ? "null" : $"typeof({t.PayloadType.TrimEnd('?')})")}{(t.ReplyType is null ? "" : $", Reply = typeof({t.ReplyType.TrimEnd('?')})")})]");
                 w.Open($"public sealed class {typeName}");
                 w.Line($"private {typeName}() {{ }}");
                 w.Line();
@@ -124,7 +124,11 @@ internal static class ApplicationEmitter
         {
             var used = new HashSet<string>();
             foreach (var t in entry.Topics)
+            {
                 EntryEmitter.EmitSend(w, Names.Unique("Send" + Names.Pascal(t.Name), used), pid, t.Name, t.PayloadType ?? "object?");
+                if (t.ReplyType is not null)
+                    EntryEmitter.EmitCall(w, Names.Unique("Call" + Names.Pascal(t.Name) + "Async", used), pid, t.Name, t.PayloadType ?? "object?", t.ReplyType);
+            }
         }
         w.Close();
         w.Close();

@@ -230,7 +230,9 @@ internal static class EntryEmitter
             _ => "message",
         });
         var call = $"instance.{h.MethodName}({string.Join(", ", args)})";
-        return h.Returns == ReturnKind.Void ? call : $"await {call}.ConfigureAwait(true)";
+        var awaited = h.Returns is ReturnKind.Void or ReturnKind.Value ? call : $"await {call}.ConfigureAwait(true)";
+        // A call handler's returned value answers the call (dropped when the message was a plain send).
+        return h.ReturnsReply ? $"handling.ReplyReturned({awaited})" : awaited;
     }
 
     private static void EmitSendStubs(IndentedWriter w, EntryModel e)
@@ -245,8 +247,29 @@ internal static class EntryEmitter
         {
             var name = Names.Unique("Send" + Names.Pascal(h.Topic!), used);
             EmitSend(w, name, pid, h.Topic!, h.PayloadType);
+            if (h.ReplyType is not null) EmitCall(w, Names.Unique("Call" + Names.Pascal(h.Topic!) + "Async", used), pid, h.Topic!, h.PayloadType, h.ReplyType);
         }
         w.Close();
+    }
+
+    /// <summary>
+    /// The typed call stubs of a call topic, on a ProcessContext and on a ProcessRuntime: send the payload as a call
+    /// and wait for the reply, typed (see <c>CallAsync&lt;T&gt;</c>); the timeout defaults to
+    /// <c>ProcessRuntime.DefaultCallTimeout</c>.
+    /// </summary>
+    internal static void EmitCall(IndentedWriter w, string name, string pid, string topic, string? payloadType, string replyType)
+    {
+        var payloadParameter = payloadType is null ? "" : $", {payloadType} payload";
+        var payloadArgument = payloadType is null ? "null" : "payload";
+        var result = $"global::System.Threading.Tasks.ValueTask<{Runtime}.Result<{replyType}>>";
+        foreach (var (receiver, type) in new[] { ("context", "ProcessContext"), ("runtime", "ProcessRuntime") })
+        {
+            w.Line($"/// <summary>Calls topic <c>{Xml(topic)}</c> of <paramref name=\"to\"/>{(receiver == "runtime" ? " from outside any process" : "")} and waits for its <c>{Xml(replyType)}</c> reply");
+            w.Line($"/// (an error at once if the process is or becomes not alive; <paramref name=\"timeout\"/>: 5 seconds when null).</summary>");
+            w.Line($"public static {result} {name}(this {Runtime}.{type} {receiver}, {pid} to{payloadParameter}, global::System.TimeSpan? timeout = null, global::System.Threading.CancellationToken cancellationToken = default) =>");
+            w.Line($"    {receiver}.CallAsync<{replyType}>(to, {Names.Literal(topic)}, {payloadArgument}, timeout ?? {Runtime}.ProcessRuntime.DefaultCallTimeout, cancellationToken);");
+            w.Line();
+        }
     }
 
     internal static void EmitSend(IndentedWriter w, string name, string pid, string topic, string? payloadType)

@@ -27,7 +27,13 @@ internal sealed record MainModel(string MethodName, bool TakesContext, Equatable
 /// <param name="PayloadType">The payload parameter's type (fully qualified, with nullable annotation), or null when it has none.</param>
 /// <param name="TypeOfPayload">The same type as <c>typeof</c> accepts it (no nullable reference annotation).</param>
 /// <param name="Arguments">What to pass, in order: "payload", "context" (the MessageContext) or "message".</param>
-internal sealed record HandlerModel(string MethodName, string? Topic, string? PayloadType, string? TypeOfPayload, EquatableArray<string> Arguments, ReturnKind Returns);
+/// <param name="ReplyType">The reply type when the topic is a call (fully qualified, with nullable annotation), else null.
+/// The handler returns it (<see cref="ReturnsReply"/>) or answers through its reply handle.</param>
+internal sealed record HandlerModel(string MethodName, string? Topic, string? PayloadType, string? TypeOfPayload, EquatableArray<string> Arguments, ReturnKind Returns, string? ReplyType = null)
+{
+    /// <summary>True when the handler returns its reply (the dispatch answers the call with it).</summary>
+    public bool ReturnsReply => Returns is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
+}
 
 /// <summary>A C# entry class, everything the emitter needs, nothing from Roslyn.</summary>
 /// <remarks><see cref="ImmutableTypes"/>: user payload/argument/result types proven immutable, declared to the runtime.</remarks>

@@ -30,7 +30,9 @@ internal sealed record EntryProblem(EntryRule Rule, Location Location, params st
 /// <param name="Topic">The topic, or null for the inbox handler.</param>
 /// <param name="Payload">The payload parameter, or null when the handler takes none.</param>
 /// <param name="Arguments">What to pass, in order: "payload", "context" (the MessageContext) or "message".</param>
-internal sealed record HandlerShape(IMethodSymbol Method, string? Topic, IParameterSymbol? Payload, EquatableArray<string> Arguments, ReturnKind Returns);
+/// <param name="Reply">The reply type when the topic is a call (the returned value's type, or the declared
+/// <c>Reply</c> of a handler that answers later); null otherwise.</param>
+internal sealed record HandlerShape(IMethodSymbol Method, string? Topic, IParameterSymbol? Payload, EquatableArray<string> Arguments, ReturnKind Returns, ITypeSymbol? Reply = null);
 
 /// <summary>A valid <c>[ProcessMain]</c> method (never compared: it holds symbols).</summary>
 /// <param name="TakesContext">True when the first parameter is a ProcessContext (not a spawn argument).</param>
@@ -127,6 +129,7 @@ internal sealed class EntryShape
             bool isMain = Main is not null && SymbolEqualityComparer.Default.Equals(Main.Method, method);
             if (!isMain && !_handlers.Any(h => SymbolEqualityComparer.Default.Equals(h.Method, method))) continue;
             foreach (var p in method.Parameters) Prove(p.Type);
+            if (_handlers.FirstOrDefault(h => SymbolEqualityComparer.Default.Equals(h.Method, method))?.Reply is { } reply) Prove(reply);
             if (isMain) Prove(method.ReturnType is INamedTypeSymbol { IsGenericType: true } r ? r.TypeArguments[0] : method.ReturnType);
         }
 
@@ -161,7 +164,8 @@ internal sealed class EntryShape
         handler.Payload?.Type.ToDisplayString(TypeFormat),
         handler.Payload?.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeOfFormat),
         handler.Arguments,
-        handler.Returns);
+        handler.Returns,
+        handler.Reply?.ToDisplayString(TypeFormat));
 
     private void CheckClass(AttributeData attribute, CancellationToken cancellationToken)
     {
@@ -230,8 +234,8 @@ internal sealed class EntryShape
                 if (payload is not null && System.Array.Exists(RuntimeTypes, t => IsType(payload.Type, t)))
                     why.Add($"its payload must be data that can be sent, not a runtime object ({payload.Type.Name}); a handler gets its process's context through a MessageContext parameter");
                 var returns = Returns(method.ReturnType);
-                if (!IsVoidOrTask(returns)) why.Add("a [Topic] handler must return void, Task or ValueTask");
-                if (Accept(method, why)) _handlers.Add(new HandlerShape(method, topic, payload, arguments.ToEquatableArray(), returns));
+                var reply = ReadReply(method, returns, topicAttribute, why);
+                if (Accept(method, why)) _handlers.Add(new HandlerShape(method, topic, payload, arguments.ToEquatableArray(), returns, reply));
             }
             if (FindAttribute(method, InboxAttribute) is not null)
             {
@@ -262,6 +266,45 @@ internal sealed class EntryShape
                 if (Accept(method, why)) Main = new MainShape(method, takesContext, arguments, returns);
             }
         }
+    }
+
+    /// <summary>
+    /// The reply type of a [Topic] handler, null when the topic is not a call. A handler that returns a value
+    /// (<c>T</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c>) replies with it; one that returns nothing is a call
+    /// when its attribute declares <c>Reply = typeof(T)</c> (it answers through <c>MessageContext.ReplyTo</c>, maybe
+    /// later). Adds to <paramref name="why"/> what is wrong with the reply.
+    /// </summary>
+    private static ITypeSymbol? ReadReply(IMethodSymbol method, ReturnKind returns, AttributeData attribute, List<string> why)
+    {
+        ITypeSymbol? returned = returns switch
+        {
+            ReturnKind.Value => method.ReturnType,
+            ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT => ((INamedTypeSymbol)method.ReturnType).TypeArguments[0],
+            _ => null,
+        };
+        ITypeSymbol? declared = null;
+        foreach (var named in attribute.NamedArguments)
+            if (named.Key == "Reply" && named.Value.Kind == TypedConstantKind.Type) declared = named.Value.Value as ITypeSymbol;
+        if (declared is { TypeKind: TypeKind.Error } || returned is { TypeKind: TypeKind.Error }) return null; // the compiler reports it
+        if (declared is not null)
+        {
+            if (declared.SpecialType == SpecialType.System_Void) { why.Add("its Reply must be the type of the reply's data, not void"); return null; }
+            if (declared is INamedTypeSymbol { IsUnboundGenericType: true }) { why.Add($"its Reply must not be an open generic type ({declared.Name}<>)"); return null; }
+            if (returned is not null && !SymbolEqualityComparer.Default.Equals(returned, declared))
+            {
+                why.Add($"it returns '{returned.ToDisplayString()}' but declares Reply = typeof({declared.ToDisplayString()}); a returned value is the reply, so declare the returned type or leave Reply out");
+                return null;
+            }
+        }
+        var reply = returned ?? declared;
+        if (reply is null) return null;
+        if (reply.IsRefLikeType) { why.Add("its reply must not be a ref struct (such as Span<T>)"); return null; }
+        if (System.Array.Exists(RuntimeTypes, t => IsType(reply, t)))
+        {
+            why.Add($"its reply must be data that can be sent, not a runtime object ({reply.Name})");
+            return null;
+        }
+        return reply;
     }
 
     /// <summary>What is wrong with any [Topic], [Inbox] or [ProcessMain] method.</summary>

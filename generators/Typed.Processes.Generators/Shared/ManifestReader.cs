@@ -11,7 +11,11 @@ using YamlDotNet.RepresentationModel;
 namespace Typed.Processes.SourceModel;
 
 /// <summary>A topic: its name and payload type as C# source (null: any payload).</summary>
-internal sealed record TopicDeclaration(string Name, string? PayloadType);
+/// <param name="Name">The topic.</param>
+/// <param name="PayloadType">The payload's C# type, or null for any payload.</param>
+/// <param name="ReplyType">When the topic is a call (<c>reply:</c> in <c>meta.topics</c>): the reply's C# type, one a Lua
+/// value can arrive as (<c>object?</c> for <c>any</c>); null when the topic declares no reply.</param>
+internal sealed record TopicDeclaration(string Name, string? PayloadType, string? ReplyType = null);
 
 /// <summary>An argument of main from <c>meta.args</c>: its name and type as C# source (null: any value).</summary>
 internal sealed record ArgumentDeclaration(string Name, string? Type);
@@ -125,6 +129,15 @@ internal static class ManifestReader
     public static bool IsRunnable(string? kind) => kind is ProcessLua or FunctionLua;
     public const string LibraryLua = "library.lua";
     public const string ProcessHost = "process.host";
+
+    /// <summary>The C# types a Lua value arrives as (docs/lua.md, payload mapping), by the names a manifest may use.</summary>
+    private static readonly string[] LuaReplyTypes =
+    [
+        "long", "Int64", "double", "Double", "bool", "Boolean", "string", "String", "ByteString", "PayloadTable", "object", "Object",
+    ];
+
+    private const string LuaReplyTypesText =
+        "a Lua value arrives as long (integer), double (float), bool, string (or ByteString when not UTF-8), PayloadTable (table) or any";
 
     /// <summary>The largest manifest read (a manifest is a few KB; this refuses a log or a dump named by mistake).</summary>
     public const int MaxManifestBytes = 1 << 20;
@@ -410,15 +423,36 @@ internal static class ManifestReader
                             Error(Line(kv.Key), $"entry '{reference}': a topic of 'meta.topics' must be a non-empty string");
                             return false;
                         }
-                        var type = Text(kv.Value)?.Trim();
-                        if (kv.Value is not YamlScalarNode)
+                        // `topic: Type`, or `topic: { payload: Type, reply: Type }` for a call.
+                        var typeNode = kv.Value;
+                        string? reply = null;
+                        if (kv.Value is YamlMappingNode call)
                         {
-                            Error(Line(kv.Value), $"entry '{reference}': the payload type of topic '{topic}' must be a type name or 'any'");
+                            typeNode = null;
+                            foreach (var field in call.Children)
+                            {
+                                var key = Text(field.Key);
+                                if (key == "payload") typeNode = field.Value;
+                                else if (key == "reply")
+                                {
+                                    if (!ReplyType(reference, topic, field.Value, out reply)) return false;
+                                }
+                                else
+                                {
+                                    Error(Line(field.Key), $"entry '{reference}': topic '{topic}' of 'meta.topics' has an unknown field '{Show(field.Key)}' (a topic is 'Type' or {{ payload: Type, reply: Type }})");
+                                    return false;
+                                }
+                            }
+                        }
+                        var type = Text(typeNode)?.Trim();
+                        if (typeNode is not null and not YamlScalarNode)
+                        {
+                            Error(Line(typeNode), $"entry '{reference}': the payload type of topic '{topic}' must be a type name or 'any'");
                             return false;
                         }
                         if (!entry.Topics.Exists(t => t.Name == topic))
-                            entry.Topics.Add(new TopicDeclaration(topic, type is null || type.Length == 0 || type == "any" ? null : type));
-                        if (type is { Length: > 0 } and not "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(kv.Value), "meta.topics"));
+                            entry.Topics.Add(new TopicDeclaration(topic, type is null || type.Length == 0 || type == "any" ? null : type, reply));
+                        if (type is { Length: > 0 } and not "any") entry.TypeNames.Add(new ManifestTypeName(type, Line(typeNode!), "meta.topics"));
                     }
                 }
                 if (Child(meta, "args") is { } argsNode && !IsNull(argsNode) && !ReadArgs(entry, argsNode)) return false;
@@ -478,6 +512,28 @@ internal static class ManifestReader
             foreach (var c in name)
                 if (!(char.IsLetterOrDigit(c) || c == '_')) return false;
             return true;
+        }
+
+        /// <summary>
+        /// The <c>reply:</c> type of a topic of <c>meta.topics</c>: a C# type that a Lua value arrives as (a Lua reply is
+        /// never anything else, so any other type would make every call fail). <c>any</c> is <c>object?</c>.
+        /// </summary>
+        private bool ReplyType(string reference, string topic, YamlNode node, out string? reply)
+        {
+            reply = Text(node)?.Trim();
+            if (node is YamlScalarNode && reply is { Length: > 0 })
+            {
+                if (reply == "any") { reply = "object?"; return true; }
+                var bare = reply[reply.Length - 1] == '?' ? reply.Substring(0, reply.Length - 1).TrimEnd() : reply;
+                foreach (var prefix in new[] { "global::", "System.", "Typed.Processes." })
+                    if (bare.StartsWith(prefix, StringComparison.Ordinal)) bare = bare.Substring(prefix.Length);
+                if (Array.IndexOf(LuaReplyTypes, bare) >= 0) return true;
+                Error(Line(node), $"entry '{reference}': topic '{topic}' replies with '{reply}', which a Lua reply never is; " + LuaReplyTypesText);
+                return false;
+            }
+            Error(Line(node), $"entry '{reference}': the reply type of topic '{topic}' must be a type name or 'any'; " + LuaReplyTypesText);
+            reply = null;
+            return false;
         }
 
         private bool ReadSource(ManifestEntry entry, YamlMappingNode e)

@@ -51,6 +51,21 @@ public sealed class MessageContext
         Result = result;
     }
 
+    /// <summary>
+    /// Answers the call being handled with a call handler's returned value (called by generated code). A plain send
+    /// has no caller: the value is dropped. A call already answered (the handler replied itself) or whose caller no
+    /// longer waits drops it too. A value that cannot be sent (not immutable, say) is the handler's bug: it ends the
+    /// process, so the caller gets that error at once instead of waiting for its timeout.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void ReplyReturned(object? value)
+    {
+        if (Message.ReplyTo is not { } handle) return;
+        var replied = handle.Reply(value);
+        if (!replied.Ok && handle.IsOpen)
+            throw new ProcessException($"the reply of '{Topic}' cannot be sent: {replied.Error}");
+    }
+
     /// <summary>Sets the message being handled (called by generated code).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Begin(Message message) => _message = message ?? throw new ArgumentNullException(nameof(message));

@@ -81,6 +81,10 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// <summary>Sends from outside any process to a PID's text form or a registered name.</summary>
     public Result Send(string to, [TopicName] string topic, object? payload) => SendCore(null, Resolve(to), topic, payload);
 
+    /// <summary>The timeout of a generated <c>Call…Async</c> stub when none is given: 5 seconds, as Erlang's
+    /// <c>gen_server:call</c> and Lua's <c>process.call</c>.</summary>
+    public static TimeSpan DefaultCallTimeout { get; } = TimeSpan.FromSeconds(5);
+
     /// <inheritdoc cref="CallAsync{T}(Pid, string, object?, TimeSpan, CancellationToken)"/>
     public ValueTask<Result<T>> CallAsync<T>(Pid to, [TopicName] string topic, object? payload, TimeSpan timeout) =>
         CallCore<T>(null, Resolve(to), topic, payload, timeout, CancellationToken.None);

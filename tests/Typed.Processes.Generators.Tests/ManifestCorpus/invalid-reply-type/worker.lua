@@ -1,0 +1,5 @@
+return { main = function()
+  local inbox = process.inbox()
+  local msg = inbox:receive()
+  msg:reply(1.5)
+end }
