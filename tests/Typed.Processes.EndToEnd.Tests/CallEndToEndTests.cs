@@ -6,7 +6,7 @@ namespace Typed.Processes.EndToEnd;
 /// <summary>Calls with typed replies through the generated <c>Call…Async</c> stubs: C# to C#, C# to Lua, in and out of processes.</summary>
 public sealed class CallEndToEndTests : IAsyncLifetime
 {
-    private const string Host = ProcessReferences.Hosts.AppE2e;
+    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
     private static readonly TimeSpan Never = TimeSpan.FromMinutes(30); // a call timeout the test never reaches
     private readonly ProcessRuntime _runtime = new();

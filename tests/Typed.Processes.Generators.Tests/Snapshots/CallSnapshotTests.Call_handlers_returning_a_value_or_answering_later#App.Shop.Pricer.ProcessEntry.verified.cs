@@ -49,23 +49,38 @@ namespace App.Shop
 
         /// <summary>Spawns a <see cref="Pricer"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host) =>
             AsTypedPid(context.Spawn(EntryReference, host));
 
         /// <summary>Spawns and monitors a <see cref="Pricer"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host));
 
         /// <summary>Spawns and links to a <see cref="Pricer"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host));
+
+        /// <summary>Spawns, links to and monitors a <see cref="Pricer"/> process on <paramref name="host"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host) =>
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host));
 
         /// <summary>Spawns a <see cref="Pricer"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host) =>
             AsTypedPid(runtime.Spawn(EntryReference, host));
+
+        /// <summary>Starts a <see cref="Pricer"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Pricer>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host) =>
+            global::Typed.Processes.GeneratedStubs.Start<Pricer>(runtime, EntryReference, host, global::System.Array.Empty<object?>());
+
+        /// <summary>Runs a <see cref="Pricer"/> process on <paramref name="host"/> from outside any process, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
+            global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>>.Success(new global::Typed.Processes.Pid<Pricer>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Pricer>>.Failure(pid.Error!);

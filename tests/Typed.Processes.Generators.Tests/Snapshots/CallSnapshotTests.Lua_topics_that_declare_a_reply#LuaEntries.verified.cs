@@ -45,20 +45,36 @@ namespace UserProject
                 }
 
                 /// <summary>Spawns a <c>app.calc:calculator</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.Spawn(EntryReference, host, args));
 
                 /// <summary>Spawns and monitors a <c>app.calc:calculator</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.SpawnMonitored(EntryReference, host, args));
 
                 /// <summary>Spawns and links to a <c>app.calc:calculator</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(context.SpawnLinked(EntryReference, host, args));
 
-                /// <summary>Spawns a <c>app.calc:calculator</c> process from outside any process.</summary>
-                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, params object?[] args) =>
+                /// <summary>Spawns, links to and monitors a <c>app.calc:calculator</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, args));
+
+                /// <summary>Spawns a <c>app.calc:calculator</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, params object?[] args) =>
                     AsTypedPid(runtime.Spawn(EntryReference, host, args));
+
+                /// <summary>Starts a <c>app.calc:calculator</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function: its typed PID and its Exit event, observed from the start.</summary>
+                public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Calculator>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    global::Typed.Processes.GeneratedStubs.Start<Calculator>(runtime, EntryReference, host, args);
+
+                /// <summary>Runs a <c>app.calc:calculator</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+                public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
+                    global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
+
+                /// <summary>Runs a <c>app.calc:calculator</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+                public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object?[] args, global::System.Threading.CancellationToken cancellationToken = default) =>
+                    global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, args, cancellationToken);
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>>.Success(new global::Typed.Processes.Pid<Calculator>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>>.Failure(pid.Error!);
