@@ -103,7 +103,7 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
         // Look through the conversion to the parameter's type (object) to the value's own type.
         while (value is IConversionOperation conversion && (conversion.Conversion.IsImplicit || conversion.Type?.SpecialType == SpecialType.System_Object))
             value = conversion.Operand;
-        if (value.Type is { } type) Check(context.ReportDiagnostic, type, at);
+        if (value.Type is { } type) Check(context.ReportDiagnostic, context.Compilation.Assembly, type, at);
     }
 
     private static void CheckTypeArgument(OperationAnalysisContext context, IInvocationOperation invocation, int index)
@@ -122,7 +122,7 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
         var at = name is { TypeArgumentList.Arguments.Count: var count } && count > index
             ? name.TypeArgumentList.Arguments[index].GetLocation()
             : invocation.Syntax.GetLocation();
-        Check(context.ReportDiagnostic, method.TypeArguments[index], at);
+        Check(context.ReportDiagnostic, context.Compilation.Assembly, method.TypeArguments[index], at);
     }
 
     /// <summary>The declarations generated stubs are typed from: [Topic] payloads (and replies), [ProcessMain] arguments and result.</summary>
@@ -131,12 +131,12 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
         if (EntryShape.Read((INamedTypeSymbol)context.Symbol, context.CancellationToken) is not { } shape) return;
         foreach (var handler in shape.Handlers)
         {
-            if (handler.Payload is { } payload) Check(context.ReportDiagnostic, payload.Type, TypeLocation(payload, context));
+            if (handler.Payload is { } payload) Check(context.ReportDiagnostic, context.Compilation.Assembly, payload.Type, TypeLocation(payload, context));
             CheckResult(context, handler.Method);
         }
         if (shape.Main is { } main)
         {
-            foreach (var argument in main.Arguments) Check(context.ReportDiagnostic, argument.Type, TypeLocation(argument, context));
+            foreach (var argument in main.Arguments) Check(context.ReportDiagnostic, context.Compilation.Assembly, argument.Type, TypeLocation(argument, context));
             CheckResult(context, main.Method);
         }
     }
@@ -146,15 +146,18 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
     {
         var type = method.ReturnType;
         if (type.SpecialType == SpecialType.System_Void) return;
+        bool unwrapped = false;
         if (type is INamedTypeSymbol named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks" && named.Name is "Task" or "ValueTask")
         {
             if (!named.IsGenericType) return;
             type = named.TypeArguments[0];
+            unwrapped = true;
         }
-        var at = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax declaration
-            ? declaration.ReturnType.GetLocation()
-            : method.Locations.FirstOrDefault() ?? Location.None;
-        Check(context.ReportDiagnostic, type, at);
+        var syntax = (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) as MethodDeclarationSyntax)?.ReturnType;
+        if (unwrapped && syntax is QualifiedNameSyntax qualified) syntax = qualified.Right;
+        if (unwrapped && syntax is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic) syntax = generic.TypeArgumentList.Arguments[0];
+        var at = syntax?.GetLocation() ?? method.Locations.FirstOrDefault() ?? Location.None;
+        Check(context.ReportDiagnostic, context.Compilation.Assembly, type, at);
     }
 
     private static Location TypeLocation(IParameterSymbol parameter, SymbolAnalysisContext context) =>
@@ -162,10 +165,10 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
             ? type.GetLocation()
             : parameter.Locations.FirstOrDefault() ?? Location.None;
 
-    private static void Check(System.Action<Diagnostic> report, ITypeSymbol type, Location at)
+    private static void Check(System.Action<Diagnostic> report, IAssemblySymbol compilation, ITypeSymbol type, Location at)
     {
         if (ImmutabilityProver.IsStaticallyUnknown(type)) return;
-        if (ImmutabilityProver.WhyNot(type) is not { } why) return;
+        if (ImmutabilityProver.WhyNot(type, compilation) is not { } why) return;
         report(Diagnostic.Create(Diagnostics.PayloadNotImmutable, at, ImmutabilityProver.DisplayName(type), why));
     }
 }

@@ -50,9 +50,11 @@ internal static class ImmutabilityProver
     /// Null when a payload of static type <paramref name="type"/> is proven deeply immutable; otherwise why not, as a
     /// reason chain (e.g. <c>Order.Lines is List&lt;Line&gt;, a mutable collection</c>).
     /// </summary>
-    public static string? WhyNot(ITypeSymbol type)
+    /// <param name="compilation">The assembly being compiled: its types are proven from their fields; types of other
+    /// assemblies (metadata or, in an IDE, other projects' sources) only by their assembly's declarations.</param>
+    public static string? WhyNot(ITypeSymbol type, IAssemblySymbol compilation)
     {
-        var failure = Failure(type, new Proof(null), 0, payload: true);
+        var failure = Failure(type, new Proof(null, compilation), 0, payload: true);
         return failure is null ? null : Render(failure);
     }
 
@@ -60,7 +62,7 @@ internal static class ImmutabilityProver
     public static List<string>? UserTypesToDeclare(ITypeSymbol type)
     {
         var declare = new List<string>();
-        return Failure(type, new Proof(declare), 0, payload: true) is null ? declare : null;
+        return Failure(type, new Proof(declare, null), 0, payload: true) is null ? declare : null;
     }
 
     /// <summary>
@@ -74,15 +76,19 @@ internal static class ImmutabilityProver
         if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.IsImplicitlyDeclared || !IsInSource(type)) return null;
         if (IsKnownToRuntime(type)) return null;
         if (type.IsStatic || type.IsRefLikeType || NotData(type) is not null) return null;
-        return Failure(type, new Proof(null), 0, payload: false) is null ? UnboundTypeOf(type) : null;
+        return Failure(type, new Proof(null, type.ContainingAssembly), 0, payload: false) is null ? UnboundTypeOf(type) : null;
     }
 
     /// <summary>State of one proof: the types being proven (a cycle is immutable if the rest is), and the list of
-    /// closed user types to declare (null when not collected).</summary>
-    private sealed class Proof(List<string>? declare)
+    /// closed user types to declare (null when not collected), and the assembly whose types are proven from their
+    /// fields (null: any type with source).</summary>
+    private sealed class Proof(List<string>? declare, IAssemblySymbol? compilation)
     {
         public HashSet<ITypeSymbol> Visiting { get; } = new(SymbolEqualityComparer.Default);
         public List<string>? Declare { get; } = declare;
+
+        public bool IsOwn(INamedTypeSymbol type) =>
+            compilation is null ? type.Locations.Any(l => l.IsInSource) : SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, compilation);
     }
 
     /// <summary>Null when <paramref name="type"/> is proven; else the reason steps, outermost first. A step starting with
@@ -136,11 +142,11 @@ internal static class ImmutabilityProver
             if (Failure(named.OriginalDefinition, proof, depth + 1, payload: false) is { } definition) return definition;
             foreach (var argument in AllTypeArguments(named))
                 if (Failure(argument, proof, depth + 1, payload: false) is { } inner) return Chain($"{name} has type argument {Name(argument)}", inner);
-            if (proof.Declare is { } closed && IsInSource(named)) Add(closed, named.ToDisplayString(TypeOfFormat));
+            if (proof.Declare is { } closed && proof.IsOwn(named)) Add(closed, named.ToDisplayString(TypeOfFormat));
             return null;
         }
 
-        if (!IsInSource(named))
+        if (!proof.IsOwn(named))
         {
             if (IsDeclaredByItsAssembly(named)) return null;
             if (Implements(named, "System.Collections.IEnumerable")) return Leaf(name, "a mutable collection");
