@@ -204,4 +204,18 @@ public class ImmutabilityTests
         public sealed record Pair<T>(T First, T Second);
         public sealed record Undeclared(int A);
         """);
+
+    [Fact]
+    public Task A_captured_primary_constructor_parameter_is_a_settable_field() => Verifier.AnalyzeAsync<PayloadAnalyzer>(Usings + """
+        public sealed class Counter(int count) { public int Next() => ++count; }
+        public sealed class Named(string name) { public string Name { get; } = name; }
+        class C
+        {
+            void Run(ProcessContext ctx, Pid pid, Counter counter, Named named)
+            {
+                ctx.Send(pid, "a", {|#0:counter|});
+                ctx.Send(pid, "a", named);   // only initialises a get-only property: nothing captured
+            }
+        }
+        """, [Tp0010(0, "Counter", "Counter captures primary constructor parameter 'count', a settable field")]);
 }

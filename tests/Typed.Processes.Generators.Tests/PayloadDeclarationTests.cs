@@ -87,6 +87,10 @@ public class PayloadDeclarationTests
         { "record with a nullable struct", "public readonly record struct S(int A); public sealed record T(S? Value, int? N);", true },
         { "record with a delegate", "public sealed record T(System.Action Callback);", false },
         { "record with a tuple", "public sealed record T((int, string) Pair);", false },
+        { "class capturing a primary constructor parameter", "public sealed class T(int c) { public int Next() => ++c; }", false },
+        { "class initialised from a primary constructor parameter", "public sealed class T(string n) { public string N { get; } = n; }", true },
+        { "generic record", "public sealed record T(Box<string> Name); public sealed record Box<V>(V Value);", true },
+        { "generic record of a mutable argument", "public sealed record T(Box<List<int>> Items); public sealed record Box<V>(V Value);", false },
     };
 
     [Theory]

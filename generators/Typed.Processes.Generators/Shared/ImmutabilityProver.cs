@@ -161,8 +161,13 @@ internal static class ImmutabilityProver
             if (field.IsStatic || field.IsConst) continue;
             var member = field.AssociatedSymbol ?? field;
             var what = member is IPropertySymbol ? "property" : "field";
-            if (!field.IsReadOnly) return new List<string> { $"{name}.{member.Name} is a settable {what}" };
-            if (Failure(field.Type, proof, depth + 1, payload: false) is { } inner) return Chain($"{name}.{member.Name} is {Name(field.Type)}", inner);
+            // A primary constructor parameter used after construction lives in a field the compiler names <p>P.
+            bool captured = field.IsImplicitlyDeclared && field.AssociatedSymbol is null && field.Name.StartsWith("<", System.StringComparison.Ordinal) &&
+                            field.Name.EndsWith(">P", System.StringComparison.Ordinal);
+            var memberName = captured ? field.Name.Substring(1, field.Name.Length - 3) : member.Name;
+            if (!field.IsReadOnly)
+                return new List<string> { captured ? $"{name} captures primary constructor parameter '{memberName}', a settable field" : $"{name}.{memberName} is a settable {what}" };
+            if (Failure(field.Type, proof, depth + 1, payload: false) is { } inner) return Chain($"{name}.{memberName} is {Name(field.Type)}", inner);
         }
         if (named.BaseType is { } baseType && baseType.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType))
         {
