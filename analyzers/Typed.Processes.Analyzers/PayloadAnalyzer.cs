@@ -44,6 +44,8 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
             var runtimeTypes = RuntimeTypes.Select(start.Compilation.GetTypeByMetadataName).Where(t => t is not null).ToImmutableArray();
             if (runtimeTypes.IsEmpty) return;
             start.RegisterOperationAction(c => AnalyzeInvocation(c, runtimeTypes!), OperationKind.Invocation);
+            if (start.Compilation.GetTypeByMetadataName("Typed.Processes.ProcessMain") is { } processMain)
+                start.RegisterOperationAction(c => AnalyzeProcessMain(c, processMain), OperationKind.DelegateCreation);
             start.RegisterSymbolAction(AnalyzeEntry, SymbolKind.NamedType);
         });
     }
@@ -76,6 +78,35 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
                 CheckTypeArgument(context, invocation, 0);
                 break;
         }
+    }
+
+    /// <summary>The results of a hand-written entry: the values a lambda converted to <c>ProcessMain</c> returns.</summary>
+    private static void AnalyzeProcessMain(OperationAnalysisContext context, INamedTypeSymbol processMain)
+    {
+        var creation = (IDelegateCreationOperation)context.Operation;
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, processMain) || creation.Target is not IAnonymousFunctionOperation function) return;
+        foreach (var operation in function.Body.Descendants())
+        {
+            if (operation is not IReturnOperation { ReturnedValue: { } value }) continue;
+            // Only this lambda's own returns, not those of lambdas or local functions inside it.
+            var owner = operation.Parent;
+            while (owner is not null and not IAnonymousFunctionOperation and not ILocalFunctionOperation) owner = owner.Parent;
+            if (!ReferenceEquals(owner, function)) continue;
+            if (function.Symbol.IsAsync) CheckValue(context, value);
+            else if (TaskResult(value) is { } result) CheckValue(context, result); // new ValueTask<object?>(x), ValueTask.FromResult(x)
+        }
+    }
+
+    /// <summary>The result a non-async lambda wraps in its task, when it is written out; else null (not known here).</summary>
+    private static IOperation? TaskResult(IOperation value)
+    {
+        while (value is IConversionOperation conversion && conversion.Conversion.IsImplicit) value = conversion.Operand;
+        return value switch
+        {
+            IObjectCreationOperation { Arguments.Length: 1 } creation when creation.Type?.Name == "ValueTask" => creation.Arguments[0].Value,
+            IInvocationOperation { TargetMethod.Name: "FromResult", Arguments.Length: 1 } invocation => invocation.Arguments[0].Value,
+            _ => null,
+        };
     }
 
     private static void CheckArgument(OperationAnalysisContext context, IInvocationOperation invocation, string parameter)

@@ -218,4 +218,29 @@ public class ImmutabilityTests
             }
         }
         """, [Tp0010(0, "Counter", "Counter captures primary constructor parameter 'count', a settable field")]);
+
+    [Fact]
+    public Task The_results_of_a_lambda_entry_are_checked() => Verifier.AnalyzeAsync<PayloadAnalyzer>(Usings + """
+        class C
+        {
+            void Register(ProcessRuntime runtime)
+            {
+                runtime.Entries.Add("app:a", ctx => new ValueTask<object?>({|#0:new List<int>()|}));
+                runtime.Entries.Add("app:c", ctx => ValueTask.FromResult<object?>({|#2:new int[1, 1]|}));
+                runtime.Entries.Add("app:d", ctx => ValueTask.FromResult<object?>("fine"));
+                runtime.Entries.Add("app:b", async ctx =>
+                {
+                    Func<object> inner = () => new List<int>();   // not the process's result
+                    await Task.Yield();
+                    if (Environment.TickCount > 0) return {|#1:new List<string>()|};
+                    return new Line("x", 1);
+                });
+            }
+        }
+        """ + Types,
+        [
+            Tp0010(0, "List<int>", "it is a mutable collection"),
+            Tp0010(1, "List<string>", "it is a mutable collection"),
+            Tp0010(2, "int[,]", "it is a multi-dimensional array"),
+        ]);
 }
