@@ -67,6 +67,11 @@ internal static class Diagnostics
         "Manifest cannot be read: {0}",
         "An _index.yaml manifest among the AdditionalFiles has an error that the runtime would refuse it for (YAML syntax, a missing or malformed field, a duplicate entry). While a manifest has errors, TP0002 and TP0003 do not report undeclared references, since the manifest's entries are not known.");
 
+    public static readonly DiagnosticDescriptor PayloadNotImmutable = Error(
+        "TP0010",
+        "Payload type is not deeply immutable",
+        "{0} is not deeply immutable: {1}",
+        "A value that travels between processes (a sent, replied or returned payload, a call's reply, a spawn argument, the type of a typed listener, a [Topic] handler's payload, a [ProcessMain] argument or result) must be deeply immutable: read-only fields and init-only properties of immutable types, immutable collections of such, or a type marked [Immutable]. The runtime would refuse the value, or the processes would share mutable memory. A payload typed object or an interface is checked by the runtime only.");
     public static readonly DiagnosticDescriptor ReplyTypeMismatch = Error(
         "TP0011",
         "Reply type does not match the topic's reply",

@@ -28,6 +28,8 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
         public const string LuaSources = nameof(LuaSources);
         public const string ManifestTypes = nameof(ManifestTypes);
         public const string Application = nameof(Application);
+        public const string PayloadTypes = nameof(PayloadTypes);
+        public const string PayloadDeclarations = nameof(PayloadDeclarations);
     }
 
     /// <inheritdoc />
@@ -88,6 +90,8 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
             })
             .WithTrackingName(Steps.Application);
 
+        RegisterPayloadDeclarations(context);
+
         context.RegisterSourceOutput(entries, static (spc, entry) =>
             spc.AddSource(EntryEmitter.HintName(entry), SourceText.From(EntryEmitter.Emit(entry), System.Text.Encoding.UTF8)));
 
@@ -96,6 +100,38 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
             spc.AddSource("ProcessReferences.g.cs", SourceText.From(ApplicationEmitter.EmitReferences(app), System.Text.Encoding.UTF8));
             if (app.LuaEntries.Count > 0)
                 spc.AddSource("LuaEntries.g.cs", SourceText.From(ApplicationEmitter.EmitLuaEntries(app), System.Text.Encoding.UTF8));
+        });
+    }
+
+    /// <summary>
+    /// Every class and struct of the compilation that the prover proves deeply immutable is declared to the runtime by
+    /// a generated module initializer (see <see cref="PayloadEmitter"/>), when the project references the runtime.
+    /// </summary>
+    private static void RegisterPayloadDeclarations(IncrementalGeneratorInitializationContext context)
+    {
+        // Re-run for every declaration on each edit (a field's type may change in another file), but the result is a
+        // string, so the collected set, and the output, stay cached unless the set changes.
+        var types = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax,
+                static (ctx, ct) => ctx.SemanticModel.GetDeclaredSymbol(ctx.Node, ct) is INamedTypeSymbol type ? ImmutabilityProver.DeclarationOf(type) : null)
+            .Where(static t => t is not null)
+            .Collect()
+            .Select(static (all, _) => all.Select(t => t!).Distinct(StringComparer.Ordinal).OrderBy(t => t, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(Steps.PayloadTypes);
+
+        var canDeclare = context.CompilationProvider.Select(static (c, _) =>
+            c.GetTypeByMetadataName("Typed.Processes.Payloads") is not null &&
+            c.GetTypeByMetadataName(ImmutabilityProver.ProvenImmutableAttribute) is not null &&
+            c.GetTypeByMetadataName("System.Runtime.CompilerServices.ModuleInitializerAttribute") is not null);
+
+        var declarations = types.Combine(canDeclare)
+            .Select(static (x, _) => x.Right ? x.Left : EquatableArray<string>.Empty)
+            .WithTrackingName(Steps.PayloadDeclarations);
+
+        context.RegisterSourceOutput(declarations, static (spc, types) =>
+        {
+            if (types.Count > 0) spc.AddSource(PayloadEmitter.HintName, SourceText.From(PayloadEmitter.Emit(types), System.Text.Encoding.UTF8));
         });
     }
 

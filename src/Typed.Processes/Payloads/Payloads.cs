@@ -11,7 +11,8 @@ namespace Typed.Processes;
 /// <see cref="decimal"/>, <see cref="DateTime"/>, <see cref="DateTimeOffset"/>, <see cref="TimeSpan"/>,
 /// <see cref="Guid"/>, enums, <see cref="Pid"/>, <see cref="Pid{TEntry}"/>, <see cref="PayloadTable"/>,
 /// <see cref="ByteString"/> (binary data, e.g. a Lua string that is not valid UTF-8), <see cref="ProcessFailure"/>;</item>
-/// <item>types marked <see cref="ImmutableAttribute"/> (trusted);</item>
+/// <item>types marked <see cref="ImmutableAttribute"/> (trusted), and the types the source generator proved deeply
+/// immutable at compile time and declared at module load (<see cref="DeclareImmutable"/>);</item>
 /// <item>System.Collections.Immutable collections whose elements are payloads: when the element types (keys and values
 /// of dictionaries) do not prove it (<c>object</c>, or an unsealed class), every element is checked, as deeply as
 /// the payload itself;</item>
@@ -62,14 +63,14 @@ public static class Payloads
         if (!IsImmutableType(t)) return Shape.Refused;
         // An immutable collection is immutable as a whole only if its element types prove their values are: an element
         // typed object (or an unsealed class, whose subclasses need not be immutable) may hold a List.
-        return t.Namespace == "System.Collections.Immutable" && !IsProvenImmutable(t) ? Shape.CheckElements : Shape.Immutable;
+        return t.Namespace == "System.Collections.Immutable" && !t.IsNested && !IsProvenImmutable(t) ? Shape.CheckElements : Shape.Immutable;
     }
 
     /// <summary>True if every value whose static type is <paramref name="t"/> is immutable, without looking at it.</summary>
     private static bool IsProvenImmutable(Type t)
     {
         if (!IsImmutableType(t)) return false;
-        if (t.IsGenericType && t.Namespace == "System.Collections.Immutable")
+        if (t.IsGenericType && t.Namespace == "System.Collections.Immutable" && !t.IsNested)
             return t.GetGenericArguments().All(IsProvenImmutable);
         if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Nullable<>)) return IsProvenImmutable(t.GetGenericArguments()[0]);
         return t.IsValueType || t.IsSealed;
@@ -138,15 +139,19 @@ public static class Payloads
 
     /// <summary>
     /// Declares <paramref name="type"/> immutable, as <see cref="ImmutableAttribute"/> does. The source generator calls
-    /// it for the payload, argument and result types of generated entries that it proved deeply immutable at compile
-    /// time (only read-only fields of immutable types, e.g. positional records of primitives and strings).
+    /// it, from a module initializer, for every type of the compilation that it proved deeply immutable at compile time
+    /// (only read-only fields of immutable types, e.g. positional records of primitives and strings). A generic type
+    /// definition (<c>typeof(Box&lt;&gt;)</c>) declares its constructions immutable when their type arguments are.
     /// </summary>
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
     public static void DeclareImmutable(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
         ImmutableTypes[type] = true;
-        Shapes.Clear(); // shapes computed before (of this type, or of collections of it) may have refused it
+        // Types found mutable before (this one, its constructions, collections of it) may be immutable now.
+        foreach (var known in ImmutableTypes)
+            if (!known.Value) ImmutableTypes.TryRemove(known);
+        Shapes.Clear();
     }
 
     /// <summary>True if values of <paramref name="type"/> are immutable under the rule above (element checks aside).</summary>
@@ -164,8 +169,12 @@ public static class Payloads
             var def = t.GetGenericTypeDefinition();
             if (def == typeof(Pid<>)) return true;
             if (def == typeof(Nullable<>)) return IsImmutableType(t.GetGenericArguments()[0]);
-            if (t.Namespace == "System.Collections.Immutable")
+            // The collections themselves, not their nested builders and enumerators (mutable).
+            if (t.Namespace == "System.Collections.Immutable" && !t.IsNested)
                 return t.GetGenericArguments().All(a => a == typeof(object) || IsImmutableType(a));
+            // A construction of a generic definition declared immutable (given its type arguments are).
+            if (def != t && ImmutableTypes.TryGetValue(def, out var declared) && declared)
+                return t.GetGenericArguments().All(IsImmutableType);
         }
         return false;
     }
