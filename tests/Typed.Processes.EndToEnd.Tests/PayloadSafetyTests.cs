@@ -11,7 +11,7 @@ public sealed record Quote(string Sku, decimal Price);
 /// <summary>Issue 11, item 4: payload safety at compile time, and records that need no attribute wherever they are sent.</summary>
 public sealed class PayloadSafetyTests : IAsyncLifetime
 {
-    private const string Host = ProcessReferences.Hosts.AppE2e;
+    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
     private readonly ProcessRuntime _runtime = new();
 
