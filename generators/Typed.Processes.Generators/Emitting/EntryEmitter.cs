@@ -131,12 +131,22 @@ internal static class EntryEmitter
         bool isAsync = e.HasHandlers || mainAwaited;
         w.Line(GeneratedCode);
         w.Open($"private static {(isAsync ? "async " : "")}global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync({Runtime}.ProcessContext context)");
-        if (e.HasHandlers && e.Handlers.Count > 0)
+        if (e.HasHandlers)
         {
-            // Listen before main runs, so that payload types are checked from the first message on.
+            // One channel, read by one receive, so handlers run in arrival order: every topic's listener, the inbox
+            // and the handled kinds of events deliver into it. Set up before main runs, so that payload types are
+            // checked from the first message on and nothing main causes (an Exit of a worker it spawns) can overtake.
             w.Line($"{Runtime}.ProcessChannel<{Runtime}.Message>? messages = null;");
             foreach (var h in e.Handlers)
                 w.Line($"messages = context.ListenMessages<{h.PayloadType ?? "object?"}>({Names.Literal(h.Topic!)}, messages).Value;");
+            if (e.Inbox is not null) w.Line("messages = context.RouteInbox(messages).Value;");
+            if (e.EventHandlers.Count > 0)
+            {
+                var kinds = string.Join(", ", e.EventHandlers.Select(h => $"{Runtime}.ProcessEventKind.{h.Kind}"));
+                w.Line($"messages = context.RouteEvents(messages, {kinds}).Value;");
+            }
+            if (e.EventHandlers.Any(h => h.Kind == "LinkDown"))
+                w.Line($"context.SetOptions(new {Runtime}.ProcessOptions {{ TrapLinks = true }}); // an [OnLinkDown] handler traps links");
         }
         w.Line($"var instance = new {e.TypeName}({(e.ConstructorTakesContext ? "context" : "")});");
         string Completed(string value) => isAsync ? $"return {value};" : $"return new global::System.Threading.Tasks.ValueTask<object?>((object?){value});";
@@ -154,16 +164,10 @@ internal static class EntryEmitter
         if (!e.HasHandlers) { w.Line(Completed("null")); w.Close(); return; }
 
         w.Line($"var handling = new {Runtime}.MessageContext(context);");
-        if (e.Inbox is not null) w.Line("var inbox = context.Inbox();");
         w.Open("while (!handling.IsStopped)");
-        if (e.Handlers.Count == 0) w.Line("var message = await inbox.ReceiveAsync().ConfigureAwait(true);");
-        else if (e.Inbox is not null)
-        {
-            w.Line("var selected = await context.Select(messages!.CaseReceive(), inbox.CaseReceive()).ConfigureAwait(true);");
-            w.Line($"var message = ({Runtime}.Message)selected.Value!;");
-        }
-        else w.Line("var message = await messages!.ReceiveAsync().ConfigureAwait(true);");
+        w.Line("var message = await messages!.ReceiveAsync().ConfigureAwait(true);");
         w.Line("handling.Begin(message);");
+        if (e.EventHandlers.Count > 0) EmitEventDispatch(w, e);
         w.Open("switch (message.Topic)");
         foreach (var h in e.Handlers)
         {
@@ -180,12 +184,46 @@ internal static class EntryEmitter
         w.Close();
     }
 
+    /// <summary>Events (messages whose <c>Event</c> the runtime set; no sender can forge one) go to their handler.</summary>
+    private static void EmitEventDispatch(IndentedWriter w, EntryModel e)
+    {
+        w.Open("if (message.Event is { } processEvent)");
+        w.Open("switch (processEvent.Kind)");
+        foreach (var h in e.EventHandlers)
+        {
+            w.Line($"case {Runtime}.ProcessEventKind.{h.Kind}:");
+            w.Line("    " + EventHandlerCall(h) + ";");
+            w.Line("    break;");
+        }
+        w.Close();
+        w.Line("continue;");
+        w.Close();
+    }
+
+    private static string EventHandlerCall(EventHandlerModel h)
+    {
+        var args = h.Arguments.Select(a => a switch
+        {
+            "event" => "processEvent",
+            "pid" => "processEvent.From",
+            "result" => "processEvent.Result!",
+            "error" => "processEvent.Error!",
+            "reason" => "processEvent.Reason ?? \"\"",
+            "deadline" => "processEvent.Deadline",
+            "context" => "handling",
+            _ => h.Kind == "Cancel" ? "context.DeadlineToken(processEvent)" : "context.Aborted",
+        });
+        var call = $"instance.{h.MethodName}({string.Join(", ", args)})";
+        return h.Returns == ReturnKind.Void ? call : $"await {call}.ConfigureAwait(true)";
+    }
+
     private static string HandlerCall(HandlerModel h)
     {
         var args = h.Arguments.Select(a => a switch
         {
             "payload" => h.PayloadType!.EndsWith("?", System.StringComparison.Ordinal) ? $"({h.PayloadType})message.Payload" : $"({h.PayloadType})message.Payload!",
             "context" => "handling",
+            "cancellation" => "context.Aborted",
             _ => "message",
         });
         var call = $"instance.{h.MethodName}({string.Join(", ", args)})";

@@ -66,13 +66,12 @@ namespace App.Workers
             global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
             messages = context.ListenMessages<global::App.Workers.EchoRequest>("echo", messages).Value;
             messages = context.ListenMessages<object?>("stop", messages).Value;
+            messages = context.RouteInbox(messages).Value;
             var instance = new EchoWorker();
             var handling = new global::Typed.Processes.MessageContext(context);
-            var inbox = context.Inbox();
             while (!handling.IsStopped)
             {
-                var selected = await context.Select(messages!.CaseReceive(), inbox.CaseReceive()).ConfigureAwait(true);
-                var message = (global::Typed.Processes.Message)selected.Value!;
+                var message = await messages!.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 switch (message.Topic)
                 {
