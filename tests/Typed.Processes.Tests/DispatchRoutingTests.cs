@@ -86,7 +86,8 @@ public class DispatchRoutingTests : RuntimeTest
 
     /// <summary>
     /// The other direction: an Exit that arrived before a message is handled before it. 500 pairs: the first worker
-    /// ends at once; the second waits for that end (it monitors the first) and then reports it. The coordinator must
+    /// ends when the second, which monitors it, tells it to; the second waits for that end and then reports it (the
+    /// coordinator's Exit is queued first: it monitored the first worker before the second did). The coordinator must
     /// never see the report before the Exit it follows. (A select that polls the topic channel before
     /// <c>Events()</c> fails this one; one that polls <c>Events()</c> first fails the test above: no order of two
     /// channels keeps both.)
@@ -95,11 +96,16 @@ public class DispatchRoutingTests : RuntimeTest
     public async Task Under_stress_a_message_sent_after_an_exit_arrived_is_received_after_it()
     {
         const int pairs = 500;
-        var first = Entry(_ => ValueTask.FromResult<object?>(null));
+        var first = Entry(async ctx =>
+        {
+            await ctx.Listen("go").ReceiveAsync();
+            return null;
+        });
         var second = Entry(async ctx =>
         {
             var watched = ctx.Arg<Pid>(1);
-            ctx.Monitor(watched).ThrowIfFailed();
+            ctx.Monitor(watched).ThrowIfFailed(); // while it is alive (a noproc Exit would not be ordered after the coordinator's)
+            ctx.Send(watched, "go", null).ThrowIfFailed();
             await ctx.Events().ReceiveAsync(); // its Exit: the coordinator's was queued before this one (monitor order)
             ctx.Send(ctx.Arg<Pid>(0), "gone", watched.ToString()).ThrowIfFailed();
             return null;
@@ -131,6 +137,45 @@ public class DispatchRoutingTests : RuntimeTest
             return $"{reports} reports, {early} before the exit they report";
         });
         Assert.Equal($"{pairs} reports, 0 before the exit they report", result);
+    }
+
+    /// <summary>
+    /// An entry whose contract asks for dispatch (generated entries with a loop) has its one channel from creation:
+    /// messages and events sent before it first runs keep their arrival order (routing them when it starts could only
+    /// put one kind after the other). One worker, so the child cannot run before its parent waits.
+    /// </summary>
+    [Fact]
+    public async Task With_a_dispatching_contract_what_arrives_before_the_start_keeps_its_order()
+    {
+        Runtime.Hosts.Add("app:single", workers: 1);
+        Runtime.Entries.Add(new CSharpEntry("test:dispatching", async ctx =>
+        {
+            var messages = ctx.RouteInbox(null).Value;
+            ctx.ListenMessages<int>("a", messages).ThrowIfFailed();
+            ctx.RouteEvents(messages, ProcessEventKind.Cancel).ThrowIfFailed();
+            var seen = new List<string>();
+            for (int i = 0; i < 4; i++)
+            {
+                var m = await messages.ReceiveAsync();
+                seen.Add(m.Event is { } e ? $"{e.Kind}:{e.Reason}" : $"{m.Topic}:{m.Payload}");
+            }
+            return string.Join(",", seen);
+        })
+        {
+            Topics = new TopicContract([new("a", typeof(int))], acceptsOtherTopics: true) { Dispatches = true, DispatchedEvents = [ProcessEventKind.Cancel] },
+        });
+        var parent = Runtime.Start(Entry(async ctx =>
+        {
+            var child = ctx.SpawnMonitored("test:dispatching", "app:single").Value;
+            ctx.Send(child, "b", 1).ThrowIfFailed();  // the inbox's
+            ctx.Cancel(child, "why").ThrowIfFailed();
+            ctx.Send(child, "a", 2).ThrowIfFailed();  // the listener's (not there yet)
+            ctx.Send(child, "c", 3).ThrowIfFailed();
+            var exit = await ctx.Events().ReceiveAsync();
+            return $"{exit.Result}{exit.Error}";
+        }), "app:single").Value;
+        var done = await parent.Exit.WaitAsync(Guard);
+        Assert.Equal("b:1,Cancel:why,a:2,c:3", done.Result);
     }
 
     [Fact]
@@ -257,7 +302,7 @@ public class DispatchRoutingTests : RuntimeTest
             var bounded = ctx.RouteInbox(ctx.NewChannel<Message>(1));
             var first = ctx.RouteInbox(null).Value;
             var again = ctx.RouteInbox(first);
-            var other = ctx.RouteInbox(null);
+            var other = ctx.RouteInbox(ctx.ListenMessages("elsewhere"));
             var events = ctx.RouteEvents(null, ProcessEventKind.Exit).Value;
             var otherEvents = ctx.RouteEvents(first, ProcessEventKind.Cancel);
             var badKind = ctx.RouteEvents(events, (ProcessEventKind)7);

@@ -54,7 +54,15 @@ internal static class EntryEmitter
         foreach (var h in e.Handlers)
             w.Line($"        new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>({Names.Literal(h.Topic!)}, {(h.TypeOfPayload is null ? "null" : $"typeof({h.TypeOfPayload})")}),");
         w.Line("    },");
-        w.Line($"    acceptsOtherTopics: {(e.Inbox is not null || !e.HasHandlers ? "true" : "false")});");
+        if (!e.HasHandlers) w.Line("    acceptsOtherTopics: true);");
+        else
+        {
+            // A dispatch loop: the runtime gives the process its one channel at creation (see EmitRun).
+            w.Line($"    acceptsOtherTopics: {(e.Inbox is not null ? "true" : "false")})");
+            var kinds = string.Join(", ", e.EventHandlers.Select(h => $"{Runtime}.ProcessEventKind.{h.Kind}"));
+            w.Line(e.EventHandlers.Count == 0 ? "{ Dispatches = true };"
+                : $"{{ Dispatches = true, DispatchedEvents = new {Runtime}.ProcessEventKind[] {{ {kinds} }} }};");
+        }
         w.Line();
 
         w.Line($"/// <summary>The runtime entry for <see cref=\"{self}\"/>; <c>AddGeneratedEntries()</c> registers it.</summary>");
@@ -133,17 +141,19 @@ internal static class EntryEmitter
         w.Open($"private static {(isAsync ? "async " : "")}global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync({Runtime}.ProcessContext context)");
         if (e.HasHandlers)
         {
-            // One channel, read by one receive, so handlers run in arrival order: every topic's listener, the inbox
-            // and the handled kinds of events deliver into it. Set up before main runs, so that payload types are
-            // checked from the first message on and nothing main causes (an Exit of a worker it spawns) can overtake.
-            w.Line($"{Runtime}.ProcessChannel<{Runtime}.Message>? messages = null;");
+            // One channel, read by one receive, so handlers run in arrival order: the inbox (what came before the
+            // listeners, and other topics), every topic's listener and the handled kinds of events deliver into it.
+            // The runtime creates it with the process (TopicContract.Dispatches), so messages and events sent before
+            // the process started are in it in arrival order; the calls below find it (and set it up if the entry was
+            // registered without its contract). Before main runs, so that payload types are checked from the first
+            // message on and nothing main causes (an Exit of a worker it spawns) can overtake.
+            w.Line("var messages = context.RouteInbox(null).Value;");
             foreach (var h in e.Handlers)
-                w.Line($"messages = context.ListenMessages<{h.PayloadType ?? "object?"}>({Names.Literal(h.Topic!)}, messages).Value;");
-            if (e.Inbox is not null) w.Line("messages = context.RouteInbox(messages).Value;");
+                w.Line($"context.ListenMessages<{h.PayloadType ?? "object?"}>({Names.Literal(h.Topic!)}, messages).ThrowIfFailed();");
             if (e.EventHandlers.Count > 0)
             {
                 var kinds = string.Join(", ", e.EventHandlers.Select(h => $"{Runtime}.ProcessEventKind.{h.Kind}"));
-                w.Line($"messages = context.RouteEvents(messages, {kinds}).Value;");
+                w.Line($"context.RouteEvents(messages, {kinds}).ThrowIfFailed();");
             }
             if (e.EventHandlers.Any(h => h.Kind == "LinkDown"))
                 w.Line($"context.SetOptions(new {Runtime}.ProcessOptions {{ TrapLinks = true }}); // an [OnLinkDown] handler traps links");
@@ -165,7 +175,7 @@ internal static class EntryEmitter
 
         w.Line($"var handling = new {Runtime}.MessageContext(context);");
         w.Open("while (!handling.IsStopped)");
-        w.Line("var message = await messages!.ReceiveAsync().ConfigureAwait(true);");
+        w.Line("var message = await messages.ReceiveAsync().ConfigureAwait(true);");
         w.Line("handling.Begin(message);");
         if (e.EventHandlers.Count > 0) EmitEventDispatch(w, e);
         w.Open("switch (message.Topic)");

@@ -134,7 +134,8 @@ public sealed class ProcessContext
             : null;
 
     /// <summary>
-    /// Routes the inbox into <paramref name="into"/> (a new channel when null): from now on every message no listener
+    /// Routes the inbox into <paramref name="into"/> (when null: the channel it is already routed into, else a new
+    /// one): from now on every message no listener
     /// takes is delivered there, after the ones already waiting in the inbox, which move first, in order. With the
     /// topics' <see cref="ListenMessages{TPayload}(string, ProcessChannel{Message}?)"/> channel as the target, one
     /// receive sees every message in arrival order. Afterwards <see cref="Inbox"/> returns that channel; the mailbox
@@ -145,7 +146,7 @@ public sealed class ProcessContext
     public Result<ProcessChannel<Message>> RouteInbox(ProcessChannel<Message>? into)
     {
         if (CheckTarget(into) is { } wrong) return Result<ProcessChannel<Message>>.Failure(wrong);
-        into ??= new ProcessChannel<Message>(-1, ChannelKind.Topic, Core);
+        into ??= Core.InboxTarget ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core);
         return Core.RouteInbox(into)
             ? Result<ProcessChannel<Message>>.Success(into)
             : Result<ProcessChannel<Message>>.Failure("the inbox is already routed into another channel");

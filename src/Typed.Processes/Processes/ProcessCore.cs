@@ -316,6 +316,23 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     }
 
     /// <summary>
+    /// Called at spawn, before the process is visible to anyone (no lock needed): one dispatch channel takes the inbox's
+    /// messages and the events of <paramref name="kinds"/> from the start (see <see cref="TopicContract.Dispatches"/>).
+    /// </summary>
+    internal void DispatchFromCreation(IReadOnlyList<ProcessEventKind> kinds)
+    {
+        var channel = new ProcessChannel<Message>(-1, ChannelKind.Topic, this);
+        _inboxInto = channel;
+        _eventsInto = channel;
+        foreach (var kind in kinds)
+            if (kind is >= ProcessEventKind.Exit and <= ProcessEventKind.Cancel) _routedEvents |= 1 << (int)kind;
+        if ((_routedEvents & (1 << (int)ProcessEventKind.LinkDown)) != 0) TrapLinks = true;
+    }
+
+    /// <summary>The channel the inbox is routed into, if any.</summary>
+    internal ProcessChannel<Message>? InboxTarget => Volatile.Read(ref _inboxInto);
+
+    /// <summary>
     /// From now on, messages no listener takes go into <paramref name="into"/> (a mailbox channel of this process)
     /// instead of the inbox; those waiting in the inbox move there first, in order. Under the gate, as routing is, so
     /// no message overtakes the moved ones. False if another channel is already the target.

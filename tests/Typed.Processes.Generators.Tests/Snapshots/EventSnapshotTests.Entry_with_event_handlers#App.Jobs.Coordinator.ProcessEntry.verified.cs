@@ -23,7 +23,8 @@ namespace App.Jobs
             {
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("result", typeof(long)),
             },
-            acceptsOtherTopics: true);
+            acceptsOtherTopics: true)
+        { Dispatches = true, DispatchedEvents = new global::Typed.Processes.ProcessEventKind[] { global::Typed.Processes.ProcessEventKind.Exit, global::Typed.Processes.ProcessEventKind.LinkDown, global::Typed.Processes.ProcessEventKind.Cancel } };
 
         /// <summary>The runtime entry for <see cref="Coordinator"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -55,17 +56,16 @@ namespace App.Jobs
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
         {
-            global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-            messages = context.ListenMessages<long>("result", messages).Value;
-            messages = context.RouteInbox(messages).Value;
-            messages = context.RouteEvents(messages, global::Typed.Processes.ProcessEventKind.Exit, global::Typed.Processes.ProcessEventKind.LinkDown, global::Typed.Processes.ProcessEventKind.Cancel).Value;
+            var messages = context.RouteInbox(null).Value;
+            context.ListenMessages<long>("result", messages).ThrowIfFailed();
+            context.RouteEvents(messages, global::Typed.Processes.ProcessEventKind.Exit, global::Typed.Processes.ProcessEventKind.LinkDown, global::Typed.Processes.ProcessEventKind.Cancel).ThrowIfFailed();
             context.SetOptions(new global::Typed.Processes.ProcessOptions { TrapLinks = true }); // an [OnLinkDown] handler traps links
             var instance = new Coordinator();
             instance.Start(context, context.Arg<int>(0));
             var handling = new global::Typed.Processes.MessageContext(context);
             while (!handling.IsStopped)
             {
-                var message = await messages!.ReceiveAsync().ConfigureAwait(true);
+                var message = await messages.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 if (message.Event is { } processEvent)
                 {

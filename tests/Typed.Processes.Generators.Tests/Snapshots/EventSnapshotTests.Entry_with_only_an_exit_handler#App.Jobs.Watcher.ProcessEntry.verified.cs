@@ -20,7 +20,8 @@ namespace App.Jobs
             new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>[]
             {
             },
-            acceptsOtherTopics: false);
+            acceptsOtherTopics: false)
+        { Dispatches = true, DispatchedEvents = new global::Typed.Processes.ProcessEventKind[] { global::Typed.Processes.ProcessEventKind.Exit } };
 
         /// <summary>The runtime entry for <see cref="Watcher"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -52,14 +53,14 @@ namespace App.Jobs
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
         {
-            global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-            messages = context.RouteEvents(messages, global::Typed.Processes.ProcessEventKind.Exit).Value;
+            var messages = context.RouteInbox(null).Value;
+            context.RouteEvents(messages, global::Typed.Processes.ProcessEventKind.Exit).ThrowIfFailed();
             var instance = new Watcher();
             instance.Start(context, context.Arg<global::Typed.Processes.Pid>(0));
             var handling = new global::Typed.Processes.MessageContext(context);
             while (!handling.IsStopped)
             {
-                var message = await messages!.ReceiveAsync().ConfigureAwait(true);
+                var message = await messages.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 if (message.Event is { } processEvent)
                 {
