@@ -122,7 +122,8 @@ public sealed class EndToEndTests : IAsyncLifetime
     {
         var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
         var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
-        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.math:adder", "app.workers:echo", "app.workers:greeter"], entries);
+        Assert.Equal(["app.e2e:asker", "app.e2e:doubler", "app.jobs:coordinator", "app.jobs:crasher", "app.jobs:graceful", "app.jobs:recorder",
+                      "app.jobs:result-worker", "app.jobs:sleeper", "app.jobs:supervisor", "app.math:adder", "app.workers:echo", "app.workers:greeter"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
         Assert.All(hosts, h => Assert.True(_runtime.Hosts.Contains(h), h));
