@@ -15,6 +15,10 @@ public class GeneratedSurfaceTests
             typeof(MessageContext).GetMethod(nameof(MessageContext.Begin))!,
             typeof(Payloads).GetMethod(nameof(Payloads.DeclareImmutable))!,
             typeof(ProcessContext).GetMethods().Single(m => m.Name == nameof(ProcessContext.ListenMessages) && m.IsGenericMethod && m.GetParameters().Length == 2),
+            typeof(ProcessContext).GetMethod(nameof(ProcessContext.RouteInbox))!,
+            typeof(ProcessContext).GetMethod(nameof(ProcessContext.RouteEvents))!,
+            typeof(TopicContract).GetProperty(nameof(TopicContract.Dispatches))!,
+            typeof(TopicContract).GetProperty(nameof(TopicContract.DispatchedEvents))!,
         ];
         Assert.All(generatedOnly, m =>
             Assert.Equal(EditorBrowsableState.Never, m.GetCustomAttribute<EditorBrowsableAttribute>()?.State));

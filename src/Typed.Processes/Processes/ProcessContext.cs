@@ -202,10 +202,12 @@ public sealed class ProcessContext
     /// <summary>Stops listening to <paramref name="topic"/>; later messages of it go to the inbox.</summary>
     public bool Unlisten(string topic) => Core.Unlisten(topic);
 
-    /// <summary>The inbox: messages whose topic has no listener when they are received, oldest first.</summary>
+    /// <summary>The inbox: messages whose topic has no listener when they are received, oldest first (the channel
+    /// they are routed into, after <see cref="RouteInbox"/>).</summary>
     public ProcessChannel<Message> Inbox() => Core.Inbox();
 
-    /// <summary>This process's events: Exit (monitored processes), LinkDown (trapped links), Cancel.</summary>
+    /// <summary>This process's events: Exit (monitored processes), LinkDown (trapped links), Cancel (except the kinds
+    /// routed elsewhere with <see cref="RouteEvents"/>).</summary>
     public ProcessChannel<ProcessEvent> Events() => Core.Events;
 
     // ---- monitors and links ----------------------------------------------------------------------------------
