@@ -60,8 +60,8 @@ internal static class EntryEmitter
             // A dispatch loop: the runtime gives the process its one channel at creation (see EmitRun).
             w.Line($"    acceptsOtherTopics: {(e.Inbox is not null ? "true" : "false")})");
             var kinds = string.Join(", ", e.EventHandlers.Select(h => $"{Runtime}.ProcessEventKind.{h.Kind}"));
-            w.Line(e.EventHandlers.Count == 0 ? "{ Dispatches = true };"
-                : $"{{ Dispatches = true, DispatchedEvents = new {Runtime}.ProcessEventKind[] {{ {kinds} }} }};");
+            w.Line(e.EventHandlers.Count == 0 ? "    { Dispatches = true };"
+                : $"    {{ Dispatches = true, DispatchedEvents = new {Runtime}.ProcessEventKind[] {{ {kinds} }} }};");
         }
         w.Line();
 

@@ -24,7 +24,7 @@ namespace App.Jobs
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("result", typeof(long)),
             },
             acceptsOtherTopics: true)
-        { Dispatches = true, DispatchedEvents = new global::Typed.Processes.ProcessEventKind[] { global::Typed.Processes.ProcessEventKind.Exit, global::Typed.Processes.ProcessEventKind.LinkDown, global::Typed.Processes.ProcessEventKind.Cancel } };
+            { Dispatches = true, DispatchedEvents = new global::Typed.Processes.ProcessEventKind[] { global::Typed.Processes.ProcessEventKind.Exit, global::Typed.Processes.ProcessEventKind.LinkDown, global::Typed.Processes.ProcessEventKind.Cancel } };
 
         /// <summary>The runtime entry for <see cref="Coordinator"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

@@ -21,7 +21,7 @@ namespace App.Jobs
             {
             },
             acceptsOtherTopics: false)
-        { Dispatches = true, DispatchedEvents = new global::Typed.Processes.ProcessEventKind[] { global::Typed.Processes.ProcessEventKind.Exit } };
+            { Dispatches = true, DispatchedEvents = new global::Typed.Processes.ProcessEventKind[] { global::Typed.Processes.ProcessEventKind.Exit } };
 
         /// <summary>The runtime entry for <see cref="Watcher"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

@@ -27,7 +27,7 @@ namespace App.Workers
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("stop", null),
             },
             acceptsOtherTopics: true)
-        { Dispatches = true };
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="EchoWorker"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

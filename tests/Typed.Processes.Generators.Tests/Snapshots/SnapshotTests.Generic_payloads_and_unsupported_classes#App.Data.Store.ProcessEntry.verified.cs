@@ -30,7 +30,7 @@ namespace App.Data
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("maybe", typeof(int?)),
             },
             acceptsOtherTopics: false)
-        { Dispatches = true };
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="Store"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

@@ -29,7 +29,7 @@ namespace Outer.Space
                     new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("count-all", typeof(long)),
                 },
                 acceptsOtherTopics: false)
-            { Dispatches = true };
+                { Dispatches = true };
 
             /// <summary>The runtime entry for <see cref="Inner"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

@@ -24,7 +24,7 @@ namespace Outer.Space
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("event", typeof(string)),
             },
             acceptsOtherTopics: false)
-        { Dispatches = true };
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="Second"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
