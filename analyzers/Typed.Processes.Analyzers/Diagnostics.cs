@@ -41,7 +41,7 @@ internal static class Diagnostics
         "TP0005",
         "Invalid handler signature",
         "'{0}' is not a valid handler: {1}",
-        "[Topic], [Inbox] and [ProcessMain] methods must have the shapes the source generator can call.");
+        "[Topic], [Inbox], [OnExit], [OnLinkDown], [OnCancel] and [ProcessMain] methods must have the shapes the source generator can call.");
 
     public static readonly DiagnosticDescriptor DuplicateEntry = Error(
         "TP0006",

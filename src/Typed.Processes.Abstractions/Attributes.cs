@@ -20,9 +20,10 @@ public sealed class ProcessEntryAttribute : Attribute
 
 /// <summary>
 /// Marks a method of a <see cref="ProcessEntryAttribute"/> class as the handler of a topic. Allowed shapes:
-/// up to one payload parameter (the topic's payload type) and optionally a <c>MessageContext</c> parameter;
-/// returns <c>void</c>, <c>Task</c> or <c>ValueTask</c>, or a value (<c>T</c>, <c>Task&lt;T&gt;</c>,
-/// <c>ValueTask&lt;T&gt;</c>): then the topic is a call, and the returned value is the reply.
+/// up to one payload parameter (the topic's payload type), optionally a <c>MessageContext</c> and a
+/// <c>CancellationToken</c> (cancelled when the process is terminated) parameter; returns <c>void</c>, <c>Task</c> or
+/// <c>ValueTask</c>, or a value (<c>T</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c>): then the topic is a call,
+/// and the returned value is the reply.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class TopicAttribute : Attribute
@@ -44,10 +45,49 @@ public sealed class TopicAttribute : Attribute
 
 /// <summary>
 /// Marks the method that receives every message no <see cref="TopicAttribute"/> handler takes. Shape:
-/// <c>(Message)</c> or <c>(Message, MessageContext)</c>, returning <c>void</c>, <c>Task</c> or <c>ValueTask</c>.
+/// <c>(Message)</c> or <c>(Message, MessageContext)</c>, either optionally followed by a <c>CancellationToken</c>
+/// (cancelled when the process is terminated), returning <c>void</c>, <c>Task</c> or <c>ValueTask</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class InboxAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks the method that handles the Exit event of a process this one monitors (<c>SpawnMonitored</c>, <c>Monitor</c>):
+/// the generated loop calls it in arrival order with the messages, so a message the process sent before it ended has
+/// been handled first. Parameters, each optional, in any order, at most one of each type: <c>Pid</c> (the process that
+/// ended), <c>object?</c> (its result), <c>string?</c> (its error; null when it ended normally), <c>ProcessEvent</c>,
+/// <c>MessageContext</c>, <c>CancellationToken</c> (cancelled when this process is terminated). Returns <c>void</c>,
+/// <c>Task</c> or <c>ValueTask</c>. At most one per class.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class OnExitAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks the method that handles a LinkDown event (a linked process failed). Declaring it makes the entry trap links:
+/// the generated code sets <c>TrapLinks</c> when the process starts, so a linked failure arrives here instead of
+/// terminating the process. Parameters, each optional, in any order, at most one of each type: <c>Pid</c> (the linked
+/// process), <c>string?</c> (its error), <c>ProcessEvent</c>, <c>MessageContext</c>, <c>CancellationToken</c>.
+/// Returns <c>void</c>, <c>Task</c> or <c>ValueTask</c>. At most one per class.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class OnLinkDownAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks the method that handles a Cancel event (someone asked this process to stop). Parameters, each optional, in
+/// any order, at most one of each type: <c>string</c> (the reason), <c>DateTimeOffset?</c> (the deadline, null if none),
+/// <c>CancellationToken</c> (cancelled at the deadline, or when the process is terminated), <c>Pid</c> (who asked),
+/// <c>ProcessEvent</c>, <c>MessageContext</c> (<c>Stop</c> ends the process). Returns <c>void</c>, <c>Task</c> or
+/// <c>ValueTask</c>. At most one per class. Without it a Cancel is not handled: the process runs on, and is terminated
+/// at the deadline if the cancel gave one.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class OnCancelAttribute : Attribute
 {
 }
 

@@ -52,7 +52,7 @@ public class EntryClassTests
             [Topic("b")] public void {|TP0005:TakesRuntime|}(ProcessRuntime runtime) { }
             [Topic("c")] public void {|TP0005:TakesChannel|}(ProcessChannel<int> channel) { }
             [Topic("d")] public void {|TP0005:TakesMessage|}(Message message) { }
-            [Topic("e")] public void {|TP0005:TakesToken|}(System.Threading.CancellationToken token) { }
+            [Topic("e")] public void TakesToken(System.Threading.CancellationToken token) { } // a token is not a payload: cancelled when the process is terminated
             [Topic("f")] public void TakesData(string text, MessageContext context) { }
         }
         """);

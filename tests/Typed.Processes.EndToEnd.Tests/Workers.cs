@@ -23,8 +23,7 @@ public partial class EchoWorker
     [Topic("stop")]
     void OnStop(MessageContext ctx) => ctx.Stop($"stopped after {_others} other message(s)");
 
-    // Acknowledged, so that a test can order it before "stop": the inbox and the topics are separate channels, and a
-    // select between two ready channels may take either.
+    // The generated loop reads the topics and the inbox from one channel, so this runs before a "stop" sent after it.
     [Inbox]
     void OnOther(Message msg, MessageContext ctx)
     {

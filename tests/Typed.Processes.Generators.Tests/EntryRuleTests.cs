@@ -87,6 +87,42 @@ public class EntryRuleTests
             [ProcessEntry("app:e")]
             public partial class E { [Topic("t")] public static void M(string text) { } }
             """, false },
+        { "exit handler taking the pid, result, error and context", """
+            [ProcessEntry("app:e")]
+            public partial class E { [OnExit] public void M(Pid pid, object? result, string? error, MessageContext ctx) { } }
+            """, true },
+        { "exit handler taking an int", """
+            [ProcessEntry("app:e")]
+            public partial class E { [OnExit] public void M(int result) { } }
+            """, false },
+        { "second exit handler", """
+            [ProcessEntry("app:e")]
+            public partial class E { [OnExit] public void A() { } [OnExit] public void M(ProcessEvent e) { } }
+            """, false },
+        { "exit handler returning a value", """
+            [ProcessEntry("app:e")]
+            public partial class E { [OnExit] public int M(Pid pid) => 0; }
+            """, false },
+        { "cancel handler with the deadline token", """
+            [ProcessEntry("app:e")]
+            public partial class E { [OnCancel] public Task M(string reason, System.DateTimeOffset? deadline, System.Threading.CancellationToken token) => Task.CompletedTask; }
+            """, true },
+        { "link-down handler taking a result", """
+            [ProcessEntry("app:e")]
+            public partial class E { [OnLinkDown] public void M(Pid pid, object? result) { } }
+            """, false },
+        { "topic handler taking a cancellation token", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t")] public void M(string text, System.Threading.CancellationToken token) { } }
+            """, true },
+        { "topic handler taking two cancellation tokens", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Topic("t")] public void M(System.Threading.CancellationToken a, System.Threading.CancellationToken b) { } }
+            """, false },
+        { "inbox taking a cancellation token", """
+            [ProcessEntry("app:e")]
+            public partial class E { [Inbox] public void M(Message message, MessageContext context, System.Threading.CancellationToken token) { } }
+            """, true },
         { "abstract class", """
             [ProcessEntry("app:e")]
             public abstract partial class E { [Topic("t")] public void M(string text) { } }

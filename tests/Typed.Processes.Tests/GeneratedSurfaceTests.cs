@@ -17,6 +17,10 @@ public class GeneratedSurfaceTests
             typeof(GeneratedStubs),
             typeof(MessageContext).GetMethod(nameof(MessageContext.ReplyReturned))!,
             typeof(ProcessContext).GetMethods().Single(m => m.Name == nameof(ProcessContext.ListenMessages) && m.IsGenericMethod && m.GetParameters().Length == 2),
+            typeof(ProcessContext).GetMethod(nameof(ProcessContext.RouteInbox))!,
+            typeof(ProcessContext).GetMethod(nameof(ProcessContext.RouteEvents))!,
+            typeof(TopicContract).GetProperty(nameof(TopicContract.Dispatches))!,
+            typeof(TopicContract).GetProperty(nameof(TopicContract.DispatchedEvents))!,
         ];
         Assert.All(generatedOnly, m =>
             Assert.Equal(EditorBrowsableState.Never, m.GetCustomAttribute<EditorBrowsableAttribute>()?.State));

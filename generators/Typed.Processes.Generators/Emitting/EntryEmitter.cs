@@ -54,7 +54,15 @@ internal static class EntryEmitter
         foreach (var h in e.Handlers)
             w.Line($"        new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>({Names.Literal(h.Topic!)}, {(h.TypeOfPayload is null ? "null" : $"typeof({h.TypeOfPayload})")}),");
         w.Line("    },");
-        w.Line($"    acceptsOtherTopics: {(e.Inbox is not null || !e.HasHandlers ? "true" : "false")});");
+        if (!e.HasHandlers) w.Line("    acceptsOtherTopics: true);");
+        else
+        {
+            // A dispatch loop: the runtime gives the process its one channel at creation (see EmitRun).
+            w.Line($"    acceptsOtherTopics: {(e.Inbox is not null ? "true" : "false")})");
+            var kinds = string.Join(", ", e.EventHandlers.Select(h => $"{Runtime}.ProcessEventKind.{h.Kind}"));
+            w.Line(e.EventHandlers.Count == 0 ? "    { Dispatches = true };"
+                : $"    {{ Dispatches = true, DispatchedEvents = new {Runtime}.ProcessEventKind[] {{ {kinds} }} }};");
+        }
         w.Line();
 
         w.Line($"/// <summary>The runtime entry for <see cref=\"{self}\"/>; <c>AddGeneratedEntries()</c> registers it.</summary>");
@@ -172,12 +180,24 @@ internal static class EntryEmitter
         bool isAsync = e.HasHandlers || mainAwaited;
         w.Line(GeneratedCode);
         w.Open($"private static {(isAsync ? "async " : "")}global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync({Runtime}.ProcessContext context)");
-        if (e.HasHandlers && e.Handlers.Count > 0)
+        if (e.HasHandlers)
         {
-            // Listen before main runs, so that payload types are checked from the first message on.
-            w.Line($"{Runtime}.ProcessChannel<{Runtime}.Message>? messages = null;");
+            // One channel, read by one receive, so handlers run in arrival order: the inbox (what came before the
+            // listeners, and other topics), every topic's listener and the handled kinds of events deliver into it.
+            // The runtime creates it with the process (TopicContract.Dispatches), so messages and events sent before
+            // the process started are in it in arrival order; the calls below find it (and set it up if the entry was
+            // registered without its contract). Before main runs, so that payload types are checked from the first
+            // message on and nothing main causes (an Exit of a worker it spawns) can overtake.
+            w.Line("var messages = context.RouteInbox(null).Value;");
             foreach (var h in e.Handlers)
-                w.Line($"messages = context.ListenMessages<{h.PayloadType ?? "object?"}>({Names.Literal(h.Topic!)}, messages).Value;");
+                w.Line($"context.ListenMessages<{h.PayloadType ?? "object?"}>({Names.Literal(h.Topic!)}, messages).ThrowIfFailed();");
+            if (e.EventHandlers.Count > 0)
+            {
+                var kinds = string.Join(", ", e.EventHandlers.Select(h => $"{Runtime}.ProcessEventKind.{h.Kind}"));
+                w.Line($"context.RouteEvents(messages, {kinds}).ThrowIfFailed();");
+            }
+            if (e.EventHandlers.Any(h => h.Kind == "LinkDown"))
+                w.Line($"context.SetOptions(new {Runtime}.ProcessOptions {{ TrapLinks = true }}); // an [OnLinkDown] handler traps links");
         }
         w.Line($"var instance = new {e.TypeName}({(e.ConstructorTakesContext ? "context" : "")});");
         string Completed(string value) => isAsync ? $"return {value};" : $"return new global::System.Threading.Tasks.ValueTask<object?>((object?){value});";
@@ -195,16 +215,10 @@ internal static class EntryEmitter
         if (!e.HasHandlers) { w.Line(Completed("null")); w.Close(); return; }
 
         w.Line($"var handling = new {Runtime}.MessageContext(context);");
-        if (e.Inbox is not null) w.Line("var inbox = context.Inbox();");
         w.Open("while (!handling.IsStopped)");
-        if (e.Handlers.Count == 0) w.Line("var message = await inbox.ReceiveAsync().ConfigureAwait(true);");
-        else if (e.Inbox is not null)
-        {
-            w.Line("var selected = await context.Select(messages!.CaseReceive(), inbox.CaseReceive()).ConfigureAwait(true);");
-            w.Line($"var message = ({Runtime}.Message)selected.Value!;");
-        }
-        else w.Line("var message = await messages!.ReceiveAsync().ConfigureAwait(true);");
+        w.Line("var message = await messages.ReceiveAsync().ConfigureAwait(true);");
         w.Line("handling.Begin(message);");
+        if (e.EventHandlers.Count > 0) EmitEventDispatch(w, e);
         w.Open("switch (message.Topic)");
         foreach (var h in e.Handlers)
         {
@@ -221,12 +235,46 @@ internal static class EntryEmitter
         w.Close();
     }
 
+    /// <summary>Events (messages whose <c>Event</c> the runtime set; no sender can forge one) go to their handler.</summary>
+    private static void EmitEventDispatch(IndentedWriter w, EntryModel e)
+    {
+        w.Open("if (message.Event is { } processEvent)");
+        w.Open("switch (processEvent.Kind)");
+        foreach (var h in e.EventHandlers)
+        {
+            w.Line($"case {Runtime}.ProcessEventKind.{h.Kind}:");
+            w.Line("    " + EventHandlerCall(h) + ";");
+            w.Line("    break;");
+        }
+        w.Close();
+        w.Line("continue;");
+        w.Close();
+    }
+
+    private static string EventHandlerCall(EventHandlerModel h)
+    {
+        var args = h.Arguments.Select(a => a switch
+        {
+            "event" => "processEvent",
+            "pid" => "processEvent.From",
+            "result" => "processEvent.Result!",
+            "error" => "processEvent.Error!",
+            "reason" => "processEvent.Reason ?? \"\"",
+            "deadline" => "processEvent.Deadline",
+            "context" => "handling",
+            _ => h.Kind == "Cancel" ? "context.DeadlineToken(processEvent)" : "context.Aborted",
+        });
+        var call = $"instance.{h.MethodName}({string.Join(", ", args)})";
+        return h.Returns == ReturnKind.Void ? call : $"await {call}.ConfigureAwait(true)";
+    }
+
     private static string HandlerCall(HandlerModel h)
     {
         var args = h.Arguments.Select(a => a switch
         {
             "payload" => h.PayloadType!.EndsWith("?", System.StringComparison.Ordinal) ? $"({h.PayloadType})message.Payload" : $"({h.PayloadType})message.Payload!",
             "context" => "handling",
+            "cancellation" => "context.Aborted",
             _ => "message",
         });
         var call = $"instance.{h.MethodName}({string.Join(", ", args)})";

@@ -35,6 +35,11 @@ internal sealed record HandlerModel(string MethodName, string? Topic, string? Pa
     public bool ReturnsReply => Returns is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT;
 }
 
+/// <summary>An <c>[OnExit]</c>, <c>[OnLinkDown]</c> or <c>[OnCancel]</c> handler.</summary>
+/// <param name="Kind">"Exit", "LinkDown" or "Cancel" (a <c>ProcessEventKind</c> member name).</param>
+/// <param name="Arguments">What to pass, in order: "event", "pid", "result", "error", "reason", "deadline", "context" or "cancellation".</param>
+internal sealed record EventHandlerModel(string MethodName, string Kind, EquatableArray<string> Arguments, ReturnKind Returns);
+
 /// <summary>A C# entry class, everything the emitter needs, nothing from Roslyn.</summary>
 /// <remarks><see cref="ImmutableTypes"/>: user payload/argument/result types proven immutable, declared to the runtime.</remarks>
 internal sealed record EntryModel(
@@ -48,7 +53,8 @@ internal sealed record EntryModel(
     MainModel? Main,
     EquatableArray<HandlerModel> Handlers,
     HandlerModel? Inbox,
-    EquatableArray<string> ImmutableTypes)
+    EquatableArray<string> ImmutableTypes,
+    EquatableArray<EventHandlerModel> EventHandlers)
 {
     /// <summary>The type's name as seen from its namespace, e.g. <c>Outer.Inner</c>.</summary>
     public string QualifiedTypeName => ContainingTypes.Count == 0 ? TypeName : string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => t.Name)) + "." + TypeName;
@@ -57,5 +63,5 @@ internal sealed record EntryModel(
     public string FullyQualifiedName => "global::" + (Namespace is null ? "" : Namespace + ".") + QualifiedTypeName;
 
     /// <summary>Whether the entry handles messages (so it runs a dispatch loop).</summary>
-    public bool HasHandlers => Handlers.Count > 0 || Inbox is not null;
+    public bool HasHandlers => Handlers.Count > 0 || Inbox is not null || EventHandlers.Count > 0;
 }

@@ -34,6 +34,12 @@ internal sealed record EntryProblem(EntryRule Rule, Location Location, params st
 /// <c>Reply</c> of a handler that answers later); null otherwise.</param>
 internal sealed record HandlerShape(IMethodSymbol Method, string? Topic, IParameterSymbol? Payload, EquatableArray<string> Arguments, ReturnKind Returns, ITypeSymbol? Reply = null);
 
+/// <summary>A valid <c>[OnExit]</c>, <c>[OnLinkDown]</c> or <c>[OnCancel]</c> handler (never compared: it holds symbols).</summary>
+/// <param name="Kind">The event kind it handles: "Exit", "LinkDown" or "Cancel" (a <c>ProcessEventKind</c> member name).</param>
+/// <param name="Arguments">What to pass, in order: "event", "pid", "result", "error", "reason", "deadline", "context" or
+/// "cancellation" (for Cancel the deadline's token, else the process's termination token).</param>
+internal sealed record EventHandlerShape(IMethodSymbol Method, string Kind, EquatableArray<string> Arguments, ReturnKind Returns);
+
 /// <summary>A valid <c>[ProcessMain]</c> method (never compared: it holds symbols).</summary>
 /// <param name="TakesContext">True when the first parameter is a ProcessContext (not a spawn argument).</param>
 /// <param name="Arguments">The spawn arguments: the parameters after an optional first ProcessContext.</param>
@@ -49,6 +55,15 @@ internal sealed class EntryShape
     private const string TopicAttribute = "Typed.Processes.TopicAttribute";
     private const string InboxAttribute = "Typed.Processes.InboxAttribute";
     private const string MainAttribute = "Typed.Processes.ProcessMainAttribute";
+    private const string CancellationTokenType = "System.Threading.CancellationToken";
+
+    /// <summary>The event handler attributes: attribute, the kind it handles, its name as written in messages.</summary>
+    private static readonly (string Attribute, string Kind, string Name)[] EventAttributes =
+    [
+        ("Typed.Processes.OnExitAttribute", "Exit", "[OnExit]"),
+        ("Typed.Processes.OnLinkDownAttribute", "LinkDown", "[OnLinkDown]"),
+        ("Typed.Processes.OnCancelAttribute", "Cancel", "[OnCancel]"),
+    ];
     private const string ProcessContextType = "Typed.Processes.ProcessContext";
     private const string MessageContextType = "Typed.Processes.MessageContext";
     private const string MessageType = "Typed.Processes.Message";
@@ -58,7 +73,7 @@ internal sealed class EntryShape
     private static readonly string[] RuntimeTypes =
     [
         ProcessContextType, MessageType, "Typed.Processes.ProcessRuntime", "Typed.Processes.ProcessChannel",
-        "Typed.Processes.ProcessChannel`1", "Typed.Processes.ReplyHandle", "System.Threading.CancellationToken",
+        "Typed.Processes.ProcessChannel`1", "Typed.Processes.ReplyHandle",
     ];
 
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -68,6 +83,7 @@ internal sealed class EntryShape
 
     private readonly List<EntryProblem> _problems = new();
     private readonly List<HandlerShape> _handlers = new();
+    private readonly List<EventHandlerShape> _eventHandlers = new();
     private bool _classIsValid = true;
 
     private EntryShape(INamedTypeSymbol type, string? reference)
@@ -89,6 +105,9 @@ internal sealed class EntryShape
 
     /// <summary>The valid <c>[Inbox]</c> handler, if any.</summary>
     public HandlerShape? Inbox { get; private set; }
+
+    /// <summary>The valid event handlers, at most one a kind, in declaration order.</summary>
+    public IReadOnlyList<EventHandlerShape> EventHandlers => _eventHandlers;
 
     /// <summary>The valid <c>[ProcessMain]</c> method, if any.</summary>
     public MainShape? Main { get; private set; }
@@ -155,7 +174,8 @@ internal sealed class EntryShape
             main,
             _handlers.Select(ToModel).ToEquatableArray(),
             Inbox is null ? null : ToModel(Inbox),
-            immutable.ToEquatableArray());
+            immutable.ToEquatableArray(),
+            _eventHandlers.Select(h => new EventHandlerModel(h.Method.Name, h.Kind, h.Arguments, h.Returns)).ToEquatableArray());
     }
 
     private static HandlerModel ToModel(HandlerShape handler) => new(
@@ -208,7 +228,9 @@ internal sealed class EntryShape
     private void ReadMethods(CancellationToken cancellationToken)
     {
         var methods = Type.GetMembers().OfType<IMethodSymbol>().ToArray();
-        bool hasHandlers = methods.Any(m => FindAttribute(m, TopicAttribute) is not null || FindAttribute(m, InboxAttribute) is not null);
+        bool hasHandlers = methods.Any(m => FindAttribute(m, TopicAttribute) is not null || FindAttribute(m, InboxAttribute) is not null ||
+                                            EventAttributes.Any(a => FindAttribute(m, a.Attribute) is not null));
+        var eventKinds = new HashSet<string>(System.StringComparer.Ordinal);
         var topics = new HashSet<string>(System.StringComparer.Ordinal);
         bool sawInbox = false, sawMain = false;
         foreach (var method in methods)
@@ -222,13 +244,15 @@ internal sealed class EntryShape
                 else if (!topics.Add(topic!)) why.Insert(0, $"another handler in '{Type.Name}' already handles topic '{topic}'");
                 IParameterSymbol? payload = null;
                 var arguments = new List<string>();
-                int contexts = 0, payloads = 0;
+                int contexts = 0, payloads = 0, tokens = 0;
                 foreach (var p in method.Parameters)
                 {
                     if (IsType(p.Type, MessageContextType)) { contexts++; arguments.Add("context"); }
+                    else if (IsType(p.Type, CancellationTokenType)) { tokens++; arguments.Add("cancellation"); }
                     else { payloads++; payload ??= p; arguments.Add("payload"); }
                 }
                 if (contexts > 1) why.Add("a [Topic] handler takes at most one MessageContext parameter");
+                if (tokens > 1) why.Add("a [Topic] handler takes at most one CancellationToken parameter");
                 if (payloads > 1) why.Add("a [Topic] handler takes at most one payload parameter (plus an optional MessageContext)");
                 if (payload is not null && payload.Type.IsRefLikeType) why.Add("its payload must not be a ref struct (such as Span<T>)");
                 if (payload is not null && System.Array.Exists(RuntimeTypes, t => IsType(payload.Type, t)))
@@ -242,14 +266,29 @@ internal sealed class EntryShape
                 var why = Common(method);
                 if (sawInbox) why.Insert(0, $"'{Type.Name}' already has an [Inbox] handler; a class has at most one");
                 sawInbox = true;
+                // (Message[, MessageContext][, CancellationToken])
                 var ps = method.Parameters;
-                bool shape = (ps.Length == 1 || ps.Length == 2) && IsType(ps[0].Type, MessageType) &&
-                             (ps.Length == 1 || IsType(ps[1].Type, MessageContextType));
-                if (!shape) why.Add("an [Inbox] handler takes (Message) or (Message, MessageContext)");
+                var arguments = new List<string>();
+                bool shape = ps.Length >= 1 && IsType(ps[0].Type, MessageType);
+                if (shape) arguments.Add("message");
+                int next = 1;
+                if (shape && next < ps.Length && IsType(ps[next].Type, MessageContextType)) { arguments.Add("context"); next++; }
+                if (shape && next < ps.Length && IsType(ps[next].Type, CancellationTokenType)) { arguments.Add("cancellation"); next++; }
+                if (!shape || next != ps.Length)
+                    why.Add("an [Inbox] handler takes (Message) or (Message, MessageContext), optionally followed by a CancellationToken");
                 var returns = Returns(method.ReturnType);
                 if (!IsVoidOrTask(returns)) why.Add("an [Inbox] handler must return void, Task or ValueTask");
-                var arguments = ps.Length == 1 ? new[] { "message" } : new[] { "message", "context" };
                 if (Accept(method, why)) Inbox = new HandlerShape(method, null, null, arguments.ToEquatableArray(), returns);
+            }
+            foreach (var (attribute, kind, name) in EventAttributes)
+            {
+                if (FindAttribute(method, attribute) is null) continue;
+                var why = Common(method);
+                if (!eventKinds.Add(kind)) why.Insert(0, $"'{Type.Name}' already has an {name} handler; a class has at most one");
+                var arguments = EventArguments(method, kind, name, why);
+                var returns = Returns(method.ReturnType);
+                if (!IsVoidOrTask(returns)) why.Add($"an {name} handler must return void, Task or ValueTask");
+                if (Accept(method, why)) _eventHandlers.Add(new EventHandlerShape(method, kind, arguments.ToEquatableArray(), returns));
             }
             if (FindAttribute(method, MainAttribute) is not null)
             {
@@ -262,7 +301,7 @@ internal sealed class EntryShape
                 if (arguments.Any(p => p.Type.IsRefLikeType)) why.Add("its spawn arguments must not be ref structs (such as Span<T>)");
                 var returns = Returns(method.ReturnType);
                 if (hasHandlers && !IsVoidOrTask(returns))
-                    why.Add("a [ProcessMain] method of a class with [Topic] or [Inbox] handlers must return void, Task or ValueTask");
+                    why.Add("a [ProcessMain] method of a class with [Topic], [Inbox] or event handlers must return void, Task or ValueTask");
                 if (Accept(method, why)) Main = new MainShape(method, takesContext, arguments, returns);
             }
         }
@@ -307,7 +346,45 @@ internal sealed class EntryShape
         return reply;
     }
 
-    /// <summary>What is wrong with any [Topic], [Inbox] or [ProcessMain] method.</summary>
+    /// <summary>
+    /// The arguments of an event handler, read from its parameters' types (any order, at most one of each):
+    /// ProcessEvent, Pid, MessageContext, CancellationToken, and per kind: Exit object (result) and string (error),
+    /// LinkDown string (error), Cancel string (reason) and DateTimeOffset? (deadline).
+    /// </summary>
+    private static List<string> EventArguments(IMethodSymbol method, string kind, string name, List<string> why)
+    {
+        var arguments = new List<string>();
+        foreach (var p in method.Parameters)
+        {
+            var t = p.Type;
+            string? argument =
+                IsType(t, "Typed.Processes.ProcessEvent") ? "event" :
+                IsType(t, "Typed.Processes.Pid") ? "pid" :
+                IsType(t, MessageContextType) ? "context" :
+                IsType(t, CancellationTokenType) ? "cancellation" :
+                kind == "Exit" && t.SpecialType == SpecialType.System_Object ? "result" :
+                kind is "Exit" or "LinkDown" && t.SpecialType == SpecialType.System_String ? "error" :
+                kind == "Cancel" && t.SpecialType == SpecialType.System_String ? "reason" :
+                kind == "Cancel" && t is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n &&
+                    IsType(n.TypeArguments[0], "System.DateTimeOffset") ? "deadline" :
+                null;
+            if (argument is null)
+                why.Add($"an {name} handler takes, in any order, at most one each of {EventParameters(kind)}; not {t.ToDisplayString()} '{p.Name}'");
+            else if (arguments.Contains(argument))
+                why.Add($"an {name} handler takes at most one {t.ToDisplayString()} parameter");
+            else arguments.Add(argument);
+        }
+        return arguments;
+    }
+
+    private static string EventParameters(string kind) => kind switch
+    {
+        "Exit" => "Pid (the process that ended), object? (its result), string? (its error), ProcessEvent, MessageContext, CancellationToken",
+        "LinkDown" => "Pid (the linked process), string? (its error), ProcessEvent, MessageContext, CancellationToken",
+        _ => "string (the reason), DateTimeOffset? (the deadline), CancellationToken (cancelled at the deadline), Pid (who asked), ProcessEvent, MessageContext",
+    };
+
+    /// <summary>What is wrong with any [Topic], [Inbox], event handler or [ProcessMain] method.</summary>
     private static List<string> Common(IMethodSymbol method)
     {
         var why = new List<string>();

@@ -40,7 +40,12 @@ public abstract class ProcessChannel
             if (_mailbox) return;
             _mailbox = true;
             // What it already holds was sent by the owner itself, not routed: count it, so that receiving it balances.
-            if (_buffer is { Count: > 0 } b) Owner.MailboxQueued(b.Count);
+            if (_buffer is { Count: > 0 } b)
+            {
+                int counted = 0;
+                for (int i = 0; i < b.Count; i++) if (Counted(b[i])) counted++;
+                if (counted > 0) Owner.MailboxQueued(counted);
+            }
         }
     }
 
@@ -59,9 +64,16 @@ public abstract class ProcessChannel
             if (!_mailbox) return;
             _mailbox = false;
             if (_buffer is not { Count: > 0 } b) return;
-            for (int i = 0; i < b.Count; i++) Owner.MailboxTaken(b[i], buffered: true);
+            for (int i = 0; i < b.Count; i++)
+                if (Counted(b[i])) Owner.MailboxTaken(b[i], buffered: true);
         }
     }
+
+    /// <summary>
+    /// False for an event routed into a mailbox channel (a <see cref="Message"/> whose <see cref="Message.Event"/> is set,
+    /// see <c>ProcessContext.RouteEvents</c>): events are never counted against the mailbox limit, wherever they wait.
+    /// </summary>
+    private static bool Counted(object? value) => value is not Message { Event: not null };
 
     internal long Id { get; }
 
@@ -123,7 +135,7 @@ public abstract class ProcessChannel
         {
             value = _buffer.Dequeue();
             ok = true;
-            if (_mailbox) Owner!.MailboxTaken(value, buffered: true);
+            if (_mailbox && Counted(value)) Owner!.MailboxTaken(value, buffered: true);
             // A slot freed: move a blocked sender's value in.
             while (_senders is { Count: > 0 } && HasRoom)
             {
@@ -156,13 +168,13 @@ public abstract class ProcessChannel
         {
             var (w, i) = _receivers.Dequeue();
             if (!w.TryClaim()) continue;
-            if (_mailbox) Owner!.MailboxTaken(value, buffered: false);
+            if (_mailbox && Counted(value)) Owner!.MailboxTaken(value, buffered: false);
             w.Complete(i, value, true);
             return 1;
         }
         if (!HasRoom) return 0;
         (_buffer ??= new RingBuffer<object?>(_capacity is > 0 and < 4 ? _capacity : 4)).Enqueue(value);
-        if (_mailbox) Owner!.MailboxQueued(1);
+        if (_mailbox && Counted(value)) Owner!.MailboxQueued(1);
         return 1;
     }
 
@@ -228,8 +240,16 @@ public abstract class ProcessChannel
     {
         lock (_lock)
         {
-            var n = _buffer?.RemoveAll(match, removed) ?? 0;
-            if (_mailbox && n > 0) Owner!.MailboxQueued(-n); // moved or dropped by the caller
+            if (_buffer is not { Count: > 0 } buffer) return 0;
+            if (!_mailbox) return buffer.RemoveAll(match, removed);
+            int counted = 0;
+            var n = buffer.RemoveAll(v =>
+            {
+                if (!match(v)) return false;
+                if (Counted(v)) counted++;
+                return true;
+            }, removed);
+            if (counted > 0) Owner!.MailboxQueued(-counted); // moved or dropped by the caller
             return n;
         }
     }

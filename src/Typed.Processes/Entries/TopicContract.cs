@@ -20,6 +20,20 @@ public sealed class TopicContract
     /// <summary>Whether undeclared topics are delivered to the inbox.</summary>
     public bool AcceptsOtherTopics { get; }
 
+    /// <summary>
+    /// Set by generated entries with a dispatch loop: a process of the entry gets one dispatch channel when it is
+    /// created, before anyone can send to it, and its inbox (see <see cref="ProcessContext.RouteInbox"/>) and the
+    /// <see cref="DispatchedEvents"/> (see <see cref="ProcessContext.RouteEvents"/>) are routed into it from then on,
+    /// so messages and events sent before the process starts keep their arrival order too.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code sets it
+    public bool Dispatches { get; init; }
+
+    /// <summary>The event kinds routed into the dispatch channel from creation (with <see cref="Dispatches"/>); a
+    /// LinkDown among them also makes the process trap links from creation.</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code sets it
+    public IReadOnlyList<ProcessEventKind> DispatchedEvents { get; init; } = [];
+
     internal string? Check(ProcessCore process, string topic, object? payload)
     {
         if (_topics.TryGetValue(topic, out var type))

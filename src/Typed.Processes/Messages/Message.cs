@@ -24,6 +24,14 @@ public sealed class Message
     /// null for a plain send. Keep it to answer later.</summary>
     public ReplyHandle? ReplyTo { get; internal init; }
 
+    /// <summary>
+    /// The process event this message carries, or null for a message some process sent. Set only by the runtime, for a
+    /// process that routes its events into its dispatch channel (generated entries with event handlers, see
+    /// <c>ProcessContext.RouteEvents</c>); such a message's <see cref="Topic"/> is the event's
+    /// <see cref="ProcessEvent.KindName"/>, its <see cref="From"/> the event's, and its payload null.
+    /// </summary>
+    public ProcessEvent? Event { get; internal init; }
+
     /// <summary>True when the message is a call that waits for an answer.</summary>
     public bool IsCall => ReplyTo is not null;
 

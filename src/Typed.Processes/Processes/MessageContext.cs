@@ -26,6 +26,9 @@ public sealed class MessageContext
     /// <summary>The topic the message was sent to.</summary>
     public string Topic => Message.Topic;
 
+    /// <summary>The event being handled (an <c>[OnExit]</c>, <c>[OnLinkDown]</c> or <c>[OnCancel]</c> handler), else null.</summary>
+    public ProcessEvent? Event => Message.Event;
+
     /// <summary>True once a handler called <see cref="Stop"/>.</summary>
     public bool IsStopped { get; private set; }
 

@@ -123,11 +123,74 @@ public sealed class ProcessContext
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
     public Result<ProcessChannel<Message>> ListenMessages<TPayload>(string topic, ProcessChannel<Message>? into)
     {
-        if (into is not null && (!ReferenceEquals(into.Owner, Core) || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0))
-            return Result<ProcessChannel<Message>>.Failure("the target channel must be an unbounded channel of this process");
+        if (CheckTarget(into) is { } wrong) return Result<ProcessChannel<Message>>.Failure(wrong);
         into?.CountAsMailbox(); // what it holds counts against the mailbox limit, as a topic channel's does
         var r = Core.Listen(topic, new TypedMessageListener<TPayload>(into ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core)));
         return r.Ok ? Result<ProcessChannel<Message>>.Success((ProcessChannel<Message>)r.Value) : Result<ProcessChannel<Message>>.Failure(r.Error!);
+    }
+
+    private string? CheckTarget(ProcessChannel<Message>? into) =>
+        into is not null && (!ReferenceEquals(into.Owner, Core) || into.Kind is not (ChannelKind.Topic or ChannelKind.Local) || into.Capacity >= 0)
+            ? "the target channel must be an unbounded channel of this process"
+            : null;
+
+    /// <summary>
+    /// Routes the inbox into <paramref name="into"/> (when null: the channel it is already routed into, else a new
+    /// one): from now on every message no listener
+    /// takes is delivered there, after the ones already waiting in the inbox, which move first, in order. With the
+    /// topics' <see cref="ListenMessages{TPayload}(string, ProcessChannel{Message}?)"/> channel as the target, one
+    /// receive sees every message in arrival order. Afterwards <see cref="Inbox"/> returns that channel; the mailbox
+    /// limit counts what it holds; messages keep their <see cref="Message.ReplyTo"/>. A topic listened to later does not
+    /// take messages already routed. Used by generated entries.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
+    public Result<ProcessChannel<Message>> RouteInbox(ProcessChannel<Message>? into)
+    {
+        if (CheckTarget(into) is { } wrong) return Result<ProcessChannel<Message>>.Failure(wrong);
+        into ??= Core.InboxTarget ?? new ProcessChannel<Message>(-1, ChannelKind.Topic, Core);
+        return Core.RouteInbox(into)
+            ? Result<ProcessChannel<Message>>.Success(into)
+            : Result<ProcessChannel<Message>>.Failure("the inbox is already routed into another channel");
+    }
+
+    /// <summary>
+    /// Routes events of <paramref name="kinds"/> into <paramref name="into"/> (a new channel when null), as
+    /// <see cref="Message"/> objects whose <see cref="Message.Event"/> is the event (user code cannot make such a
+    /// message), queued behind the messages that arrived before the event: a process that sends a message and then
+    /// ends has its message received before its Exit. Events of these kinds already waiting move first, in order; other
+    /// kinds stay on <see cref="Events"/>. Events are never counted against the mailbox limit. Unmonitor and Unlink
+    /// remove queued events from the routed channel too. Used by generated entries with event handlers.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code calls it
+    public Result<ProcessChannel<Message>> RouteEvents(ProcessChannel<Message>? into, params ProcessEventKind[] kinds)
+    {
+        if (CheckTarget(into) is { } wrong) return Result<ProcessChannel<Message>>.Failure(wrong);
+        if (kinds is null) return Result<ProcessChannel<Message>>.Failure("kinds is null");
+        int bits = 0;
+        foreach (var kind in kinds)
+        {
+            if (kind is < ProcessEventKind.Exit or > ProcessEventKind.Cancel) return Result<ProcessChannel<Message>>.Failure($"unknown event kind {kind}");
+            bits |= 1 << (int)kind;
+        }
+        into ??= new ProcessChannel<Message>(-1, ChannelKind.Topic, Core);
+        return Core.RouteEvents(into, bits)
+            ? Result<ProcessChannel<Message>>.Success(into)
+            : Result<ProcessChannel<Message>>.Failure("events are already routed into another channel");
+    }
+
+    /// <summary>
+    /// For a Cancel event with a deadline: a token cancelled at that deadline (when the runtime terminates the process
+    /// unless it has ended), or earlier if the process ends first; pass it to work that must stop in time. For any
+    /// other event (or a Cancel without a deadline) it is <see cref="Aborted"/>.
+    /// </summary>
+    public CancellationToken DeadlineToken(ProcessEvent cancel)
+    {
+        ArgumentNullException.ThrowIfNull(cancel);
+        if (cancel.Kind != ProcessEventKind.Cancel || cancel.Deadline is not { } deadline) return Aborted;
+        var aborted = Aborted;
+        var due = deadline - Runtime.Now;
+        if (due <= TimeSpan.Zero || aborted.IsCancellationRequested) return new CancellationToken(canceled: true);
+        return DeadlineTimer.Start(Runtime.Time, due, aborted);
     }
 
     /// <summary>Listens to <paramref name="topic"/>: whole <see cref="Message"/> objects (sender, topic, payload) arrive.</summary>
@@ -140,10 +203,12 @@ public sealed class ProcessContext
     /// <summary>Stops listening to <paramref name="topic"/>; later messages of it go to the inbox.</summary>
     public bool Unlisten(string topic) => Core.Unlisten(topic);
 
-    /// <summary>The inbox: messages whose topic has no listener when they are received, oldest first.</summary>
+    /// <summary>The inbox: messages whose topic has no listener when they are received, oldest first (the channel
+    /// they are routed into, after <see cref="RouteInbox"/>).</summary>
     public ProcessChannel<Message> Inbox() => Core.Inbox();
 
-    /// <summary>This process's events: Exit (monitored processes), LinkDown (trapped links), Cancel.</summary>
+    /// <summary>This process's events: Exit (monitored processes), LinkDown (trapped links), Cancel (except the kinds
+    /// routed elsewhere with <see cref="RouteEvents"/>).</summary>
     public ProcessChannel<ProcessEvent> Events() => Core.Events;
 
     // ---- monitors and links ----------------------------------------------------------------------------------

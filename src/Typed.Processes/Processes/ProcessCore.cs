@@ -22,10 +22,14 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     private HashSet<ProcessCore>? _monitoring;
     private List<string>? _names;
     private ProcessChannel<Message>? _inbox;
+    private ProcessChannel<Message>? _inboxInto; // set by RouteInbox: where the inbox's messages go instead
     private string? _topic1;              // the first listener is kept out of the dictionary (most processes have one)
     private TopicListener? _listener1;
     private Dictionary<string, TopicListener>? _listeners;
     private ProcessChannel<ProcessEvent>? _events;
+    private ProcessChannel<Message>? _eventsInto; // set by RouteEvents: where the routed kinds of events go instead
+    private int _routedEvents;                    // bit (1 << kind) per routed ProcessEventKind
+    private Lock? _eventsLock;                    // orders event deliveries with RouteEvents (created on first event)
     private Waiter? _waiter;
     private CancellationTokenSource? _aborted;
     private ProcessContext? _context;
@@ -251,7 +255,8 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         if (Volatile.Read(ref Queued) >= MailboxLimit)
             return Result.Failure($"mailbox full: {Pid} has {MailboxLimit} messages waiting to be received (its mailbox limit)");
         if (MailboxHooks && OnMessageQueuing(payload) is { } denied) return Result.Failure(denied);
-        var sent = listener is not null ? listener.Offer(from, topic, payload, reply) : InboxChannel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
+        var sent = listener is not null ? listener.Offer(from, topic, payload, reply)
+            : (_inboxInto ?? InboxChannel).TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
         if (sent < 0 && MailboxHooks) OnMessageReleased(payload); // a closed (user) channel: dropped, as before
         return Result.Success;
     }
@@ -302,11 +307,47 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         return false;
     }
 
-    /// <summary>The inbox: every message no listener takes, oldest first, as <see cref="Message"/> objects.</summary>
+    /// <summary>The inbox: every message no listener takes, oldest first, as <see cref="Message"/> objects (the channel
+    /// they are routed into, once <see cref="RouteInbox"/> ran).</summary>
     internal ProcessChannel<Message> Inbox()
     {
         _inboxExposed = true;
-        return InboxChannel;
+        return Volatile.Read(ref _inboxInto) ?? InboxChannel;
+    }
+
+    /// <summary>
+    /// Called at spawn, before the process is visible to anyone (no lock needed): one dispatch channel takes the inbox's
+    /// messages and the events of <paramref name="kinds"/> from the start (see <see cref="TopicContract.Dispatches"/>).
+    /// </summary>
+    internal void DispatchFromCreation(IReadOnlyList<ProcessEventKind> kinds)
+    {
+        var channel = new ProcessChannel<Message>(-1, ChannelKind.Topic, this);
+        _inboxInto = channel;
+        _eventsInto = channel;
+        foreach (var kind in kinds)
+            if (kind is >= ProcessEventKind.Exit and <= ProcessEventKind.Cancel) _routedEvents |= 1 << (int)kind;
+        if ((_routedEvents & (1 << (int)ProcessEventKind.LinkDown)) != 0) TrapLinks = true;
+    }
+
+    /// <summary>The channel the inbox is routed into, if any.</summary>
+    internal ProcessChannel<Message>? InboxTarget => Volatile.Read(ref _inboxInto);
+
+    /// <summary>
+    /// From now on, messages no listener takes go into <paramref name="into"/> (a mailbox channel of this process)
+    /// instead of the inbox; those waiting in the inbox move there first, in order. Under the gate, as routing is, so
+    /// no message overtakes the moved ones. False if another channel is already the target.
+    /// </summary>
+    internal bool RouteInbox(ProcessChannel<Message> into)
+    {
+        lock (Gate)
+        {
+            if (_inboxInto is not null) return ReferenceEquals(_inboxInto, into);
+            into.CountAsMailbox();
+            // The moved messages keep their place in the count (taken off by RemoveBuffered, put back on by `into`).
+            Volatile.Read(ref _inbox)?.RemoveBuffered(static _ => true, m => into.TrySendBoxed(m));
+            Volatile.Write(ref _inboxInto, into);
+            return true;
+        }
     }
 
     internal bool InboxExposed => _inboxExposed;
@@ -352,7 +393,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             else if (_listeners is null || !_listeners.Remove(topic, out removed)) return false;
             // Its channel leaves the mailbox (unless another topic still delivers into it; see ListenMessages).
             var channel = removed!.Channel;
-            if (!ReferenceEquals(_listener1?.Channel, channel) &&
+            if (!ReferenceEquals(_listener1?.Channel, channel) && !ReferenceEquals(_inboxInto, channel) &&
                 (_listeners is null || !_listeners.Values.Any(l => ReferenceEquals(l.Channel, channel))))
                 channel.StopCountingAsMailbox();
             return true;
@@ -372,7 +413,63 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         }
     }
 
-    internal void DeliverEvent(ProcessEvent e) => Events.TrySendBoxed(e);
+    private Lock EventsLock
+    {
+        get
+        {
+            var gate = Volatile.Read(ref _eventsLock);
+            if (gate is not null) return gate;
+            Interlocked.CompareExchange(ref _eventsLock, new Lock(), null);
+            return _eventsLock!;
+        }
+    }
+
+    /// <summary>
+    /// Queues an event: on the event channel, or, for a kind routed by <see cref="RouteEvents"/>, as a
+    /// <see cref="Message"/> with <see cref="Message.Event"/> set in the routed channel, behind the messages that arrived
+    /// before it. Called under other processes' gates (an exit notifying its monitors): takes only a leaf lock.
+    /// </summary>
+    internal void DeliverEvent(ProcessEvent e)
+    {
+        lock (EventsLock)
+        {
+            if (_eventsInto is { } into && (_routedEvents & (1 << (int)e.Kind)) != 0) into.TrySendBoxed(AsMessage(e));
+            else Events.TrySendBoxed(e);
+        }
+    }
+
+    private static Message AsMessage(ProcessEvent e) => new(e.From, e.KindName, null) { Event = e };
+
+    /// <summary>
+    /// From now on, events of the kinds in <paramref name="kinds"/> (bits 1 &lt;&lt; kind) go into <paramref name="into"/>
+    /// as messages (see <see cref="DeliverEvent"/>); those of these kinds waiting on the event channel move there first,
+    /// in order. Events are never counted against the mailbox limit. False if another channel is already the target.
+    /// </summary>
+    internal bool RouteEvents(ProcessChannel<Message> into, int kinds)
+    {
+        lock (EventsLock)
+        {
+            if (_eventsInto is not null && !ReferenceEquals(_eventsInto, into)) return false;
+            into.CountAsMailbox();
+            int added = kinds & ~_routedEvents;
+            Volatile.Read(ref _events)?.RemoveBuffered(
+                o => o is ProcessEvent e && (added & (1 << (int)e.Kind)) != 0,
+                o => into.TrySendBoxed(AsMessage((ProcessEvent)o!)));
+            _routedEvents |= kinds;
+            _eventsInto = into;
+            return true;
+        }
+    }
+
+    /// <summary>Removes queued events matching <paramref name="match"/>, wherever they wait (Unmonitor, Unlink).</summary>
+    private void PurgeEvents(Func<ProcessEvent, bool> match)
+    {
+        lock (EventsLock) // not while RouteEvents moves them
+        {
+            Events.RemoveBuffered(o => o is ProcessEvent e && match(e));
+            _eventsInto?.RemoveBuffered(o => o is Message { Event: { } e } && match(e));
+        }
+    }
 
     void IExitObserver.OnExit(ProcessCore process, ExitInfo exit) =>
         DeliverEvent(new ProcessEvent(ProcessEventKind.Exit, process.Pid, Runtime.Now)
@@ -442,7 +539,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             live.RemoveMonitor(this);
             lock (Gate) _monitoring?.Remove(live);
         }
-        Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.Exit } e && e.From == target);
+        PurgeEvents(e => e.Kind == ProcessEventKind.Exit && e.From == target);
     }
 
     private ProcessCore? FindMonitored(Pid target)
@@ -517,7 +614,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
             // (under our gate, where OnLinkedExit looks for it), so that no LinkDown is queued after this returns.
             lock (Gate) _links?.RemoveAll(p => p.Pid == target);
         }
-        Events.RemoveBuffered(o => o is ProcessEvent { Kind: ProcessEventKind.LinkDown } e && e.From == target);
+        PurgeEvents(e => e.Kind == ProcessEventKind.LinkDown && e.From == target);
     }
 
     /// <summary>Spawn-time link to a child not yet started. False if this process is dead.</summary>

@@ -267,6 +267,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (!created.Ok) return Result<Pid>.Failure(created.Error);
         var process = created.Value;
         process.Contract = definition.Topics;
+        if (definition.Topics is { Dispatches: true } dispatch) process.DispatchFromCreation(dispatch.DispatchedEvents);
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))

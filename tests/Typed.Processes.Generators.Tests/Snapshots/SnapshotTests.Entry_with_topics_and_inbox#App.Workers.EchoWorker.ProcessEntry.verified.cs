@@ -26,7 +26,8 @@ namespace App.Workers
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("echo", typeof(global::App.Workers.EchoRequest)),
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("stop", null),
             },
-            acceptsOtherTopics: true);
+            acceptsOtherTopics: true)
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="EchoWorker"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -78,16 +79,14 @@ namespace App.Workers
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
         {
-            global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-            messages = context.ListenMessages<global::App.Workers.EchoRequest>("echo", messages).Value;
-            messages = context.ListenMessages<object?>("stop", messages).Value;
+            var messages = context.RouteInbox(null).Value;
+            context.ListenMessages<global::App.Workers.EchoRequest>("echo", messages).ThrowIfFailed();
+            context.ListenMessages<object?>("stop", messages).ThrowIfFailed();
             var instance = new EchoWorker();
             var handling = new global::Typed.Processes.MessageContext(context);
-            var inbox = context.Inbox();
             while (!handling.IsStopped)
             {
-                var selected = await context.Select(messages!.CaseReceive(), inbox.CaseReceive()).ConfigureAwait(true);
-                var message = (global::Typed.Processes.Message)selected.Value!;
+                var message = await messages.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 switch (message.Topic)
                 {

@@ -29,7 +29,8 @@ namespace App.Data
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("batch", typeof(global::System.Collections.Immutable.ImmutableArray<global::System.Collections.Generic.KeyValuePair<string, long>>)),
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("maybe", typeof(int?)),
             },
-            acceptsOtherTopics: false);
+            acceptsOtherTopics: false)
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="Store"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -76,15 +77,15 @@ namespace App.Data
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
         {
-            global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-            messages = context.ListenMessages<global::System.Collections.Generic.KeyValuePair<string, int?>>("put", messages).Value;
-            messages = context.ListenMessages<global::System.Collections.Immutable.ImmutableArray<global::System.Collections.Generic.KeyValuePair<string, long>>>("batch", messages).Value;
-            messages = context.ListenMessages<int?>("maybe", messages).Value;
+            var messages = context.RouteInbox(null).Value;
+            context.ListenMessages<global::System.Collections.Generic.KeyValuePair<string, int?>>("put", messages).ThrowIfFailed();
+            context.ListenMessages<global::System.Collections.Immutable.ImmutableArray<global::System.Collections.Generic.KeyValuePair<string, long>>>("batch", messages).ThrowIfFailed();
+            context.ListenMessages<int?>("maybe", messages).ThrowIfFailed();
             var instance = new Store();
             var handling = new global::Typed.Processes.MessageContext(context);
             while (!handling.IsStopped)
             {
-                var message = await messages!.ReceiveAsync().ConfigureAwait(true);
+                var message = await messages.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 switch (message.Topic)
                 {

@@ -28,7 +28,8 @@ namespace Outer.Space
                     new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("ping", typeof(int)),
                     new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("count-all", typeof(long)),
                 },
-                acceptsOtherTopics: false);
+                acceptsOtherTopics: false)
+                { Dispatches = true };
 
             /// <summary>The runtime entry for <see cref="Inner"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -75,14 +76,14 @@ namespace Outer.Space
             [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
             private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
             {
-                global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-                messages = context.ListenMessages<int>("ping", messages).Value;
-                messages = context.ListenMessages<long>("count-all", messages).Value;
+                var messages = context.RouteInbox(null).Value;
+                context.ListenMessages<int>("ping", messages).ThrowIfFailed();
+                context.ListenMessages<long>("count-all", messages).ThrowIfFailed();
                 var instance = new Inner();
                 var handling = new global::Typed.Processes.MessageContext(context);
                 while (!handling.IsStopped)
                 {
-                    var message = await messages!.ReceiveAsync().ConfigureAwait(true);
+                    var message = await messages.ReceiveAsync().ConfigureAwait(true);
                     handling.Begin(message);
                     switch (message.Topic)
                     {

@@ -23,7 +23,8 @@ namespace Outer.Space
             {
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("event", typeof(string)),
             },
-            acceptsOtherTopics: false);
+            acceptsOtherTopics: false)
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="Second"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -70,13 +71,13 @@ namespace Outer.Space
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
         {
-            global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-            messages = context.ListenMessages<string?>("event", messages).Value;
+            var messages = context.RouteInbox(null).Value;
+            context.ListenMessages<string?>("event", messages).ThrowIfFailed();
             var instance = new Second();
             var handling = new global::Typed.Processes.MessageContext(context);
             while (!handling.IsStopped)
             {
-                var message = await messages!.ReceiveAsync().ConfigureAwait(true);
+                var message = await messages.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 switch (message.Topic)
                 {
