@@ -4,7 +4,7 @@ namespace Typed.Processes.EndToEnd;
 /// the arrival order of the generated loop (topics, inbox and events in one channel).</summary>
 public sealed class EventHandlerTests : IAsyncLifetime
 {
-    private const string Host = ProcessReferences.Hosts.AppE2e;
+    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
     private readonly ProcessRuntime _runtime = new();
 

@@ -35,7 +35,8 @@ namespace App.Shop
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("later", typeof(global::App.Shop.PriceRequest)),
                 new global::System.Collections.Generic.KeyValuePair<string, global::System.Type?>("release", null),
             },
-            acceptsOtherTopics: false);
+            acceptsOtherTopics: false)
+            { Dispatches = true };
 
         /// <summary>The runtime entry for <see cref="Pricer"/>; <c>AddGeneratedEntries()</c> registers it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
@@ -88,17 +89,17 @@ namespace App.Shop
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         private static async global::System.Threading.Tasks.ValueTask<object?> RunProcessAsync(global::Typed.Processes.ProcessContext context)
         {
-            global::Typed.Processes.ProcessChannel<global::Typed.Processes.Message>? messages = null;
-            messages = context.ListenMessages<global::App.Shop.PriceRequest>("price", messages).Value;
-            messages = context.ListenMessages<object?>("count", messages).Value;
-            messages = context.ListenMessages<string>("lookup", messages).Value;
-            messages = context.ListenMessages<global::App.Shop.PriceRequest>("later", messages).Value;
-            messages = context.ListenMessages<object?>("release", messages).Value;
+            var messages = context.RouteInbox(null).Value;
+            context.ListenMessages<global::App.Shop.PriceRequest>("price", messages).ThrowIfFailed();
+            context.ListenMessages<object?>("count", messages).ThrowIfFailed();
+            context.ListenMessages<string>("lookup", messages).ThrowIfFailed();
+            context.ListenMessages<global::App.Shop.PriceRequest>("later", messages).ThrowIfFailed();
+            context.ListenMessages<object?>("release", messages).ThrowIfFailed();
             var instance = new Pricer();
             var handling = new global::Typed.Processes.MessageContext(context);
             while (!handling.IsStopped)
             {
-                var message = await messages!.ReceiveAsync().ConfigureAwait(true);
+                var message = await messages.ReceiveAsync().ConfigureAwait(true);
                 handling.Begin(message);
                 switch (message.Topic)
                 {

@@ -32,23 +32,38 @@ namespace App.Jobs
 
         /// <summary>Spawns a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, int workers) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
             AsTypedPid(context.Spawn(EntryReference, host, workers));
 
         /// <summary>Spawns and monitors a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, int workers) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host, workers));
 
         /// <summary>Spawns and links to a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, int workers) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host, workers));
+
+        /// <summary>Spawns, links to and monitors a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, workers));
 
         /// <summary>Spawns a <see cref="Coordinator"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, int workers) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, int workers) =>
             AsTypedPid(runtime.Spawn(EntryReference, host, workers));
+
+        /// <summary>Starts a <see cref="Coordinator"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Coordinator>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, int workers) =>
+            global::Typed.Processes.GeneratedStubs.Start<Coordinator>(runtime, EntryReference, host, new object?[] { workers });
+
+        /// <summary>Runs a <see cref="Coordinator"/> process on <paramref name="host"/> from outside any process, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, int workers, global::System.Threading.CancellationToken cancellationToken = default) =>
+            global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, new object?[] { workers }, cancellationToken);
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>>.Success(new global::Typed.Processes.Pid<Coordinator>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>>.Failure(pid.Error!);

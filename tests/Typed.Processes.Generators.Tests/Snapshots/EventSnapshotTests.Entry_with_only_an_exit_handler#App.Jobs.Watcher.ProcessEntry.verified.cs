@@ -29,23 +29,38 @@ namespace App.Jobs
 
         /// <summary>Spawns a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> Spawn(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, global::Typed.Processes.Pid target) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
             AsTypedPid(context.Spawn(EntryReference, host, target));
 
         /// <summary>Spawns and monitors a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnMonitored(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, global::Typed.Processes.Pid target) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
             AsTypedPid(context.SpawnMonitored(EntryReference, host, target));
 
         /// <summary>Spawns and links to a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnLinked(global::Typed.Processes.ProcessContext context, [global::Typed.Processes.HostReference] string host, global::Typed.Processes.Pid target) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
             AsTypedPid(context.SpawnLinked(EntryReference, host, target));
+
+        /// <summary>Spawns, links to and monitors a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, target));
 
         /// <summary>Spawns a <see cref="Watcher"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
-        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> Spawn(global::Typed.Processes.ProcessRuntime runtime, [global::Typed.Processes.HostReference] string host, global::Typed.Processes.Pid target) =>
+        public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
             AsTypedPid(runtime.Spawn(EntryReference, host, target));
+
+        /// <summary>Starts a <see cref="Watcher"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Watcher>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
+            global::Typed.Processes.GeneratedStubs.Start<Watcher>(runtime, EntryReference, host, new object?[] { target });
+
+        /// <summary>Runs a <see cref="Watcher"/> process on <paramref name="host"/> from outside any process, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target, global::System.Threading.CancellationToken cancellationToken = default) =>
+            global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, new object?[] { target }, cancellationToken);
 
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>>.Success(new global::Typed.Processes.Pid<Watcher>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>>.Failure(pid.Error!);
