@@ -65,7 +65,6 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
                 </Project>
                 """);
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
-                using Consumer;
                 using Typed.Processes;
                 [assembly: ProcessHost("app:main", Workers = 2)]
                 await using var runtime = new ProcessRuntime();
@@ -135,7 +134,6 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
                 </Project>
                 """);
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
-                using Aot;
                 using Typed.Processes;
                 using Typed.Processes.Lua;
                 [assembly: ProcessHost("app:main", Workers = 2)]
@@ -175,6 +173,62 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         {
             try { work.Delete(recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// The README's typed application (a C# entry that calls a Lua worker with a typed stub, an [OnExit] handler, a
+    /// typed RunAsync) is built from the packages exactly as the README shows it, file by file, and run.
+    /// </summary>
+    [Fact]
+    public async Task The_readme_typed_example_builds_and_runs_from_the_packages()
+    {
+        var work = Directory.CreateTempSubdirectory("tp-readme-");
+        try
+        {
+            var consumer = Path.Combine(work.FullName, "readme");
+            var files = ReadmeFiles();
+            Assert.Equal(["Program.cs", "app/_index.yaml", "app/pricer.lua"], files.Keys.Order(StringComparer.Ordinal));
+            foreach (var (name, text) in files)
+            {
+                var path = Path.Combine(consumer, name);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, text);
+            }
+            File.WriteAllText(Path.Combine(consumer, "Readme.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
+                    <RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>
+                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
+                    <RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>
+                  </PropertyGroup>
+                  <ItemGroup><PackageReference Include="Typed.Processes.Lua" Version="0.1.0" /></ItemGroup>
+                </Project>
+                """);
+            var output = await Dotnet(consumer, "run", TimeSpan.FromMinutes(4));
+            Assert.Contains("total 60, pricer said bye", output);
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>The README's code blocks whose first line names a file (<c># file: x</c>, <c>-- file: x</c>, <c>// file: x</c>).</summary>
+    private static Dictionary<string, string> ReadmeFiles()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match block in System.Text.RegularExpressions.Regex.Matches(readme, "```[a-z]*\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline))
+        {
+            var text = block.Groups[1].Value;
+            var first = text[..text.IndexOf('\n', StringComparison.Ordinal)];
+            var marker = System.Text.RegularExpressions.Regex.Match(first, "^(?:#|--|//) file: (\\S+)$");
+            if (marker.Success) files.Add(marker.Groups[1].Value, text);
+        }
+        return files;
     }
 
     /// <summary>A fresh project folder with the e2e Lua application in its <c>app</c> folder.</summary>

@@ -14,6 +14,11 @@ internal static class ApplicationEmitter
     {
         var w = new IndentedWriter();
         EntryEmitter.Header(w);
+        // Reachable from every file of the project (a top-level Program.cs, other namespaces) without a using, and
+        // without importing the whole root namespace (whose type names could then clash with other usings).
+        w.Line($"global using ProcessReferences = global::{app.RootNamespace}.ProcessReferences;");
+        w.Line($"global using static global::{app.RootNamespace}.GeneratedProcessRegistration;");
+        w.Line();
         w.Open("namespace " + app.RootNamespace);
         w.Line("/// <summary>Every entry and host reference this project declares (C# entries, hosts and Lua manifests).</summary>");
         w.Line(EntryEmitter.GeneratedCode);
@@ -74,6 +79,9 @@ internal static class ApplicationEmitter
     {
         var w = new IndentedWriter();
         EntryEmitter.Header(w);
+        w.Line($"global using LuaEntries = global::{app.RootNamespace}.LuaEntries;");
+        w.Line($"global using static global::{app.RootNamespace}.LuaEntryMessages;");
+        w.Line();
         // Payload types in manifests (meta.topics) are written as C#; these usings let them be short.
         w.Line("using global::System;");
         w.Line("using global::System.Collections.Generic;");
