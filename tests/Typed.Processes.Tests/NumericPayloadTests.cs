@@ -32,6 +32,8 @@ public class NumericPayloadTests : RuntimeTest
         { 0.1, typeof(float), null },
         { 16777217L, typeof(float), null },
         { ulong.MaxValue, typeof(long), null },
+        { decimal.MaxValue, typeof(double), null }, // rounds to 2^96, above decimal.MaxValue: the check must not overflow
+        { decimal.MinValue, typeof(float), null },
         // not numbers, or not numeric targets
         { "42", typeof(int), null },
         { 42L, typeof(string), null },
