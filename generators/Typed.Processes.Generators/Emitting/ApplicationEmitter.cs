@@ -67,7 +67,7 @@ internal static class ApplicationEmitter
         var names = args.Select(a => EntryEmitter.StubParameter(a.Name)).ToList();
         var declared = string.Concat(args.Select((a, i) => $", {a.Type ?? "object?"} {names[i]}"));
         var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
-        return new EntryEmitter.StubShape(typeName, subject, "", declared, string.Concat(names.Select(n => ", " + n)), array, "object?", null);
+        return new EntryEmitter.StubShape(typeName, subject, "", declared, EntryEmitter.PassedArguments(names), array, "object?", null);
     }
 
     public static string EmitLuaEntries(ApplicationModel app)

@@ -82,7 +82,7 @@ internal static class EntryEmitter
         var parameters = e.Main?.Parameters ?? Typed.Processes.SourceModel.EquatableArray<ParameterModel>.Empty;
         var names = parameters.Select(p => StubParameter(p.Name)).ToList();
         var declared = string.Concat(parameters.Select((p, i) => $", {p.Type} {names[i]}"));
-        var passed = string.Concat(names.Select(n => ", " + n));
+        var passed = PassedArguments(names);
         var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
         var result = !e.HasHandlers && e.Main?.ResultType is { } t ? t : "object?";
         EmitSpawnStubs(w, new StubShape(self, $"<see cref=\"{self}\"/>", "", declared, passed, array, result, GeneratedCode));
@@ -95,6 +95,14 @@ internal static class EntryEmitter
 
     /// <summary>A main parameter's name in the stubs: a keyword gets '@', a name the stubs use gets "Arg".</summary>
     internal static string StubParameter(string name) => StubNames.Contains(name) ? name + "Arg" : Names.Parameter(name);
+
+    /// <summary>
+    /// The typed arguments passed on to the untyped spawns' <c>params object?[] args</c>, each with a leading ", ". A lone
+    /// argument is cast to object, so that one of a reference-type array type (<c>string[] words</c>) is one argument,
+    /// not the params array itself.
+    /// </summary>
+    internal static string PassedArguments(IReadOnlyList<string> names) =>
+        names.Count == 1 ? $", (object?){names[0]}" : string.Concat(names.Select(n => ", " + n));
 
     /// <summary>What the spawn and start stubs of an entry type (C# or Lua) need.</summary>
     /// <param name="EntryType">The entry type, <c>T</c> of <c>Pid&lt;T&gt;</c>.</param>
