@@ -80,7 +80,7 @@ internal static class EntryEmitter
         w.Line();
 
         var parameters = e.Main?.Parameters ?? Typed.Processes.SourceModel.EquatableArray<ParameterModel>.Empty;
-        var names = parameters.Select(p => StubParameter(p.Name)).ToList();
+        var names = StubParameters(parameters.Select(p => p.Name));
         var declared = string.Concat(parameters.Select((p, i) => $", {p.Type} {names[i]}"));
         var passed = PassedArguments(names);
         var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
@@ -93,8 +93,15 @@ internal static class EntryEmitter
     /// <summary>The names the stubs use themselves; a main parameter of one of these names gets a suffix in the stubs.</summary>
     private static readonly HashSet<string> StubNames = new() { "context", "runtime", "host", "args", "cancellationToken" };
 
-    /// <summary>A main parameter's name in the stubs: a keyword gets '@', a name the stubs use gets "Arg".</summary>
-    internal static string StubParameter(string name) => StubNames.Contains(name) ? name + "Arg" : Names.Parameter(name);
+    /// <summary>Main's parameter names in the stubs: a keyword gets '@', a name the stubs use gets "Arg" (and a suffix
+    /// when that is another parameter's name too).</summary>
+    internal static List<string> StubParameters(IEnumerable<string> names)
+    {
+        var all = names.ToList();
+        var used = new HashSet<string>(StubNames, System.StringComparer.Ordinal);
+        foreach (var name in all) used.Add(name);
+        return all.Select(name => StubNames.Contains(name) ? Names.Unique(name + "Arg", used) : Names.Parameter(name)).ToList();
+    }
 
     /// <summary>
     /// The typed arguments passed on to the untyped spawns' <c>params object?[] args</c>, each with a leading ", ". A lone
