@@ -163,7 +163,9 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
         foreach (var handler in shape.Handlers)
         {
             if (handler.Payload is { } payload) Check(context.ReportDiagnostic, context.Compilation.Assembly, payload.Type, TypeLocation(payload, context));
-            CheckResult(context, handler.Method);
+            if (handler.Returns is ReturnKind.Value or ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT) CheckResult(context, handler.Method);
+            else if (handler.Reply is { } declared) // Reply = typeof(T) of a handler that answers later: the call stubs are typed from it
+                Check(context.ReportDiagnostic, context.Compilation.Assembly, declared, ReplyLocation(handler.Method, context));
         }
         if (shape.Main is { } main)
         {
@@ -189,6 +191,21 @@ public sealed class PayloadAnalyzer : DiagnosticAnalyzer
         if (unwrapped && syntax is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic) syntax = generic.TypeArgumentList.Arguments[0];
         var at = syntax?.GetLocation() ?? method.Locations.FirstOrDefault() ?? Location.None;
         Check(context.ReportDiagnostic, context.Compilation.Assembly, type, at);
+    }
+
+    /// <summary>The type in <c>Reply = typeof(T)</c> of the method's [Topic] attribute.</summary>
+    private static Location ReplyLocation(IMethodSymbol method, SymbolAnalysisContext context)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() != "Typed.Processes.TopicAttribute") continue;
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax { ArgumentList: { } list } syntax) continue;
+            foreach (var argument in list.Arguments)
+                if (argument.NameEquals?.Name.Identifier.ValueText == "Reply")
+                    return argument.Expression is TypeOfExpressionSyntax typeOf ? typeOf.Type.GetLocation() : argument.GetLocation();
+            return syntax.GetLocation();
+        }
+        return method.Locations.FirstOrDefault() ?? Location.None;
     }
 
     private static Location TypeLocation(IParameterSymbol parameter, SymbolAnalysisContext context) =>

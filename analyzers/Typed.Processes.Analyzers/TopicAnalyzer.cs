@@ -85,6 +85,8 @@ public sealed class TopicAnalyzer : DiagnosticAnalyzer
         {
             var conversion = Microsoft.CodeAnalysis.CSharp.CSharpExtensions.ClassifyConversion(context.Compilation, reply, asked);
             if (conversion.IsIdentity || (conversion.IsImplicit && (conversion.IsReference || conversion.IsBoxing || conversion.IsNullable))) return;
+            // A reply declared as object or a base type may hold the narrower type asked for (reply is T).
+            if (conversion.IsExplicit && (conversion.IsReference || conversion.IsUnboxing)) return;
             problem = $"replies with '{reply.ToDisplayString()}', not '{asked.ToDisplayString()}'";
             properties = properties.Add(ReplyProperty, reply.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
         }

@@ -77,6 +77,37 @@ public class CallTests
         }
         """);
 
+    /// <summary>Review of issue 11: a reply declared as object or a base type may be the narrower type asked for (the
+    /// runtime checks <c>reply is T</c>), so asking for it is not "fails every call".</summary>
+    [Fact]
+    public Task Calls_asking_for_a_type_the_declared_reply_may_hold_NoDiagnostic() => Verifier.AnalyzeAsync<TopicAnalyzer>("""
+        using System.Threading.Tasks;
+        using Typed.Processes;
+
+        public abstract record Shape;
+        public sealed record Circle(double R) : Shape;
+
+        [ProcessEntry("app:shapes")]
+        public partial class Shapes
+        {
+            [Topic("shape")] public Shape OnShape() => new Circle(1);
+            [Topic("anything")] public Task<object> OnAnything() => Task.FromResult<object>(1L);
+        }
+
+        class Caller
+        {
+            async Task M(ProcessContext ctx, Pid<Shapes> shapes)
+            {
+                var t = System.TimeSpan.FromSeconds(1);
+                await ctx.CallAsync<Circle>(shapes, "shape", null, t);
+                await ctx.CallAsync<string>(shapes, "anything", null, t);
+                await ctx.CallAsync<long>(shapes, "anything", null, t);
+                await ctx.CallAsync<{|#0:string|}>(shapes, "shape", null, t);
+            }
+        }
+        """,
+        [new DiagnosticResult(Diagnostics.ReplyTypeMismatch).WithLocation(0).WithArguments("shape", "app:shapes", "replies with 'Shape', not 'string'")]);
+
     [Fact]
     public Task Calls_asking_for_another_type_or_to_a_topic_that_never_replies_are_TP0011() => Verifier.AnalyzeAsync<TopicAnalyzer>(Entries + """
         class Caller

@@ -186,6 +186,17 @@ public class ImmutabilityTests
         ]);
 
     [Fact]
+    public Task A_declared_Reply_type_of_a_handler_that_answers_later_is_reported_on_the_attribute() => Verifier.AnalyzeAsync<PayloadAnalyzer>(Usings + """
+        [ProcessEntry("app:later")]
+        public partial class Later
+        {
+            [Topic("later", Reply = typeof({|#0:List<int>|}))] void OnLater(Line line, MessageContext ctx) { }
+            [Topic("fine", Reply = typeof(Order))] void OnFine(Line line, MessageContext ctx) { }
+        }
+        """ + Types,
+        [Tp0010(0, "List<int>", "it is a mutable collection")]);
+
+    [Fact]
     public Task A_type_declared_by_a_referenced_assembly_is_immutable() => Verifier.AnalyzeWithLibraryAsync<PayloadAnalyzer>(Usings + """
         class C
         {

@@ -123,7 +123,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         var entries = typeof(ProcessReferences.Entries).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToList();
         var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
         Assert.Equal(["app.e2e:asker", "app.e2e:calc", "app.e2e:doubler", "app.e2e:summer", "app.jobs:coordinator", "app.jobs:crasher", "app.jobs:graceful",
-                      "app.jobs:recorder", "app.jobs:result-worker", "app.jobs:sleeper", "app.jobs:supervisor", "app.math:adder", "app.shop:orders",
+                      "app.jobs:recorder", "app.jobs:result-worker", "app.jobs:sleeper", "app.jobs:supervisor", "app.math:adder", "app.shop:joiner", "app.shop:orders",
                       "app.workers:echo", "app.workers:greeter", "app.workers:pricer"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));

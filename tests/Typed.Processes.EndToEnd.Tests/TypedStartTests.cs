@@ -53,6 +53,22 @@ public sealed class TypedStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_single_array_argument_reaches_main_as_one_argument_through_every_stub()
+    {
+        string[] words = ["a", "b", "c"];
+        Assert.Equal("a+b+c", (await Joiner.RunAsync(_runtime, ProcessReferences.Hosts.AppE2e, words).WaitAsync(Guard)).Value);
+        var entry = "test:j" + Guid.NewGuid().ToString("N")[..8];
+        _runtime.Entries.Add(entry, async ctx =>
+        {
+            Joiner.SpawnMonitored(ctx, ProcessReferences.Hosts.AppE2e, words).ThrowIfFailed();
+            var exit = await ctx.Events().ReceiveAsync();
+            return $"{exit.Result}{exit.Error}";
+        });
+        var run = await _runtime.RunAsync(entry, ProcessReferences.Hosts.AppE2e).WaitAsync(Guard);
+        Assert.Equal("a+b+c", run.Result);
+    }
+
+    [Fact]
     public async Task A_default_HostRef_is_an_error_result()
     {
         Assert.Equal("host reference is null", (await Orders.RunAsync(_runtime, default, 1).WaitAsync(Guard)).Error);

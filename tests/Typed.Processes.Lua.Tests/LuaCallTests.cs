@@ -33,6 +33,42 @@ public sealed class LuaCallTests : LuaTest
         end }
         """;
 
+    private sealed record Price(string Item, decimal Amount);
+
+    /// <summary>
+    /// Review of issue 11: a generated call handler's returned value that the caller cannot take (a record, for a Lua
+    /// caller) fails that call at once; the server, which did nothing wrong, keeps serving.
+    /// </summary>
+    [Fact]
+    public async Task A_returned_reply_a_Lua_caller_cannot_take_fails_the_call_not_the_server()
+    {
+        Payloads.DeclareImmutable(typeof(Price));
+        var name = "test:pricer" + Guid.NewGuid().ToString("N")[..8];
+        Runtime.Entries.Add(name, async ctx =>
+        {
+            var inbox = ctx.Inbox();
+            var handling = new MessageContext(ctx);
+            while (true)
+            {
+                var m = await inbox.ReceiveAsync();
+                handling.Begin(m);
+                if (m.Topic == "record") handling.ReplyReturned(new Price("x", 1m)); // as the generated dispatch does
+                else handling.ReplyReturned((long)m.Payload! + 1);
+            }
+        });
+        var server = Runtime.Spawn(name, Host).Value;
+        var exit = await Run(Lua("""
+            return { main = function(server)
+              local v, err = process.call(server, "record", 1)
+              if v ~= nil then return nil, "expected an error" end
+              local w, err2 = process.call(server, "inc", 41)
+              return tostring(err) .. " | " .. tostring(w) .. " " .. tostring(err2)
+            end }
+            """), server);
+        Assert.Null(exit.Error);
+        Assert.Matches("^reply: a Lua process cannot receive a payload of type .*Price.* \\| 42 nil$", (string)exit.Result!);
+    }
+
     [Fact]
     public async Task CSharp_calls_Lua_and_Lua_calls_CSharp()
     {

@@ -32,6 +32,8 @@ public class NumericPayloadTests : RuntimeTest
         { 0.1, typeof(float), null },
         { 16777217L, typeof(float), null },
         { ulong.MaxValue, typeof(long), null },
+        { decimal.MaxValue, typeof(double), null }, // rounds to 2^96, above decimal.MaxValue: the check must not overflow
+        { decimal.MinValue, typeof(float), null },
         // not numbers, or not numeric targets
         { "42", typeof(int), null },
         { 42L, typeof(string), null },
@@ -109,5 +111,34 @@ public class NumericPayloadTests : RuntimeTest
             return await listener.ReceiveAsync();
         });
         Assert.Equal(12, Assert.IsType<int>(result));
+    }
+}
+
+/// <summary>Review of issue 11: numeric conversion where the one dispatch channel meets the contract.</summary>
+public class NumericDispatchTests : RuntimeTest
+{
+    [Fact]
+    public async Task A_long_sent_before_a_dispatching_entry_listens_arrives_converted_to_the_contracts_int()
+    {
+        Runtime.Hosts.Add("app:single", workers: 1);
+        Runtime.Entries.Add(new CSharpEntry("test:dispatching", async ctx =>
+        {
+            var messages = ctx.RouteInbox(null).Value;
+            ctx.ListenMessages<int>("n", messages).ThrowIfFailed();
+            var m = await messages.ReceiveAsync();
+            return m.Payload?.GetType().Name;
+        })
+        {
+            Topics = new TopicContract([new("n", typeof(int))], acceptsOtherTopics: false) { Dispatches = true },
+        });
+        var parent = Runtime.Start(Entry(async ctx =>
+        {
+            var child = ctx.SpawnMonitored("test:dispatching", "app:single").Value;
+            ctx.Send(child, "n", 42L).ThrowIfFailed(); // before the child runs: routed by the contract, not a listener
+            var exit = await ctx.Events().ReceiveAsync();
+            return $"{exit.Result}{exit.Error}";
+        }), "app:single").Value;
+        var done = await parent.Exit.WaitAsync(Guard);
+        Assert.Equal("Int32", done.Result);
     }
 }

@@ -69,10 +69,10 @@ internal static class ApplicationEmitter
         var subject = $"<c>{entry.Reference}</c>";
         if (entry.Args is not { } args)
             return new EntryEmitter.StubShape(typeName, subject, "; <paramref name=\"args\"/> reach its main function", ", params object?[] args", ", args", "args", "object?", null);
-        var names = args.Select(a => EntryEmitter.StubParameter(a.Name)).ToList();
+        var names = EntryEmitter.StubParameters(args.Select(a => a.Name));
         var declared = string.Concat(args.Select((a, i) => $", {a.Type ?? "object?"} {names[i]}"));
         var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
-        return new EntryEmitter.StubShape(typeName, subject, "", declared, string.Concat(names.Select(n => ", " + n)), array, "object?", null);
+        return new EntryEmitter.StubShape(typeName, subject, "", declared, EntryEmitter.PassedArguments(names), array, "object?", null);
     }
 
     public static string EmitLuaEntries(ApplicationModel app)

@@ -80,9 +80,9 @@ internal static class EntryEmitter
         w.Line();
 
         var parameters = e.Main?.Parameters ?? Typed.Processes.SourceModel.EquatableArray<ParameterModel>.Empty;
-        var names = parameters.Select(p => StubParameter(p.Name)).ToList();
+        var names = StubParameters(parameters.Select(p => p.Name));
         var declared = string.Concat(parameters.Select((p, i) => $", {p.Type} {names[i]}"));
-        var passed = string.Concat(names.Select(n => ", " + n));
+        var passed = PassedArguments(names);
         var array = names.Count == 0 ? "global::System.Array.Empty<object?>()" : $"new object?[] {{ {string.Join(", ", names)} }}";
         var result = !e.HasHandlers && e.Main?.ResultType is { } t ? t : "object?";
         EmitSpawnStubs(w, new StubShape(self, $"<see cref=\"{self}\"/>", "", declared, passed, array, result, GeneratedCode));
@@ -93,8 +93,23 @@ internal static class EntryEmitter
     /// <summary>The names the stubs use themselves; a main parameter of one of these names gets a suffix in the stubs.</summary>
     private static readonly HashSet<string> StubNames = new() { "context", "runtime", "host", "args", "cancellationToken" };
 
-    /// <summary>A main parameter's name in the stubs: a keyword gets '@', a name the stubs use gets "Arg".</summary>
-    internal static string StubParameter(string name) => StubNames.Contains(name) ? name + "Arg" : Names.Parameter(name);
+    /// <summary>Main's parameter names in the stubs: a keyword gets '@', a name the stubs use gets "Arg" (and a suffix
+    /// when that is another parameter's name too).</summary>
+    internal static List<string> StubParameters(IEnumerable<string> names)
+    {
+        var all = names.ToList();
+        var used = new HashSet<string>(StubNames, System.StringComparer.Ordinal);
+        foreach (var name in all) used.Add(name);
+        return all.Select(name => StubNames.Contains(name) ? Names.Unique(name + "Arg", used) : Names.Parameter(name)).ToList();
+    }
+
+    /// <summary>
+    /// The typed arguments passed on to the untyped spawns' <c>params object?[] args</c>, each with a leading ", ". A lone
+    /// argument is cast to object, so that one of a reference-type array type (<c>string[] words</c>) is one argument,
+    /// not the params array itself.
+    /// </summary>
+    internal static string PassedArguments(IReadOnlyList<string> names) =>
+        names.Count == 1 ? $", (object?){names[0]}" : string.Concat(names.Select(n => ", " + n));
 
     /// <summary>What the spawn and start stubs of an entry type (C# or Lua) need.</summary>
     /// <param name="EntryType">The entry type, <c>T</c> of <c>Pid&lt;T&gt;</c>.</param>

@@ -34,12 +34,22 @@ public sealed class TopicContract
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // generated code sets it
     public IReadOnlyList<ProcessEventKind> DispatchedEvents { get; init; } = [];
 
-    internal string? Check(ProcessCore process, string topic, object? payload)
+    /// <summary>Null when the contract takes <paramref name="payload"/> on <paramref name="topic"/> (a number of another
+    /// numeric type is converted in place when exact, so a message that waits in the inbox or a dispatch channel has
+    /// the declared type, as one a typed listener takes), else the sender's error.</summary>
+    internal string? Check(ProcessCore process, string topic, ref object? payload)
     {
         if (_topics.TryGetValue(topic, out var type))
-            return type is null || payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(payload) || NumericPayload.TryConvert(payload, type, out _)
-                ? null
-                : ProcessCore.WrongPayload(topic, process.Describe(), type.Name, payload);
+        {
+            if (type is null || payload is null && (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null) || type.IsInstanceOfType(payload))
+                return null;
+            if (NumericPayload.TryConvert(payload, type, out var converted))
+            {
+                payload = converted;
+                return null;
+            }
+            return ProcessCore.WrongPayload(topic, process.Describe(), type.Name, payload);
+        }
         return AcceptsOtherTopics ? null
             : $"{process.Describe()} has no topic '{topic}' (its topics: {string.Join(", ", _topics.Keys.OrderBy(k => k, StringComparer.Ordinal))})";
     }

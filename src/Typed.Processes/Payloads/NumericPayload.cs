@@ -103,6 +103,7 @@ internal static class NumericPayload
         converted = null;
         if (to is not (TypeCode.Double or TypeCode.Single)) return false;
         var d = (double)m;
+        if (Math.Abs(d) >= 79228162514264337593543950336.0) return false; // 2^96: decimal.MaxValue rounds up to it, past decimal
         if ((decimal)d != m) return false;
         return FloatInto(to, d, out converted);
     }

@@ -57,16 +57,16 @@ public sealed class MessageContext
     /// <summary>
     /// Answers the call being handled with a call handler's returned value (called by generated code). A plain send
     /// has no caller: the value is dropped. A call already answered (the handler replied itself) or whose caller no
-    /// longer waits drops it too. A value that cannot be sent (not immutable, say) is the handler's bug: it ends the
-    /// process, so the caller gets that error at once instead of waiting for its timeout.
+    /// longer waits drops it too. A value the caller cannot take (a record, for a Lua caller) ends that call with the
+    /// error. A value that cannot be sent at all (not immutable, say) is the handler's bug: it ends the process, so the
+    /// caller gets that error at once instead of waiting for its timeout.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void ReplyReturned(object? value)
     {
         if (Message.ReplyTo is not { } handle) return;
-        var replied = handle.Reply(value);
-        if (!replied.Ok && handle.IsOpen)
-            throw new ProcessException($"the reply of '{Topic}' cannot be sent: {replied.Error}");
+        if (handle.AnswerReturned(value) is { } error && handle.IsOpen)
+            throw new ProcessException($"the reply of '{Topic}' cannot be sent: {error}");
     }
 
     /// <summary>Sets the message being handled (called by generated code).</summary>

@@ -233,7 +233,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         {
             refused = TryGetListener(topic, out var listener)
                 ? listener.Admit(ref payload) ? null : WrongPayload(topic, Pid.ToString(), listener.PayloadTypeName, payload)
-                : Contract?.Check(this, topic, payload);
+                : Contract?.Check(this, topic, ref payload);
             if (refused is null)
             {
                 if (reply is not null && listener is not null && !listener.CarriesReply)

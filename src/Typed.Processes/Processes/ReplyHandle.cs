@@ -31,6 +31,27 @@ public sealed class ReplyHandle
         return _call.TrySettle(prepared.Value, null) ? Result.Success : Result.Failure(_call.Closed());
     }
 
+    /// <summary>
+    /// Answers with a call handler's returned value (<see cref="MessageContext.ReplyReturned"/>): as <see cref="Reply"/>,
+    /// except that a value the caller refuses (its payload gate: a Lua caller cannot take a record, say) ends the call
+    /// with that error, so the caller learns it at once and the handler's process, which did nothing wrong, goes on.
+    /// Returns the error of a value that cannot be sent at all (the handler's bug), else null (answered, refused to
+    /// the caller, or nobody waits any more).
+    /// </summary>
+    internal string? AnswerReturned(object? value)
+    {
+        if (!_call.IsOpen) return null;
+        var prepared = Payloads.Prepare(value);
+        if (!prepared.Ok) return "reply: " + prepared.Error;
+        if (_call.Caller is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused)
+        {
+            _call.TrySettle(null, "reply: " + refused);
+            return null;
+        }
+        _call.TrySettle(prepared.Value, null);
+        return null;
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"reply to {Caller?.ToString() ?? "outside"}{(IsOpen ? "" : " (settled)")}";
 }

@@ -33,27 +33,27 @@ namespace App.Jobs
         /// <summary>Spawns a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
-            AsTypedPid(context.Spawn(EntryReference, host, workers));
+            AsTypedPid(context.Spawn(EntryReference, host, (object?)workers));
 
         /// <summary>Spawns and monitors a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
-            AsTypedPid(context.SpawnMonitored(EntryReference, host, workers));
+            AsTypedPid(context.SpawnMonitored(EntryReference, host, (object?)workers));
 
         /// <summary>Spawns and links to a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
-            AsTypedPid(context.SpawnLinked(EntryReference, host, workers));
+            AsTypedPid(context.SpawnLinked(EntryReference, host, (object?)workers));
 
         /// <summary>Spawns, links to and monitors a <see cref="Coordinator"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, int workers) =>
-            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, workers));
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, (object?)workers));
 
         /// <summary>Spawns a <see cref="Coordinator"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Coordinator>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, int workers) =>
-            AsTypedPid(runtime.Spawn(EntryReference, host, workers));
+            AsTypedPid(runtime.Spawn(EntryReference, host, (object?)workers));
 
         /// <summary>Starts a <see cref="Coordinator"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

@@ -30,27 +30,27 @@ namespace App.Jobs
         /// <summary>Spawns a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
-            AsTypedPid(context.Spawn(EntryReference, host, target));
+            AsTypedPid(context.Spawn(EntryReference, host, (object?)target));
 
         /// <summary>Spawns and monitors a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
-            AsTypedPid(context.SpawnMonitored(EntryReference, host, target));
+            AsTypedPid(context.SpawnMonitored(EntryReference, host, (object?)target));
 
         /// <summary>Spawns and links to a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
-            AsTypedPid(context.SpawnLinked(EntryReference, host, target));
+            AsTypedPid(context.SpawnLinked(EntryReference, host, (object?)target));
 
         /// <summary>Spawns, links to and monitors a <see cref="Watcher"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
-            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, target));
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, (object?)target));
 
         /// <summary>Spawns a <see cref="Watcher"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Watcher>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::Typed.Processes.Pid target) =>
-            AsTypedPid(runtime.Spawn(EntryReference, host, target));
+            AsTypedPid(runtime.Spawn(EntryReference, host, (object?)target));
 
         /// <summary>Starts a <see cref="Watcher"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]

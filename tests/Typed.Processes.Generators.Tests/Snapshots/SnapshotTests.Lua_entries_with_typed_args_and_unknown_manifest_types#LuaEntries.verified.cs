@@ -34,23 +34,23 @@ namespace UserProject
 
                 /// <summary>Spawns a <c>app.typed:broken</c> process on <paramref name="host"/>.</summary>
                 public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, object? arg1) =>
-                    AsTypedPid(context.Spawn(EntryReference, host, arg1));
+                    AsTypedPid(context.Spawn(EntryReference, host, (object?)arg1));
 
                 /// <summary>Spawns and monitors a <c>app.typed:broken</c> process on <paramref name="host"/>.</summary>
                 public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, object? arg1) =>
-                    AsTypedPid(context.SpawnMonitored(EntryReference, host, arg1));
+                    AsTypedPid(context.SpawnMonitored(EntryReference, host, (object?)arg1));
 
                 /// <summary>Spawns and links to a <c>app.typed:broken</c> process on <paramref name="host"/>.</summary>
                 public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, object? arg1) =>
-                    AsTypedPid(context.SpawnLinked(EntryReference, host, arg1));
+                    AsTypedPid(context.SpawnLinked(EntryReference, host, (object?)arg1));
 
                 /// <summary>Spawns, links to and monitors a <c>app.typed:broken</c> process on <paramref name="host"/>.</summary>
                 public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, object? arg1) =>
-                    AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, arg1));
+                    AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, (object?)arg1));
 
                 /// <summary>Spawns a <c>app.typed:broken</c> process on <paramref name="host"/> from outside any process.</summary>
                 public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object? arg1) =>
-                    AsTypedPid(runtime.Spawn(EntryReference, host, arg1));
+                    AsTypedPid(runtime.Spawn(EntryReference, host, (object?)arg1));
 
                 /// <summary>Starts a <c>app.typed:broken</c> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
                 public static global::Typed.Processes.Result<global::Typed.Processes.RunningProcess<Broken>> Start(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object? arg1) =>
