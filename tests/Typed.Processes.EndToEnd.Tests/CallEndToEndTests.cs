@@ -81,6 +81,22 @@ public sealed class CallEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_call_to_a_topic_whose_handler_can_never_answer_fails_at_once_and_the_handler_still_runs()
+    {
+        var pricer = Pricer.Spawn(_runtime, Host).Value;
+        var exit = _runtime.WaitForExitAsync(pricer);
+        // "release" returns nothing, declares no Reply and takes no MessageContext: nothing could ever answer. The
+        // timeout is never reached: the call fails as the handler is dispatched.
+        // Untyped, as a Lua caller would (through the typed PID, TP0011 refuses it at compile time).
+        var refused = await _runtime.CallAsync<object?>(pricer.ToString(), "release", null, Never).AsTask().WaitAsync(Guard);
+        Assert.Contains("answers no calls", refused.Error);
+        var priced = await _runtime.CallPricedAsync(pricer, Never).AsTask().WaitAsync(Guard); // still serving
+        Assert.Equal(0L, priced.Value);
+        _runtime.SendStop(pricer).ThrowIfFailed();
+        Assert.Null((await exit.WaitAsync(Guard)).Error);
+    }
+
+    [Fact]
     public async Task A_handler_that_throws_ends_its_process_and_the_caller_gets_the_error_at_once()
     {
         var result = await Run(async ctx =>

@@ -16,6 +16,7 @@ public class GeneratedSurfaceTests
             typeof(Payloads).GetMethod(nameof(Payloads.DeclareImmutable))!,
             typeof(GeneratedStubs),
             typeof(MessageContext).GetMethod(nameof(MessageContext.ReplyReturned))!,
+            typeof(MessageContext).GetMethod(nameof(MessageContext.AnswersNoCall))!,
             typeof(ProcessContext).GetMethods().Single(m => m.Name == nameof(ProcessContext.ListenMessages) && m.IsGenericMethod && m.GetParameters().Length == 2),
             typeof(ProcessContext).GetMethod(nameof(ProcessContext.RouteInbox))!,
             typeof(ProcessContext).GetMethod(nameof(ProcessContext.RouteEvents))!,

@@ -238,6 +238,9 @@ internal static class EntryEmitter
         foreach (var h in e.Handlers)
         {
             w.Line($"case {Names.Literal(h.Topic!)}:");
+            // A handler that returns nothing, declares no Reply and never sees the message can never answer: a call to
+            // its topic fails at once instead of waiting for its timeout (the handler still runs, as for a send).
+            if (h.ReplyType is null && !h.Arguments.Contains("context") && !h.Arguments.Contains("message")) w.Line("    handling.AnswersNoCall();");
             w.Line("    " + HandlerCall(h) + ";");
             w.Line("    break;");
         }

@@ -69,6 +69,18 @@ public sealed class MessageContext
             throw new ProcessException($"the reply of '{Topic}' cannot be sent: {error}");
     }
 
+    /// <summary>
+    /// Called by generated code before a handler that can never answer (it returns nothing, declares no <c>Reply</c>
+    /// and takes neither the message nor this context): when the message is a call, the call fails at once, so its
+    /// caller does not wait for the timeout.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void AnswersNoCall()
+    {
+        if (Message.ReplyTo is { IsOpen: true } handle)
+            handle.Refuse($"topic '{Topic}' of {Process.Self} answers no calls: its handler returns nothing (a call handler returns its reply, or declares [Topic(..., Reply = typeof(T))] and takes the MessageContext)");
+    }
+
     /// <summary>Sets the message being handled (called by generated code).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Begin(Message message) => _message = message ?? throw new ArgumentNullException(nameof(message));

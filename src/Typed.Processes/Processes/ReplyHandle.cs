@@ -52,6 +52,9 @@ public sealed class ReplyHandle
         return null;
     }
 
+    /// <summary>Ends the call with <paramref name="error"/> for its caller (nothing is answered).</summary>
+    internal void Refuse(string error) => _call.TrySettle(null, error);
+
     /// <inheritdoc />
     public override string ToString() => $"reply to {Caller?.ToString() ?? "outside"}{(IsOpen ? "" : " (settled)")}";
 }

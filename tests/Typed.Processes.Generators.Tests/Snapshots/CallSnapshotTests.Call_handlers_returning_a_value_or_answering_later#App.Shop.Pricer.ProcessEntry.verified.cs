@@ -116,6 +116,7 @@ namespace App.Shop
                         instance.OnLater((global::App.Shop.PriceRequest)message.Payload!, handling);
                         break;
                     case "release":
+                        handling.AnswersNoCall();
                         instance.OnRelease();
                         break;
                     default:

@@ -90,12 +90,15 @@ namespace App.Data
                 switch (message.Topic)
                 {
                     case "put":
+                        handling.AnswersNoCall();
                         instance.OnPut((global::System.Collections.Generic.KeyValuePair<string, int?>)message.Payload!);
                         break;
                     case "batch":
+                        handling.AnswersNoCall();
                         instance.OnBatch((global::System.Collections.Immutable.ImmutableArray<global::System.Collections.Generic.KeyValuePair<string, long>>)message.Payload!);
                         break;
                     case "maybe":
+                        handling.AnswersNoCall();
                         instance.OnMaybe((int?)message.Payload);
                         break;
                     default:

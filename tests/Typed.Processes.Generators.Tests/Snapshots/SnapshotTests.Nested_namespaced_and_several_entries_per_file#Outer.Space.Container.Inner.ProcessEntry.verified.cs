@@ -91,6 +91,7 @@ namespace Outer.Space
                             await instance.OnPing((int)message.Payload!, handling).ConfigureAwait(true);
                             break;
                         case "count-all":
+                            handling.AnswersNoCall();
                             instance.OnCountAll((long)message.Payload!);
                             break;
                         default:
