@@ -12,7 +12,8 @@ public static class TypedProcessesServiceCollectionExtensions
 {
     /// <summary>
     /// Adds a <see cref="ProcessRuntime"/> (a singleton: inject it where typed stubs or <c>Spawn</c>/<c>Send</c>/<c>CallAsync</c>
-    /// are used outside processes) configured from the <c>TypedProcesses</c> configuration section and then by
+    /// are used outside processes; a process's own services, <see cref="ProcessContext.Services"/>, are a scope of the
+    /// host's created on first use and disposed when it ends) configured from the <c>TypedProcesses</c> configuration section and then by
     /// <paramref name="configure"/>, logging to the host's <see cref="ILoggerFactory"/>, and a hosted service that
     /// starts it with the host and, when the host stops, shuts it down gracefully (Cancel with
     /// <see cref="TypedProcessesOptions.ShutdownGrace"/>, then terminate). Calling it again adds to the same runtime.
@@ -36,10 +37,12 @@ public static class TypedProcessesServiceCollectionExtensions
     private static ProcessRuntime CreateRuntime(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<TypedProcessesOptions>>().Value;
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
         var runtime = new ProcessRuntime(new ProcessRuntimeOptions
         {
             LoggerFactory = services.GetService<ILoggerFactory>(),
             TimeProvider = services.GetService<TimeProvider>(),
+            ProcessServices = _ => new ProcessScope(scopes.CreateAsyncScope()),
         });
         try
         {
@@ -58,6 +61,14 @@ public static class TypedProcessesServiceCollectionExtensions
             throw;
         }
     }
+}
+
+/// <summary>A process's services: a scope of the host's, disposed by the runtime when the process ends.</summary>
+internal sealed class ProcessScope(AsyncServiceScope scope) : IServiceProvider, IAsyncDisposable
+{
+    public object? GetService(Type serviceType) => scope.ServiceProvider.GetService(serviceType);
+
+    public ValueTask DisposeAsync() => scope.DisposeAsync();
 }
 
 /// <summary>Starts the runtime with the host and shuts it down gracefully when the host stops.</summary>

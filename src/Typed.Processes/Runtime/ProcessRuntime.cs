@@ -12,6 +12,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<long, ProcessCore> _processes = new();
     private readonly ILogger _processLog;
+    private readonly Func<Pid, IServiceProvider>? _processServices;
     private volatile bool _shutDown;
     private long _spawned, _exited, _deadLetters;
 
@@ -23,6 +24,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         RuntimeLogger = factory.CreateLogger("Typed.Processes.Runtime");
         _processLog = factory.CreateLogger("Typed.Processes.Process");
         Time = options.TimeProvider ?? TimeProvider.System;
+        _processServices = options.ProcessServices;
         Hosts = new HostTable(this);
         Entries = new EntryTable();
         Registry = new ProcessRegistry(this);
@@ -507,6 +509,12 @@ public sealed class ProcessRuntime : IAsyncDisposable
             using var scope = l.BeginScope(new ProcessLogScope(a.pid));
             a.write(l, a.args);
         }, (pid, level, write, args));
+
+    /// <summary>A process's services (<see cref="ProcessRuntimeOptions.ProcessServices"/>, or none).</summary>
+    internal IServiceProvider CreateServices(Pid pid) => _processServices?.Invoke(pid) ?? ProcessServices.None;
+
+    internal void LogServicesDisposeFailed(Pid pid, Exception ex) =>
+        Log(pid, LogLevel.Warning, static (l, a) => RuntimeLog.ServicesDisposeFailed(l, a.ex, a.pid), (pid, ex));
 
     // ---- shutdown --------------------------------------------------------------------------------------------
 
