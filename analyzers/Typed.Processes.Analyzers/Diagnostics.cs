@@ -59,7 +59,7 @@ internal static class Diagnostics
         "TP0008",
         "Entry class cannot be instantiated or reference is malformed",
         "{0}",
-        "An entry class must be a non-generic, non-abstract, non-static class with a parameterless constructor or one taking a ProcessContext, and entry and host references must have the form 'namespace:name'.");
+        "An entry class must be a non-generic, non-abstract, non-static class with a parameterless constructor or one whose parameters are a ProcessContext and services, and entry and host references must have the form 'namespace:name'.");
 
     public static readonly DiagnosticDescriptor UnreadableManifest = Error(
         "TP0009",

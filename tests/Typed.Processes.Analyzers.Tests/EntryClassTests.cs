@@ -180,6 +180,35 @@ public class EntryClassTests
         """);
 
     [Fact]
+    public Task Constructors_taking_services() => Verifier.AnalyzeAsync<EntryClassAnalyzer>(Usings + """
+        public interface IClock { }
+
+        [ProcessEntry("app:injected")]
+        public partial class Injected(string name, IClock? clock, ProcessContext context) { }
+
+        [ProcessEntry("app:two")]
+        public partial class {|TP0008:Two|}
+        {
+            public Two(string a) { }
+            public Two(IClock b) { }
+        }
+
+        [ProcessEntry("app:twocontexts")]
+        public partial class {|TP0008:TwoContexts|}
+        {
+            public TwoContexts(ProcessContext a, ProcessContext b) { }
+        }
+
+        [ProcessEntry("app:longest")]
+        public partial class Longest
+        {
+            public Longest(IClock clock) { }
+            public Longest(IClock clock, ProcessContext context) { }
+            public Longest(int a, int b, int c) { }
+        }
+        """);
+
+    [Fact]
     public Task MalformedReferences() => Verifier.AnalyzeAsync<EntryClassAnalyzer>(Usings + """
         [assembly: ProcessHost({|TP0008:"processes"|})]
         [assembly: ProcessHost("app:processes", Workers = 2)]

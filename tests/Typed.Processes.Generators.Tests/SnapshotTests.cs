@@ -52,6 +52,26 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Entry_with_constructor_services()
+    {
+        var files = GeneratorHarness.Run("""
+            using Typed.Processes;
+
+            namespace App.Services;
+
+            public interface IClock { }
+            public sealed class Greeter { }
+
+            [ProcessEntry("app.services:greeting")]
+            public partial class Greeting(Greeter greeter, ProcessContext context, IClock? clock)
+            {
+                [ProcessMain] public string Main(string name) => $"{greeter}{context}{clock}{name}";
+            }
+            """);
+        Snapshot.Verify(files);
+    }
+
+    [Fact]
     public void Nested_namespaced_and_several_entries_per_file()
     {
         var files = GeneratorHarness.Run("""

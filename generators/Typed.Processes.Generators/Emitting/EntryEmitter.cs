@@ -214,7 +214,23 @@ internal static class EntryEmitter
             if (e.EventHandlers.Any(h => h.Kind == "LinkDown"))
                 w.Line($"context.SetOptions(new {Runtime}.ProcessOptions {{ TrapLinks = true }}); // an [OnLinkDown] handler traps links");
         }
-        w.Line($"var instance = new {e.TypeName}({(e.ConstructorTakesContext ? "context" : "")});");
+        if (e.ConstructorArguments.Count == 0)
+            w.Line($"var instance = new {e.TypeName}({(e.ConstructorTakesContext ? "context" : "")});");
+        else
+        {
+            // Services come from the process's own scope (ProcessContext.Services); a missing one ends the process.
+            w.Line($"var instance = new {e.TypeName}(");
+            for (int i = 0; i < e.ConstructorArguments.Count; i++)
+            {
+                var a = e.ConstructorArguments[i];
+                var end = i == e.ConstructorArguments.Count - 1 ? ");" : ",";
+                if (a == "context") { w.Line($"    context{end}"); continue; }
+                var type = a.Substring(1);
+                w.Line(a[0] == '?'
+                    ? $"    ({type}?)context.Services.GetService(typeof({type})){end}"
+                    : $"    ({type})(context.Services.GetService(typeof({type})) ?? throw new global::System.InvalidOperationException({Names.Literal($"no service of type {type.Replace("global::", "")} for {e.Reference}: register it in the host's services")})){end}");
+            }
+        }
         string Completed(string value) => isAsync ? $"return {value};" : $"return new global::System.Threading.Tasks.ValueTask<object?>((object?){value});";
         if (main is not null)
         {

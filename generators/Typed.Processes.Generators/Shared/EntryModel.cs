@@ -50,6 +50,7 @@ internal sealed record EntryModel(
     string TypeName,
     bool IsPublic,
     bool ConstructorTakesContext,
+    EquatableArray<string> ConstructorArguments,
     MainModel? Main,
     EquatableArray<HandlerModel> Handlers,
     HandlerModel? Inbox,

@@ -100,6 +100,13 @@ internal sealed class EntryShape
     /// <summary>True when the constructor the generated code calls takes a ProcessContext.</summary>
     public bool ConstructorTakesContext { get; private set; }
 
+    /// <summary>
+    /// What the constructor the generated code calls takes when it takes services: in order, <c>context</c> (the
+    /// ProcessContext), <c>!T</c> (a service it needs) or <c>?T</c> (a nullable or optional one), T fully qualified.
+    /// Empty for a parameterless constructor or one taking a single ProcessContext (<see cref="ConstructorTakesContext"/>).
+    /// </summary>
+    public EquatableArray<string> ConstructorArguments { get; private set; } = EquatableArray<string>.Empty;
+
     /// <summary>The valid <c>[Topic]</c> handlers, one a topic, in declaration order.</summary>
     public IReadOnlyList<HandlerShape> Handlers => _handlers;
 
@@ -171,6 +178,7 @@ internal sealed class EntryShape
             Type.Name,
             IsEffectivelyPublic(Type),
             ConstructorTakesContext,
+            ConstructorArguments,
             main,
             _handlers.Select(ToModel).ToEquatableArray(),
             Inbox is null ? null : ToModel(Inbox),
@@ -214,15 +222,45 @@ internal sealed class EntryShape
         if (Type.IsStatic) { CannotInstantiate("it is static"); return; }
         if (Type.IsAbstract) CannotInstantiate("it is abstract");
         if (IsGenericOrInGeneric(Type)) CannotInstantiate("it is generic (or nested in a generic type)");
-        // The generated code is a member of the class, so a private constructor will do.
-        bool? takesContext = null;
+        // The generated code is a member of the class, so a private constructor will do. It calls the constructor with
+        // the most parameters, each a ProcessContext (at most one) or a service (a reference type, from the process's
+        // ProcessContext.Services); two such constructors of that length would be a guess.
+        IMethodSymbol? chosen = null;
+        var tied = false;
         foreach (var ctor in Type.InstanceConstructors)
         {
-            if (ctor.Parameters.Length == 1 && IsType(ctor.Parameters[0].Type, ProcessContextType)) { takesContext = true; break; }
-            if (ctor.Parameters.Length == 0) takesContext = false;
+            if (!IsInjectable(ctor)) continue;
+            if (chosen is null || ctor.Parameters.Length > chosen.Parameters.Length) (chosen, tied) = (ctor, false);
+            else if (ctor.Parameters.Length == chosen.Parameters.Length) tied = true;
         }
-        if (takesContext is null) CannotInstantiate("it needs a parameterless constructor or one taking a single ProcessContext");
-        ConstructorTakesContext = takesContext == true;
+        if (chosen is null)
+        {
+            CannotInstantiate("it needs a parameterless constructor, or one whose parameters are a ProcessContext and services (reference types)");
+            return;
+        }
+        if (tied)
+        {
+            CannotInstantiate($"it has two constructors of {chosen.Parameters.Length} parameters a process could be created with: keep one");
+            return;
+        }
+        ConstructorTakesContext = chosen.Parameters.Length == 1 && IsType(chosen.Parameters[0].Type, ProcessContextType);
+        if (chosen.Parameters.Length > 0 && !ConstructorTakesContext)
+            ConstructorArguments = chosen.Parameters.Select(p =>
+                IsType(p.Type, ProcessContextType) ? "context"
+                : (p.NullableAnnotation == NullableAnnotation.Annotated || p.HasExplicitDefaultValue ? "?" : "!") + p.Type.ToDisplayString(TypeOfFormat))
+                .ToEquatableArray();
+
+        static bool IsInjectable(IMethodSymbol ctor)
+        {
+            var contexts = 0;
+            foreach (var p in ctor.Parameters)
+            {
+                if (p.RefKind != RefKind.None || p.IsParams) return false;
+                if (IsType(p.Type, ProcessContextType)) { if (++contexts > 1) return false; continue; }
+                if (!p.Type.IsReferenceType || p.Type.TypeKind is TypeKind.TypeParameter or TypeKind.Dynamic or TypeKind.Error) return false;
+            }
+            return true;
+        }
     }
 
     private void ReadMethods(CancellationToken cancellationToken)

@@ -24,6 +24,12 @@ public sealed class ProcessHost
 
     internal HostScheduler Scheduler { get; }
 
+    /// <summary>
+    /// Work items waiting for a worker now (diagnostics): process starts and resumptions queued on the host. Stays
+    /// above zero while every worker is busy; with <see cref="ExecutedWorkItems"/> not moving, the host is starved.
+    /// </summary>
+    public int QueueLength => Scheduler.QueueLength;
+
     /// <summary>Work items run so far (diagnostics).</summary>
     public long ExecutedWorkItems => Scheduler.ExecutedCount;
 }

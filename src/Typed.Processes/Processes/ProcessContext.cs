@@ -22,6 +22,13 @@ public sealed class ProcessContext
     /// <summary>The arguments given to spawn.</summary>
     public IReadOnlyList<object?> Args => Core.Args;
 
+    /// <summary>
+    /// This process's services: made on first use by <see cref="ProcessRuntimeOptions.ProcessServices"/> (in a .NET
+    /// host, a dependency-injection scope of its own) and disposed when the process ends; without that option, a
+    /// provider with no services. Throws <see cref="ProcessTerminatedException"/> once the process has ended.
+    /// </summary>
+    public IServiceProvider Services => Core.Services;
+
     /// <summary>Cancelled when the process is terminated (pass it to non-process APIs you await).</summary>
     public CancellationToken Aborted => Core.Aborted;
 

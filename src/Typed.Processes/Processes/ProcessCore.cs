@@ -35,6 +35,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     private ProcessContext? _context;
     private bool _inboxExposed;
     private HashSet<Call>? _calls; // the calls this process waits for (see Call)
+    private IServiceProvider? _services; // its services (created on first use), ServicesEnded once it has died
 
     /// <summary>The topics the entry declares (generated C# entries); null when it takes any topic.</summary>
     internal TopicContract? Contract;
@@ -77,6 +78,37 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     public bool TrapLinks { get; set; }
 
     internal ExitInfo? ExitInfo => _exit;
+
+    /// <summary>Marks <see cref="_services"/> once the process has died: no services are created after that.</summary>
+    private static readonly IServiceProvider ServicesEnded = new ProcessServices.Empty();
+
+    /// <summary>
+    /// Its services (<see cref="ProcessContext.Services"/>): created by <see cref="ProcessRuntimeOptions.ProcessServices"/>
+    /// on first use, disposed at exit. Throws <see cref="ProcessTerminatedException"/> once the process has ended.
+    /// </summary>
+    public IServiceProvider Services
+    {
+        get
+        {
+            var current = Volatile.Read(ref _services);
+            if (current is null)
+            {
+                var created = Runtime.CreateServices(Pid);
+                current = Interlocked.CompareExchange(ref _services, created, null) ?? created;
+                if (!ReferenceEquals(current, created)) ProcessServices.Dispose(Runtime, Pid, created);
+                else if (!IsAlive) EndServices(); // it died meanwhile: ExitCore may have missed what we just set
+                current = Volatile.Read(ref _services);
+            }
+            if (ReferenceEquals(current, ServicesEnded)) throw new ProcessTerminatedException(ExitInfo?.Error ?? "process ended");
+            return current!;
+        }
+    }
+
+    private void EndServices()
+    {
+        var services = Interlocked.Exchange(ref _services, ServicesEnded);
+        if (services is not null && !ReferenceEquals(services, ServicesEnded)) ProcessServices.Dispose(Runtime, Pid, services);
+    }
 
     /// <summary>Cancelled when the process dies (created on first use).</summary>
     public CancellationToken Aborted
@@ -143,6 +175,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
         }
         Interlocked.MemoryBarrier(); // pairs with BeginWait: either it sees Dead, or we see its waiter
         Runtime.OnExited(this, info, names);
+        EndServices();
         Volatile.Read(ref _waiter)?.TryAbort(info.Error ?? "process ended");
         if (_aborted is { } cts) try { cts.Cancel(); } catch (AggregateException) { }
         if (monitoring is not null)

@@ -12,6 +12,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<long, ProcessCore> _processes = new();
     private readonly ILogger _processLog;
+    private readonly Func<Pid, IServiceProvider>? _processServices;
     private volatile bool _shutDown;
     private long _spawned, _exited, _deadLetters;
 
@@ -23,6 +24,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         RuntimeLogger = factory.CreateLogger("Typed.Processes.Runtime");
         _processLog = factory.CreateLogger("Typed.Processes.Process");
         Time = options.TimeProvider ?? TimeProvider.System;
+        _processServices = options.ProcessServices;
         Hosts = new HostTable(this);
         Entries = new EntryTable();
         Registry = new ProcessRegistry(this);
@@ -54,6 +56,9 @@ public sealed class ProcessRuntime : IAsyncDisposable
     /// not take). Each is also an error to its sender and a warning in the log, with sender, receiver, topic and reason.
     /// </summary>
     public long DeadLetterCount => Interlocked.Read(ref _deadLetters);
+
+    /// <summary>True once <see cref="ShutdownAsync"/> has begun: the runtime refuses new spawns and hosts.</summary>
+    public bool IsShutDown => _shutDown;
 
     internal ILogger RuntimeLogger { get; }
 
@@ -447,11 +452,11 @@ public sealed class ProcessRuntime : IAsyncDisposable
         _processes.TryRemove(process.Pid.Id, out _);
         Interlocked.Increment(ref _exited);
         if (names is { Count: > 0 }) Registry.Release(process, names);
-        if (info.Error is not null) Log(static (l, a) => RuntimeLog.ExitedWithError(l, a.Item1, a.Item2), (process.Pid, info.Error));
+        if (info.Error is not null) Log(process.Pid, LogLevel.Debug, static (l, a) => RuntimeLog.ExitedWithError(l, a.Item1, a.Item2), (process.Pid, info.Error));
     }
 
     internal void LogCrash(ProcessCore process, Exception ex, string error) =>
-        Log(static (l, a) =>
+        Log(process.Pid, LogLevel.Warning, static (l, a) =>
         {
             try
             {
@@ -464,7 +469,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         }, (process.Pid, ex, error));
 
     internal void LogLinkKill(ProcessCore killed, ProcessCore cause, ExitInfo info) =>
-        Log(static (l, a) => RuntimeLog.LinkKilled(l, a.Item1, a.Item2, a.Item3),
+        Log(killed.Pid, LogLevel.Debug, static (l, a) => RuntimeLog.LinkKilled(l, a.Item1, a.Item2, a.Item3),
             (killed.Pid, cause.Pid, info.Root));
 
     internal void LogPrint(ProcessCore process, string text) =>
@@ -474,7 +479,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
     internal void DeadLetter(ProcessCore process, Pid? from, string topic, string why)
     {
         Interlocked.Increment(ref _deadLetters);
-        Log(static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4), (process.Pid, topic, from, why));
+        Log(process.Pid, LogLevel.Warning, static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4), (process.Pid, topic, from, why));
     }
 
     /// <summary>
@@ -492,6 +497,24 @@ public sealed class ProcessRuntime : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// <see cref="Log{TArgs}(Action{ILogger, TArgs}, TArgs)"/> about one process: the message is written inside a log
+    /// scope holding its <c>Pid</c> and <c>Entry</c> (opened only when the level is on, so a disabled level costs one check).
+    /// </summary>
+    private void Log<TArgs>(Pid pid, LogLevel level, Action<ILogger, TArgs> write, TArgs args) =>
+        Log(static (l, a) =>
+        {
+            if (!l.IsEnabled(a.level)) return;
+            using var scope = l.BeginScope(new ProcessLogScope(a.pid));
+            a.write(l, a.args);
+        }, (pid, level, write, args));
+
+    /// <summary>A process's services (<see cref="ProcessRuntimeOptions.ProcessServices"/>, or none).</summary>
+    internal IServiceProvider CreateServices(Pid pid) => _processServices?.Invoke(pid) ?? ProcessServices.None;
+
+    internal void LogServicesDisposeFailed(Pid pid, Exception ex) =>
+        Log(pid, LogLevel.Warning, static (l, a) => RuntimeLog.ServicesDisposeFailed(l, a.ex, a.pid), (pid, ex));
 
     // ---- shutdown --------------------------------------------------------------------------------------------
 

@@ -15,6 +15,14 @@ public sealed class ProcessRuntimeOptions
     /// <summary>Tests only: where the default logger (no <see cref="LoggerFactory"/>) writes instead of standard error.</summary>
     internal TextWriter? DefaultLogWriter { get; init; }
 
+    /// <summary>
+    /// Makes the services of one process (<see cref="ProcessContext.Services"/>), e.g. a dependency-injection scope:
+    /// called the first time the process asks for them, with its PID; what it returns is disposed (asynchronously if
+    /// it is <see cref="IAsyncDisposable"/>) when the process ends. Not set: processes have no services.
+    /// <c>Typed.Processes.Hosting</c> sets it to a scope of the host's services.
+    /// </summary>
+    public Func<Pid, IServiceProvider>? ProcessServices { get; init; }
+
     /// <summary>The clock for timers and event timestamps.</summary>
     public TimeProvider? TimeProvider { get; init; }
 }

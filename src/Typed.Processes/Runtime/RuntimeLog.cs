@@ -27,6 +27,9 @@ internal static partial class RuntimeLog
     [LoggerMessage(6, LogLevel.Warning, "host {Host}: {Count} worker(s) still busy in process code at shutdown")]
     public static partial void WorkersStuck(ILogger logger, string host, int count);
 
+    [LoggerMessage(8, LogLevel.Warning, "disposing the services of {Pid} failed")]
+    public static partial void ServicesDisposeFailed(ILogger logger, Exception exception, Pid pid);
+
     [LoggerMessage(7, LogLevel.Error, "Unhandled exception in a work item on host {Host}")]
     public static partial void WorkItemFailed(ILogger logger, Exception exception, string host);
 }
