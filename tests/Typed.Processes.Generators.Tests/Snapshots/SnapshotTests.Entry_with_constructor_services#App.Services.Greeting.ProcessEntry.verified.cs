@@ -29,27 +29,27 @@ namespace App.Services
         /// <summary>Spawns a <see cref="Greeting"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>> Spawn(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, string name) =>
-            AsTypedPid(context.Spawn(EntryReference, host, name));
+            AsTypedPid(context.Spawn(EntryReference, host, (object?)name));
 
         /// <summary>Spawns and monitors a <see cref="Greeting"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>> SpawnMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, string name) =>
-            AsTypedPid(context.SpawnMonitored(EntryReference, host, name));
+            AsTypedPid(context.SpawnMonitored(EntryReference, host, (object?)name));
 
         /// <summary>Spawns and links to a <see cref="Greeting"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>> SpawnLinked(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, string name) =>
-            AsTypedPid(context.SpawnLinked(EntryReference, host, name));
+            AsTypedPid(context.SpawnLinked(EntryReference, host, (object?)name));
 
         /// <summary>Spawns, links to and monitors a <see cref="Greeting"/> process on <paramref name="host"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>> SpawnLinkedMonitored(global::Typed.Processes.ProcessContext context, global::Typed.Processes.HostRef host, string name) =>
-            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, name));
+            AsTypedPid(context.SpawnLinkedMonitored(EntryReference, host, (object?)name));
 
         /// <summary>Spawns a <see cref="Greeting"/> process on <paramref name="host"/> from outside any process.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
         public static global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>> Spawn(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, string name) =>
-            AsTypedPid(runtime.Spawn(EntryReference, host, name));
+            AsTypedPid(runtime.Spawn(EntryReference, host, (object?)name));
 
         /// <summary>Starts a <see cref="Greeting"/> process on <paramref name="host"/> from outside any process: its typed PID and its Exit event, observed from the start.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
