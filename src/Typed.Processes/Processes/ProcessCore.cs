@@ -76,6 +76,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 
     public bool TrapLinks { get; set; }
 
+    /// <summary>A supervisor's child (set at spawn): the runtime's shutdown leaves its stop to the supervisor.</summary>
+    internal bool Supervised { get; set; }
+
     internal ExitInfo? ExitInfo => _exit;
 
     /// <summary>Cancelled when the process dies (created on first use).</summary>
