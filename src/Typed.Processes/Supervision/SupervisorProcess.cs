@@ -89,22 +89,17 @@ internal sealed class SupervisorProcess
                 continue;
             }
             var timer = Timer();
-            // Events first: a call made after a child's exit was observed sees the supervisor's reaction to it.
+            // Events first, then due restarts: a call made after a child's exit was observed sees the supervisor's
+            // reaction to it.
             var selected = timer is null
                 ? await ctx.Select(_events.CaseReceive(), calls.CaseReceive()).ConfigureAwait(true)
-                : await ctx.Select(_events.CaseReceive(), calls.CaseReceive(), timer.CaseReceive()).ConfigureAwait(true);
-            switch (selected.Index)
+                : await ctx.Select(_events.CaseReceive(), timer.CaseReceive(), calls.CaseReceive()).ConfigureAwait(true);
+            if (selected.Index == 0) await OnEventAsync((ProcessEvent)selected.Value!).ConfigureAwait(true);
+            else if (selected.Channel == calls) await OnCallAsync((Message)selected.Value!).ConfigureAwait(true);
+            else
             {
-                case 0:
-                    await OnEventAsync((ProcessEvent)selected.Value!).ConfigureAwait(true);
-                    break;
-                case 1:
-                    await OnCallAsync((Message)selected.Value!).ConfigureAwait(true);
-                    break;
-                default:
-                    _timer = null;
-                    await RestartDueAsync().ConfigureAwait(true);
-                    break;
+                _timer = null;
+                await RestartDueAsync().ConfigureAwait(true);
             }
         }
         await StopAllAsync().ConfigureAwait(true);
@@ -215,6 +210,8 @@ internal sealed class SupervisorProcess
         }
         var due = now + delay;
         foreach (var c in group) c.RestartDue = due;
+        // Without a delay, at once (as OTP): a call that follows the exit sees the child running again.
+        if (delay <= TimeSpan.Zero) await RestartDueAsync().ConfigureAwait(true);
     }
 
     /// <summary>Starts, in order, the children whose restart is due.</summary>
