@@ -307,4 +307,29 @@ public sealed class SupervisorTests : RuntimeTest
         Assert.Contains("link down", exit.Error);
         Assert.Equal(0, Runtime.ProcessCount);
     }
+
+    [Fact]
+    public async Task A_linked_start_that_fails_returns_the_error_and_does_not_kill_the_caller()
+    {
+        var bad = new ChildSpec("bad", "test:no_such_entry", Host);
+        var result = await RunOk(async ctx =>
+        {
+            var started = await ctx.StartSupervisorAsync(new SupervisorSpec { Children = [Child("a"), bad] }, Host);
+            return started.Error;
+        });
+        Assert.Contains("could not start child 'bad'", (string?)result);
+        Assert.Equal(0, Runtime.ProcessCount);
+    }
+
+    [Fact]
+    public async Task A_nested_supervisor_that_cannot_start_fails_its_parent_start()
+    {
+        var inner = new SupervisorSpec { Children = [Child("x"), new ChildSpec("bad", "test:no_such_entry", Host)] };
+        var started = await Runtime.StartSupervisorAsync(new SupervisorSpec { Children = [Child("a"), ChildSpec.Supervisor("inner", inner, Host), Child("c")] }, Host).WaitAsync(Guard);
+        Assert.False(started.Ok);
+        Assert.Contains("could not start child 'inner'", started.Error);
+        Assert.Contains("could not start child 'bad'", started.Error);
+        Assert.Equal(0, Runtime.ProcessCount);
+        Assert.False(_kit.Starts.ContainsKey("c"));
+    }
 }
