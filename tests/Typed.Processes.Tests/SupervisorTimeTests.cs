@@ -174,4 +174,28 @@ public sealed class SupervisorTimeTests : IAsyncLifetime
         await Crash("w"); // 2 within 10 s: one too many
         Assert.Contains("reached its restart intensity (1 restart(s) in 10000ms)", (await sup.Exit.WaitAsync(Guard)).Error);
     }
+
+    [Fact]
+    public async Task Terminating_a_child_that_waits_for_its_restart_cancels_the_restart()
+    {
+        var sup = await Start(new SupervisorSpec
+        {
+            MaxRestarts = 100, Period = Hour, Children = [Child("w")],
+            Backoff = new RestartBackoff { InitialDelay = TimeSpan.FromSeconds(10) },
+        });
+        await _kit.Next();
+        await Crash("w");
+        Assert.True((await Info(sup.Pid, "w")).RestartPending);
+        var client = _runtime.Supervisor(sup.Pid);
+        Assert.True((await client.TerminateChildAsync("w")).Ok);
+        var stopped = await Info(sup.Pid, "w");
+        Assert.False(stopped.RestartPending);
+        Assert.Null(stopped.Pid);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Null((await Info(sup.Pid, "w")).Pid);
+        Assert.False(_kit.TryNext(out var record), "unexpected: " + record);
+        var restarted = await client.RestartChildAsync("w");
+        Assert.True(restarted.Ok, restarted.Error);
+        Assert.Equal("start w", await _kit.Next());
+    }
 }
