@@ -77,6 +77,9 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 
     public bool TrapLinks { get; set; }
 
+    /// <summary>A supervisor's child (set at spawn): the runtime's shutdown leaves its stop to the supervisor.</summary>
+    internal bool Supervised { get; set; }
+
     internal ExitInfo? ExitInfo => _exit;
 
     /// <summary>Marks <see cref="_services"/> once the process has died: no services are created after that.</summary>

@@ -64,6 +64,9 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     internal DateTimeOffset Now => Time.GetUtcNow();
 
+    /// <summary>True once <see cref="ShutdownAsync"/> has begun.</summary>
+    internal bool IsShuttingDown => _shutDown;
+
     internal void ThrowIfShutDown()
     {
         if (_shutDown) throw new ObjectDisposedException(nameof(ProcessRuntime), "the runtime has been shut down");
@@ -249,7 +252,8 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (options is { MailboxLimit: < 0 }) return Result<Pid>.Failure("the mailbox limit must be positive (0: the host's)");
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
         if (EntryReference.Check(host, "host") is { } e2) return Result<Pid>.Failure(e2);
-        if (!Entries.TryGet(entry, out var definition)) return Result<Pid>.Failure(UnknownEntry(entry, parent));
+        var definition = options?.Definition;
+        if (definition is null && !Entries.TryGet(entry, out definition)) return Result<Pid>.Failure(UnknownEntry(entry, parent));
         if (!Hosts.TryGet(host, out var processHost)) return Result<Pid>.Failure($"host not found: '{host}'");
         args ??= [];
         object?[] prepared = args.Length == 0 ? [] : new object?[args.Length];
@@ -274,6 +278,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         process.Contract = definition.Topics;
         if (definition.Topics is { Dispatches: true } dispatch) process.DispatchFromCreation(dispatch.DispatchedEvents);
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
+        process.Supervised = options is { Supervised: true };
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {
@@ -289,6 +294,17 @@ public sealed class ProcessRuntime : IAsyncDisposable
             process.Terminate("the runtime is shutting down");
             process.Discard();
             return Result<Pid>.Failure("the runtime is shutting down");
+        }
+        if (options?.RegisterAs is { } name && Registry.Register(name, process) is { Ok: false } registered)
+        {
+            // Never started: detached from its spawner (which sees neither an Exit nor a LinkDown of it), it ends at
+            // once and holds nothing.
+            if (observer is not null) process.RemoveMonitor(observer);
+            if (mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) parent!.Unlink(pid, process);
+            if (mode is SpawnMode.Monitored or SpawnMode.LinkedMonitored) parent!.Unmonitor(pid, process);
+            process.Terminate("its name could not be registered: " + registered.Error);
+            process.Discard();
+            return Result<Pid>.Failure(registered.Error!);
         }
         process.Start();
         return Result<Pid>.Success(pid);
@@ -535,7 +551,10 @@ public sealed class ProcessRuntime : IAsyncDisposable
             var cap = DateTimeOffset.MaxValue - Now - TimeSpan.FromDays(1);
             if (grace > cap) grace = cap;
             var waits = running.Select(p => WaitForExitAsync(p.Pid)).ToList();
-            foreach (var p in running) CancelCore(null, Resolve(p.Pid), grace, "the runtime is shutting down");
+            // Supervised children are stopped by their supervisors, in reverse start order, each within its shutdown
+            // timeout; the grace still bounds everything (what is left at its end is terminated below).
+            foreach (var p in running)
+                if (!p.Supervised) CancelCore(null, Resolve(p.Pid), grace, "the runtime is shutting down");
             var wait = grace < LongTimer.MaxChunk - TimeSpan.FromSeconds(1) ? grace + TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan;
             await Task.WhenAny(Task.WhenAll(waits), Task.Delay(wait)).ConfigureAwait(false);
         }
