@@ -42,6 +42,8 @@ public class EventHandlerTests
             [OnExit] void {|TP0005:TypedResult|}(Pid pid, int result) { }
             [OnLinkDown] void {|TP0005:LinkDownResult|}(Pid pid, object? result) { }
             [OnCancel] void {|TP0005:TwoReasons|}(string reason, string other) { }
+            [OnExit] void {|TP0005:ErrorNotNullable|}(Pid pid, string error) { }
+            [OnLinkDown] void {|TP0005:LinkErrorNotNullable|}(string error) { }
         }
 
         [ProcessEntry("app:b")]

@@ -410,6 +410,8 @@ internal sealed class EntryShape
                 why.Add($"an {name} handler takes, in any order, at most one each of {EventParameters(kind)}; not {t.ToDisplayString()} '{p.Name}'");
             else if (arguments.Contains(argument))
                 why.Add($"an {name} handler takes at most one {t.ToDisplayString()} parameter");
+            else if (argument is "error" or "result" && t.NullableAnnotation == NullableAnnotation.NotAnnotated)
+                why.Add($"its {argument} parameter '{p.Name}' must be nullable ({t.ToDisplayString()}?): it is null when the process {(argument == "error" ? "did not fail" : "failed or returned nothing")}");
             else arguments.Add(argument);
         }
         return arguments;
