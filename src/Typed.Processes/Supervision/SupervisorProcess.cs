@@ -159,7 +159,7 @@ internal sealed class SupervisorProcess
             RestartType.Permanent => true,
             RestartType.Transient => error is not null,
             _ => false,
-        };
+        } && !(child.Spec.TerminationIsFinal && ProcessRuntime.IsTermination(error));
         if (child.Spec.Restart == RestartType.Temporary) _children.Remove(child);
         if (restart) await RestartAsync(child, error ?? "exited normally", ranFor: Runtime.Now - child.StartedAt).ConfigureAwait(true);
     }
