@@ -87,9 +87,13 @@ internal static class Program
         test.SetAction((parsed, _) => Execute(parsed.GetValue(testDir)!, null, [],
             parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
 
+        var serveDir = new Argument<string>("app-dir") { Description = "The application folder." };
+        var serve = new Command("serve", "Run the application's auto_start services (process.service) until SIGINT/SIGTERM, then stop them in reverse order and exit 0.") { serveDir, grace };
+        serve.SetAction((parsed, _) => Serve(parsed.GetValue(serveDir)!, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
+
         var root = new RootCommand("tproc: runs Typed.Processes Lua applications.\n" +
-            "Exit codes: 0 success; 1 the entry failed, returned false or timed out, or a test failed; 2 bad command line or application; " +
-            "130/143 interrupted by SIGINT/SIGTERM.") { run, test };
+            "Exit codes: 0 success; 1 the entry failed, returned false or timed out, a test failed, or a service could not start; 2 bad command line or application; " +
+            "130/143 interrupted by SIGINT/SIGTERM (serve: 0).") { run, test, serve };
         root.Directives.Clear(); // [suggest]/[diagram] before the command would be read as directives, not as input
         return root;
     }
@@ -131,9 +135,64 @@ internal static class Program
             return 2;
         }
         var session = new Session(runtime, timeout, grace, stderr, interrupt?.Signal ?? new TaskCompletionSource<PosixSignal>().Task);
-        return entry is not null
-            ? await RunEntry(session, app, entry, arguments, host, stdout, stderr)
-            : await RunTests(session, app, host, stdout, stderr);
+        if (entry is null) return await RunTests(session, app, host, stdout, stderr);
+        // `run` starts the auto_start services first (in requires order); the runtime's disposal stops them.
+        if (await StartServices(app, runtime, stderr) is { Services: null } failed) return failed.Exit;
+        return await RunEntry(session, app, entry, arguments, host, stdout, stderr);
+    }
+
+    /// <summary>Starts the auto_start services, or writes one line per problem and returns the exit code: 2 for an
+    /// application error (unknown process or host), 1 for a service that failed to start.</summary>
+    private static async Task<(RunningServices? Services, int Exit)> StartServices(LuaApplication app, ProcessRuntime runtime, TextWriter stderr)
+    {
+        bool ok = true;
+        foreach (var service in app.Services.Where(s => s.AutoStart))
+        {
+            if (!runtime.Entries.Contains(service.Process))
+            {
+                stderr.WriteLine($"tproc: {OneLine(service.File)}:{service.Line}: service '{service.Reference}': unknown process '{service.Process}'");
+                ok = false;
+            }
+            if (!runtime.Hosts.Contains(service.Host))
+            {
+                stderr.WriteLine($"tproc: {OneLine(service.File)}:{service.Line}: service '{service.Reference}': unknown host '{service.Host}'");
+                ok = false;
+            }
+        }
+        if (!ok) return (null, 2);
+        var started = await app.StartServicesAsync(runtime);
+        if (started.TryGetValue(out var services)) return (services, 0);
+        stderr.WriteLine("tproc: " + OneLine(started.Error!));
+        return (null, 1);
+    }
+
+    private static async Task<int> Serve(string dir, TimeSpan grace, TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    {
+        var app = LuaApplication.Load(dir);
+        foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
+        if (app.Errors.Count > 0)
+        {
+            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
+            return 2;
+        }
+        if (!app.Services.Any(s => s.AutoStart))
+        {
+            stderr.WriteLine($"tproc: '{OneLine(dir)}' declares no auto_start process.service to serve");
+            return 2;
+        }
+        using var loggerFactory = new LineLoggerFactory(stdout, stderr);
+        await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
+        app.AddTo(runtime);
+        var (services, exit) = await StartServices(app, runtime, stderr);
+        if (services is null) return exit;
+        stderr.WriteLine($"tproc: serving {services.Services.Count} service(s): {string.Join(", ", services.Services.Select(s => s.Reference))}");
+        var signal = await (interrupt?.Signal ?? new TaskCompletionSource<PosixSignal>().Task);
+        // Graceful: the services stop in the reverse of their start order (each cancelled, then terminated after its
+        // stop_timeout); then whatever else still runs gets the grace period.
+        await services.StopAsync();
+        await runtime.ShutdownAsync(grace);
+        stderr.WriteLine($"tproc: stopped {services.Services.Count} service(s) ({Interrupt.Name(signal)})");
+        return 0;
     }
 
     private static string? PickHost(ProcessRuntime runtime, string? host, TextWriter stderr)

@@ -11,6 +11,26 @@ namespace Typed.Processes.Lua;
 /// <param name="Line">The manifest line of the entry (1-based).</param>
 public sealed record LuaHost(string Reference, int Workers, int MailboxLimit, bool AutoStart, string File, int Line);
 
+/// <summary>
+/// A <c>process.service</c> entry of a manifest (Wippy's supervised services): <see cref="Process"/> runs on
+/// <see cref="Host"/> with <see cref="Input"/> as main's arguments, after the services it <see cref="Requires"/>; an
+/// error exit restarts it after <see cref="Restart"/>'s delay, a normal exit or a termination is final.
+/// </summary>
+/// <param name="Reference">The service's reference, <c>namespace:name</c>.</param>
+/// <param name="Process">The entry it runs (a Lua or a C# entry), <c>namespace:name</c>.</param>
+/// <param name="Host">The host it runs on.</param>
+/// <param name="Input">main's arguments (<c>input</c>): strings, longs, doubles, booleans or null.</param>
+/// <param name="AutoStart">False if <c>lifecycle.auto_start</c> is false: started only by name.</param>
+/// <param name="Requires">The entries it requires (<c>lifecycle.requires</c>); the services among them start first and stop after it.</param>
+/// <param name="StartTimeout">How long its start may take (<c>lifecycle.start_timeout</c>, default 10 s).</param>
+/// <param name="StopTimeout">How long it has to end after a cancel before it is terminated (<c>lifecycle.stop_timeout</c>, default 10 s).</param>
+/// <param name="Restart">The delay before each restart (<c>lifecycle.restart</c>); <see cref="RestartBackoff.StableAfter"/> is <c>stable_threshold</c>.</param>
+/// <param name="MaxAttempts">Restarts before the service gives up (<c>lifecycle.restart.max_attempts</c>); 0 for no limit.</param>
+/// <param name="File">The manifest that declares it.</param>
+/// <param name="Line">The manifest line of the entry (1-based).</param>
+public sealed record LuaService(string Reference, string Process, string Host, IReadOnlyList<object?> Input, bool AutoStart, IReadOnlyList<string> Requires,
+    TimeSpan StartTimeout, TimeSpan StopTimeout, RestartBackoff Restart, int MaxAttempts, string File, int Line);
+
 /// <summary>What loading an application folder found.</summary>
 public sealed class LuaApplication
 {
@@ -26,6 +46,7 @@ public sealed class LuaApplication
     // Filled by the loader only; callers see read-only views (what was loaded is not theirs to change).
     private readonly Dictionary<string, LuaHost> _hosts = new(StringComparer.Ordinal);
     private readonly List<LuaEntry> _entries = [];
+    private readonly List<LuaService> _services = [];
     private readonly List<string> _errors = [];
     private readonly List<string> _warnings = [];
 
@@ -34,6 +55,10 @@ public sealed class LuaApplication
 
     /// <summary>Lua process entries.</summary>
     public IReadOnlyList<LuaEntry> Entries => _entries;
+
+    /// <summary>Services declared (kind <c>process.service</c>), in start order: every service after the services it requires
+    /// (otherwise in the order of the manifests and their entries).</summary>
+    public IReadOnlyList<LuaService> Services => _services;
 
     /// <summary>Errors (broken manifests, bad fields, duplicates, missing or out-of-folder sources, syntax errors), each naming the file and, where one exists, the line.</summary>
     public IReadOnlyList<string> Errors => _errors;
@@ -106,6 +131,54 @@ public sealed class LuaApplication
             if (manifests.Count == 0) app._errors.Add($"no _index.yaml under '{directory}'");
             foreach (var file in manifests) LoadManifest(file);
             foreach (var p in _pending) AddProcess(p);
+            OrderServices();
+        }
+
+        private readonly List<LuaService> _declaredServices = [];
+
+        /// <summary>
+        /// Checks what the reader cannot see from one manifest (a required entry of another namespace, a cycle through
+        /// services of several manifests) and puts the services in start order.
+        /// </summary>
+        private void OrderServices()
+        {
+            var byRef = new Dictionary<string, LuaService>(StringComparer.Ordinal);
+            foreach (var s in _declaredServices) byRef[s.Reference] = s;
+            var bad = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var s in _declaredServices)
+                foreach (var r in s.Requires)
+                    if (!_declared.ContainsKey(r))
+                    {
+                        Error(s.File, s.Line, $"service '{s.Reference}' requires '{r}', which is not declared");
+                        bad.Add(s.Reference);
+                    }
+            var state = new Dictionary<string, int>(StringComparer.Ordinal);
+            var path = new List<string>();
+            foreach (var s in _declaredServices) Visit(s);
+
+            void Visit(LuaService s)
+            {
+                if (state.GetValueOrDefault(s.Reference) != 0) return;
+                state[s.Reference] = 1;
+                path.Add(s.Reference);
+                foreach (var r in s.Requires)
+                {
+                    if (!byRef.TryGetValue(r, out var next)) continue;
+                    var st = state.GetValueOrDefault(r);
+                    if (st == 1)
+                    {
+                        var cycle = path[path.IndexOf(r)..];
+                        Error(s.File, s.Line, $"service '{s.Reference}': 'lifecycle.requires' forms a cycle: {string.Join(" -> ", cycle)} -> {r}");
+                        bad.UnionWith(cycle);
+                    }
+                    else if (st == 0) Visit(next);
+                    if (bad.Contains(r)) bad.Add(s.Reference);
+                }
+                path.RemoveAt(path.Count - 1);
+                state[s.Reference] = 2;
+                if (!bad.Contains(s.Reference)) app._services.Add(s);
+            }
+            app._services.RemoveAll(s => bad.Contains(s.Reference));
         }
 
         private void Error(string file, int line, string message) => app._errors.Add(new ManifestProblem(true, line, message).Format(file));
@@ -141,6 +214,23 @@ public sealed class LuaApplication
                     case ManifestReader.ProcessLua:
                     case ManifestReader.FunctionLua:
                         _pending.Add(new Pending(entry, file, dir, realDir));
+                        break;
+                    case ManifestReader.ProcessService when entry.Service is { } sv:
+                        var backoff = new RestartBackoff
+                        {
+                            InitialDelay = sv.InitialDelay >= 0 ? TimeSpan.FromTicks(sv.InitialDelay) : TimeSpan.FromSeconds(1),
+                            MaxDelay = sv.MaxDelay >= 0 ? TimeSpan.FromTicks(sv.MaxDelay) : TimeSpan.FromSeconds(90),
+                            Factor = sv.BackoffFactor >= 1 ? sv.BackoffFactor : 2.0,
+                            Jitter = sv.Jitter >= 0 ? sv.Jitter : 0,
+                            StableAfter = sv.StableThreshold >= 0 ? TimeSpan.FromTicks(sv.StableThreshold) : null,
+                        };
+                        if (sv.InitialDelay >= 0 && sv.MaxDelay < 0 && backoff.MaxDelay < backoff.InitialDelay) backoff = backoff with { MaxDelay = backoff.InitialDelay };
+                        if (sv.MaxDelay >= 0 && sv.InitialDelay < 0 && backoff.MaxDelay < backoff.InitialDelay) backoff = backoff with { InitialDelay = backoff.MaxDelay };
+                        _declaredServices.Add(new LuaService(entry.Reference, sv.Process, sv.Host, sv.Input.ToArray(), entry.AutoStart,
+                            sv.Requires.Select(r => r.Name).ToArray(),
+                            sv.StartTimeout >= 0 ? TimeSpan.FromTicks(sv.StartTimeout) : TimeSpan.FromSeconds(10),
+                            sv.StopTimeout >= 0 ? TimeSpan.FromTicks(sv.StopTimeout) : TimeSpan.FromSeconds(10),
+                            backoff, sv.MaxAttempts, file, entry.Line));
                         break;
                     case ManifestReader.LibraryLua:
                         if (ReadSource(file, dir, realDir, entry) is { } src)

@@ -153,4 +153,28 @@ public class ManifestTests
     public Task Without_Lua_sources_among_the_files_a_file_source_is_not_checked() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
         "class C { }",
         ("/app/_index.yaml", Declarations));
+
+    [Fact]
+    public Task Services_that_require_each_other_are_TP0009_at_the_requires_line() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        [
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 14, 7, 14, 24)
+                .WithArguments("service 'app:b': 'lifecycle.requires' forms a cycle: app:a -> app:b -> app:a"),
+        ],
+        ("/app/_index.yaml", """
+            namespace: app
+            entries:
+              - name: a
+                kind: process.service
+                process: app:p
+                host: app:h
+                lifecycle:
+                  requires: [app:b]
+              - name: b
+                kind: process.service
+                process: app:p
+                host: app:h
+                lifecycle:
+                  requires: [app:a]
+            """));
 }

@@ -92,11 +92,71 @@ public class ManifestCorpusTests
     [InlineData("invalid-meta-topics", 7, "entry 'app:worker': 'meta.topics' must be a map of topic to payload type")]
     [InlineData("invalid-reply-type", 9, "entry 'app:worker': topic 'price' replies with 'int', which a Lua reply never is; a Lua value arrives as long (integer), double (float)")]
     [InlineData("invalid-topic-field", 10, "entry 'app:worker': topic 'price' of 'meta.topics' has an unknown field 'replies'")]
+    [InlineData("invalid-service-cycle", 21, "service 'app:c': 'lifecycle.requires' forms a cycle: app:a -> app:b -> app:c -> app:a")]
+    [InlineData("invalid-service-requires-unknown", 8, "service 'app:worker' requires 'app:missing', which is not declared")]
+    [InlineData("invalid-service-duration", 9, "service 'app:worker': 'lifecycle.restart.initial_delay' must be a duration such as 500ms, 10s, 1m30s (got 10 seconds)")]
+    [InlineData("invalid-service-no-process", 3, "service 'app:worker' has no 'process'")]
     public void A_broken_manifest_is_an_error_at_its_line(string name, int line, string message)
     {
         var error = Assert.Single(Read(name).Errors);
         Assert.Equal(line, error.Line);
         Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void Services_are_read_with_Wippys_fields_and_listed_in_start_order()
+    {
+        var app = LuaApplication.Load(Path.Combine(Corpus, "valid-services"));
+        Assert.Empty(app.Errors);
+        Assert.Empty(app.Warnings);
+        Assert.Equal(["app:db", "app:worker", "app:manual"], app.Services.Select(s => s.Reference));
+        var worker = app.Services[1];
+        Assert.Equal(("app:worker_process", "app:processes", true), (worker.Process, worker.Host, worker.AutoStart));
+        Assert.Equal(["arg1", 2L, 2.5, true, null, "3"], worker.Input);
+        Assert.Equal(["app:db"], worker.Requires);
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(90)), (worker.StartTimeout, worker.StopTimeout));
+        Assert.Equal(
+            new RestartBackoff { InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(90), Factor = 2.0, Jitter = 0.1, StableAfter = TimeSpan.FromMilliseconds(500) },
+            worker.Restart);
+        Assert.Equal(0, worker.MaxAttempts);
+        var manual = app.Services[2];
+        Assert.False(manual.AutoStart);
+        Assert.Equal(["single"], manual.Input);
+        Assert.Equal(["app:db"], manual.Requires);
+        Assert.Equal(new RestartBackoff(), app.Services[0].Restart);
+    }
+
+    [Fact]
+    public void A_service_that_requires_a_service_of_a_later_manifest_starts_after_it_and_a_cycle_across_manifests_is_an_error()
+    {
+        var dir = Directory.CreateTempSubdirectory("tp-services-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "a"));
+            Directory.CreateDirectory(Path.Combine(dir, "b"));
+            File.WriteAllText(Path.Combine(dir, "a", "_index.yaml"),
+                "namespace: a\nentries:\n  - name: web\n    kind: process.service\n    process: x:p\n    host: x:h\n    lifecycle:\n      requires: [b:db]\n");
+            File.WriteAllText(Path.Combine(dir, "b", "_index.yaml"),
+                "namespace: b\nentries:\n  - name: db\n    kind: process.service\n    process: x:p\n    host: x:h\n");
+            var app = LuaApplication.Load(dir);
+            Assert.Empty(app.Errors);
+            Assert.Equal(["b:db", "a:web"], app.Services.Select(s => s.Reference));
+
+            File.WriteAllText(Path.Combine(dir, "b", "_index.yaml"),
+                "namespace: b\nentries:\n  - name: db\n    kind: process.service\n    process: x:p\n    host: x:h\n    lifecycle:\n      requires: [a:web, c:gone]\n");
+            app = LuaApplication.Load(dir);
+            Assert.Equal(
+                [
+                    $"{Path.Combine(dir, "b", "_index.yaml")}:3: service 'b:db' requires 'c:gone', which is not declared",
+                    $"{Path.Combine(dir, "b", "_index.yaml")}:3: service 'b:db': 'lifecycle.requires' forms a cycle: a:web -> b:db -> a:web",
+                ],
+                app.Errors);
+            Assert.Empty(app.Services);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

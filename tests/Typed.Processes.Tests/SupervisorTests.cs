@@ -167,6 +167,23 @@ public sealed class SupervisorTests : RuntimeTest
     }
 
     [Fact]
+    public async Task With_TerminationIsFinal_a_termination_by_an_operator_or_a_process_is_final_and_an_error_still_restarts()
+    {
+        var t = Child("t", RestartType.Permanent) with { TerminationIsFinal = true };
+        var sup = await Start(new SupervisorSpec { MaxRestarts = 10, Period = Hour, Children = [t] });
+        await _kit.Next();
+        await Send("t", "crash");
+        Assert.Equal("start t", await _kit.Next());
+        var exit = Runtime.WaitForExitAsync(_kit.Pids["t"]);
+        Assert.True(Runtime.Terminate(_kit.Pids["t"]).Ok);
+        Assert.StartsWith("terminated", (await exit.WaitAsync(Guard)).Error);
+        var child = Assert.Single(await Children(sup.Pid));
+        Assert.Null(child.Pid);
+        Assert.False(child.RestartPending);
+        AssertNoMoreRecords();
+    }
+
+    [Fact]
     public async Task Too_many_restarts_escalate_through_a_two_level_tree()
     {
         var inner = new SupervisorSpec { Name = "inner", MaxRestarts = 1, Period = Hour, Children = [Child("w")] };

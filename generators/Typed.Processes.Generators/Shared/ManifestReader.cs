@@ -96,8 +96,46 @@ internal sealed class ManifestEntry
     /// <summary>The per-process mailbox limit of a host; 0 when not given.</summary>
     public int MailboxLimit { get; set; }
 
-    /// <summary>False when a host has <c>lifecycle.auto_start: false</c>.</summary>
+    /// <summary>False when a host or a service has <c>lifecycle.auto_start: false</c>.</summary>
     public bool AutoStart { get; set; } = true;
+
+    /// <summary>A service's settings (kind <c>process.service</c>); null for other kinds.</summary>
+    public ManifestService? Service { get; set; }
+}
+
+/// <summary>
+/// A <c>process.service</c> entry: the process it runs, where, with which arguments, and its <c>lifecycle</c>.
+/// Durations are in ticks (100 ns); -1 when not given (the runtime's default applies).
+/// </summary>
+internal sealed class ManifestService
+{
+    /// <summary>The entry it runs (<c>process</c>), as <c>namespace:name</c>.</summary>
+    public string Process { get; set; } = "";
+
+    /// <summary>The host it runs on (<c>host</c>), as <c>namespace:name</c>.</summary>
+    public string Host { get; set; } = "";
+
+    /// <summary>main's arguments (<c>input</c>), converted as <c>meta</c> is; a single value is one argument.</summary>
+    public List<object?> Input { get; } = new();
+
+    public long StartTimeout { get; set; } = -1;
+    public long StopTimeout { get; set; } = -1;
+    public long StableThreshold { get; set; } = -1;
+
+    /// <summary>Services (or other entries) that start before this one (<c>lifecycle.requires</c>), with their lines.</summary>
+    public List<ManifestImport> Requires { get; } = new();
+
+    public long InitialDelay { get; set; } = -1;
+    public long MaxDelay { get; set; } = -1;
+
+    /// <summary><c>restart.backoff_factor</c>; 0 when not given.</summary>
+    public double BackoffFactor { get; set; }
+
+    /// <summary><c>restart.jitter</c>; -1 when not given.</summary>
+    public double Jitter { get; set; } = -1;
+
+    /// <summary><c>restart.max_attempts</c>: restarts in a row before the service gives up; 0 (the default) for no limit.</summary>
+    public int MaxAttempts { get; set; }
 }
 
 /// <summary>What one manifest declares: its namespace, its entries without errors, and every problem found.</summary>
@@ -129,6 +167,9 @@ internal static class ManifestReader
     public static bool IsRunnable(string? kind) => kind is ProcessLua or FunctionLua;
     public const string LibraryLua = "library.lua";
     public const string ProcessHost = "process.host";
+
+    /// <summary>Wippy's supervised services: a process started (in <c>requires</c> order) and restarted on error.</summary>
+    public const string ProcessService = "process.service";
 
     /// <summary>The C# types a Lua value arrives as (docs/lua.md, payload mapping), by the names a manifest may use.</summary>
     private static readonly string[] LuaReplyTypes =
@@ -206,6 +247,9 @@ internal static class ManifestReader
         private readonly ManifestDocument _doc;
         private readonly Dictionary<string, string> _declared;
 
+        // Every entry this manifest declares (with or without errors), for lifecycle.requires.
+        private readonly HashSet<string> _named = new(StringComparer.Ordinal);
+
         public Reader(string file, ManifestDocument doc, Dictionary<string, string> declared)
         {
             _file = file;
@@ -274,6 +318,210 @@ internal static class ManifestReader
                 if (node is not YamlMappingNode e) { Error(Line(node), $"entry {index} is not a map"); continue; }
                 if (ReadEntry(ns, index, e) is { } entry) _doc.Entries.Add(entry);
             }
+            CheckRequires(ns);
+        }
+
+        /// <summary>
+        /// <c>lifecycle.requires</c> of the services: a required entry of this manifest's namespace must be declared in
+        /// it, and services must not require each other in a cycle (they could never start). Entries of other
+        /// namespaces are not checked here (another manifest may declare them). A service with an error is dropped.
+        /// </summary>
+        private void CheckRequires(string ns)
+        {
+            var services = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
+            foreach (var entry in _doc.Entries)
+                if (entry.Service is not null) services[entry.Reference] = entry;
+            var bad = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in _doc.Entries)
+            {
+                if (entry.Service is null) continue;
+                foreach (var r in entry.Service.Requires)
+                {
+                    if (r.Name.StartsWith(ns + ":", StringComparison.Ordinal) && !_named.Contains(r.Name))
+                    {
+                        Error(r.Line, $"service '{entry.Reference}' requires '{r.Name}', which is not declared");
+                        bad.Add(entry.Reference);
+                    }
+                }
+            }
+            // Depth-first search for a cycle among the services of this manifest; each cycle is reported once, at
+            // the requires item that closes it.
+            var state = new Dictionary<string, int>(StringComparer.Ordinal);
+            var path = new List<string>();
+            foreach (var entry in _doc.Entries)
+                if (entry.Service is not null) Visit(entry);
+            _doc.Entries.RemoveAll(e => bad.Contains(e.Reference));
+
+            void Visit(ManifestEntry entry)
+            {
+                if (state.TryGetValue(entry.Reference, out var st) && st != 0) return;
+                state[entry.Reference] = 1;
+                path.Add(entry.Reference);
+                foreach (var r in entry.Service!.Requires)
+                {
+                    if (!services.TryGetValue(r.Name, out var next)) continue;
+                    state.TryGetValue(r.Name, out var ns2);
+                    if (ns2 == 1)
+                    {
+                        var cycle = path.GetRange(path.IndexOf(r.Name), path.Count - path.IndexOf(r.Name));
+                        cycle.Add(r.Name);
+                        Error(r.Line, $"service '{entry.Reference}': 'lifecycle.requires' forms a cycle: {string.Join(" -> ", cycle)}");
+                        foreach (var c in cycle) bad.Add(c);
+                    }
+                    else if (ns2 == 0) Visit(next);
+                }
+                path.RemoveAt(path.Count - 1);
+                state[entry.Reference] = 2;
+            }
+        }
+
+        /// <summary>A reference to another entry: <c>namespace:name</c>, or a bare name in this manifest's namespace.</summary>
+        private static string Qualify(string ns, string name) => name.IndexOf(':') < 0 ? ns + ":" + name : name;
+
+        private bool ReadService(string ns, ManifestEntry entry, YamlMappingNode e)
+        {
+            var reference = entry.Reference;
+            var service = new ManifestService();
+            foreach (var kv in e.Children)
+                if (Show(kv.Key) is not ("name" or "kind" or "process" or "host" or "input" or "lifecycle" or "meta" or "comment" or "description") and var key)
+                    Warning(Line(kv.Key), $"service '{reference}': unknown field '{key}' is ignored");
+            foreach (var field in new[] { "process", "host" })
+            {
+                var node = Child(e, field);
+                if (Text(node) is not { Length: > 0 } target || node is not YamlScalarNode)
+                {
+                    Error(node is null ? entry.Line : Line(node), $"service '{reference}' has no '{field}' (the {(field == "process" ? "entry it runs" : "host it runs on")}, 'namespace:name')");
+                    return false;
+                }
+                target = Qualify(ns, target);
+                if (!IsValidReference(target)) { Error(Line(node), $"service '{reference}': malformed '{field}' reference '{target}': {ReferenceSyntax.Expected}"); return false; }
+                if (field == "process") service.Process = target;
+                else service.Host = target;
+            }
+            if (Child(e, "input") is { } input && !IsNull(input))
+            {
+                var items = input is YamlSequenceNode seq ? seq.Children : (IList<YamlNode>)new List<YamlNode> { input };
+                foreach (var item in items)
+                {
+                    if (item is not YamlScalarNode scalar)
+                    {
+                        Error(Line(item), $"service '{reference}': 'input' is a list of values (strings, numbers, true/false, null)");
+                        return false;
+                    }
+                    service.Input.Add(InputValue(scalar));
+                }
+            }
+            if (Child(e, "lifecycle") is { } lifeNode && !IsNull(lifeNode))
+            {
+                if (lifeNode is not YamlMappingNode life) { Error(Line(lifeNode), $"service '{reference}': 'lifecycle' must be a map"); return false; }
+                foreach (var kv in life.Children)
+                {
+                    var value = kv.Value;
+                    long ticks = -1;
+                    switch (Show(kv.Key))
+                    {
+                        case "auto_start":
+                            if (Boolean(value) is { } autoStart) entry.AutoStart = autoStart;
+                            else { Error(Line(value), $"service '{reference}': 'lifecycle.auto_start' must be true or false"); return false; }
+                            break;
+                        case "start_timeout":
+                            if (!DurationField(reference, "lifecycle.start_timeout", value, ref ticks)) return false;
+                            service.StartTimeout = ticks;
+                            break;
+                        case "stop_timeout":
+                            if (!DurationField(reference, "lifecycle.stop_timeout", value, ref ticks)) return false;
+                            service.StopTimeout = ticks;
+                            break;
+                        case "stable_threshold":
+                            if (!DurationField(reference, "lifecycle.stable_threshold", value, ref ticks)) return false;
+                            service.StableThreshold = ticks;
+                            break;
+                        case "requires" or "depends_on":
+                            if (IsNull(value)) break;
+                            var list = value is YamlSequenceNode seq ? seq.Children : (IList<YamlNode>)new List<YamlNode> { value };
+                            foreach (var item in list)
+                            {
+                                if (Text(item) is not { Length: > 0 } required || item is not YamlScalarNode)
+                                {
+                                    Error(Line(item), $"service '{reference}': 'lifecycle.requires' is a list of entries ('namespace:name')");
+                                    return false;
+                                }
+                                required = Qualify(ns, required);
+                                if (!IsValidReference(required)) { Error(Line(item), $"service '{reference}': malformed required reference '{required}': {ReferenceSyntax.Expected}"); return false; }
+                                if (required == reference) { Error(Line(item), $"service '{reference}' requires itself"); return false; }
+                                service.Requires.Add(new ManifestImport(required, Line(item)));
+                            }
+                            break;
+                        case "restart":
+                            if (IsNull(value)) break;
+                            if (value is not YamlMappingNode restart) { Error(Line(value), $"service '{reference}': 'lifecycle.restart' must be a map"); return false; }
+                            if (!ReadRestart(reference, service, restart)) return false;
+                            break;
+                        default:
+                            Warning(Line(kv.Key), $"service '{reference}': unknown field 'lifecycle.{Show(kv.Key)}' is ignored");
+                            break;
+                    }
+                }
+            }
+            entry.Service = service;
+            return true;
+        }
+
+        private bool ReadRestart(string reference, ManifestService service, YamlMappingNode restart)
+        {
+            foreach (var kv in restart.Children)
+            {
+                var value = kv.Value;
+                var key = Show(kv.Key);
+                long ticks = -1;
+                switch (key)
+                {
+                    case "initial_delay":
+                        if (!DurationField(reference, "lifecycle.restart.initial_delay", value, ref ticks)) return false;
+                        service.InitialDelay = ticks;
+                        break;
+                    case "max_delay":
+                        if (!DurationField(reference, "lifecycle.restart.max_delay", value, ref ticks)) return false;
+                        service.MaxDelay = ticks;
+                        break;
+                    case "backoff_factor" or "jitter":
+                        if (Text(value) is not { } t || value is not YamlScalarNode
+                            || !double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+                            || double.IsNaN(d) || double.IsInfinity(d) || (key == "backoff_factor" ? d < 1.0 : d is < 0.0 or > 1.0))
+                        {
+                            Error(Line(value), $"service '{reference}': 'lifecycle.restart.{key}' must be {(key == "backoff_factor" ? "a number of at least 1" : "a number from 0 to 1")} (got {Show(value)})");
+                            return false;
+                        }
+                        if (key == "jitter") service.Jitter = d;
+                        else service.BackoffFactor = d;
+                        break;
+                    case "max_attempts":
+                        int attempts = 0;
+                        if (!Integer(reference, "lifecycle.restart.max_attempts", value, 0, int.MaxValue, ref attempts, "service")) return false;
+                        service.MaxAttempts = attempts;
+                        break;
+                    default:
+                        Warning(Line(kv.Key), $"service '{reference}': unknown field 'lifecycle.restart.{key}' is ignored");
+                        break;
+                }
+            }
+            if (service.InitialDelay >= 0 && service.MaxDelay >= 0 && service.MaxDelay < service.InitialDelay)
+            {
+                Error(Line(restart), $"service '{reference}': 'lifecycle.restart.max_delay' must not be less than 'initial_delay'");
+                return false;
+            }
+            return true;
+        }
+
+        private bool DurationField(string reference, string field, YamlNode value, ref long ticks)
+        {
+            if (value is YamlScalarNode && Text(value) is { } text && ParseDuration(text.Trim()) is { } parsed)
+            {
+                ticks = parsed;
+                return true;
+            }
+            Error(Line(value), $"service '{reference}': '{field}' must be a duration such as 500ms, 10s, 1m30s (got {(IsNull(value) ? "null" : Show(value))})");
+            return false;
         }
 
         private ManifestEntry? ReadEntry(string ns, int index, YamlMappingNode e)
@@ -290,12 +538,14 @@ internal static class ManifestReader
                 return null;
             }
             _declared[reference] = $"{_file}:{line}";
+            _named.Add(reference);
             var entry = new ManifestEntry(name, reference, kind, line);
             bool ok = kind switch
             {
                 ProcessHost => ReadHost(entry, e),
                 ProcessLua or FunctionLua => ReadProcess(entry, e),
                 LibraryLua => ReadSource(entry, e),
+                ProcessService => ReadService(ns, entry, e),
                 _ => Unsupported(entry),
             };
             return ok ? entry : null;
@@ -545,7 +795,7 @@ internal static class ManifestReader
             return true;
         }
 
-        private bool Integer(string reference, string field, YamlNode value, int min, int max, ref int result)
+        private bool Integer(string reference, string field, YamlNode value, int min, int max, ref int result, string what = "host")
         {
             if (value is YamlScalarNode { Value: { } s } && !IsNull(value)
                 && long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
@@ -555,7 +805,7 @@ internal static class ManifestReader
                 return true;
             }
             var range = max == int.MaxValue ? $"an integer >= {min}" : $"an integer from {min} to {max}";
-            Error(Line(value), $"host '{reference}': '{field}' must be {range} (got {(IsNull(value) ? "null" : Show(value))})");
+            Error(Line(value), $"{what} '{reference}': '{field}' must be {range} (got {(IsNull(value) ? "null" : Show(value))})");
             return false;
         }
 
@@ -569,6 +819,56 @@ internal static class ManifestReader
             Error(Line(node), $"'{key}' must be a string");
             return false;
         }
+    }
+
+    /// <summary>
+    /// A Go-style duration (<c>300ms</c>, <c>10s</c>, <c>1m30s</c>, <c>1.5h</c>; units ns, us, ms, s, m, h; <c>0</c>) in
+    /// ticks, or null when it is not one or is negative or too long. Manifests only: the runtime's <c>Duration</c>
+    /// is not available to the generator.
+    /// </summary>
+    internal static long? ParseDuration(string text)
+    {
+        if (text == "0") return 0;
+        if (text.Length == 0) return null;
+        double total = 0;
+        int i = 0;
+        while (i < text.Length)
+        {
+            int start = i;
+            while (i < text.Length && (text[i] is >= '0' and <= '9' || text[i] == '.')) i++;
+#pragma warning disable CA1846 // the generator targets netstandard2.0, which has no span overload of double.TryParse
+            if (i == start || !double.TryParse(text.Substring(start, i - start), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var number)) return null;
+            start = i;
+            while (i < text.Length && !(text[i] is >= '0' and <= '9' || text[i] == '.')) i++;
+            double unit = text.Substring(start, i - start) switch
+#pragma warning restore CA1846
+            {
+                "ns" => 0.01,
+                "us" or "\u00b5s" or "\u03bcs" => 10,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                _ => -1,
+            };
+            if (unit < 0) return null;
+            total += number * unit;
+        }
+        return total < TimeSpan.MaxValue.Ticks ? (long)Math.Round(total) : null;
+    }
+
+    /// <summary>An argument of <c>input</c>: a plain scalar as YAML reads it (null, true/false, an integer as long, a
+    /// number as double), anything else (quoted, or text) as a string.</summary>
+    internal static object? InputValue(YamlScalarNode scalar)
+    {
+        if (IsNull(scalar)) return null;
+        var text = scalar.Value ?? "";
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any)) return text;
+        if (Boolean(scalar) is { } b) return b;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, invariant, out var l)) return l;
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, invariant, out var d) && !double.IsNaN(d) && !double.IsInfinity(d)) return d;
+        return text;
     }
 
     /// <summary>A scalar's text; null for YAML null and for lists and maps.</summary>

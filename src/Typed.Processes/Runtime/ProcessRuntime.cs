@@ -380,10 +380,16 @@ public sealed class ProcessRuntime : IAsyncDisposable
         return Result.Success;
     }
 
+    private const string TerminatedReason = "terminated";
+
+    /// <summary>True for the exit error of a process ended by <see cref="Terminate(Pid)"/> (from outside or by a process).</summary>
+    internal static bool IsTermination(string? error) =>
+        error is not null && (error == TerminatedReason || error.StartsWith(TerminatedReason + " by ", StringComparison.Ordinal));
+
     internal static Result TerminateCore(ProcessCore? self, Result<Target> target)
     {
         if (!target.TryGetValue(out var t)) return Result.Failure(target.Error!);
-        if (t.Process is null || !t.Process.Terminate(self is null ? "terminated" : $"terminated by {self.Pid}"))
+        if (t.Process is null || !t.Process.Terminate(self is null ? TerminatedReason : $"{TerminatedReason} by {self.Pid}"))
             return Result.Failure(ProcessNotFound(t.Pid));
         return Result.Success;
     }

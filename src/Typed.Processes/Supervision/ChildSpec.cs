@@ -64,6 +64,13 @@ public sealed record ChildSpec
     /// </summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// True: a termination by anyone but the supervisor (<see cref="ProcessRuntime.Terminate(Pid)"/>, an operator's stop)
+    /// is final, as a normal exit is, whatever <see cref="Restart"/> says (Wippy's services); false (the default, as
+    /// OTP): it is a failure.
+    /// </summary>
+    public bool TerminationIsFinal { get; init; }
+
     /// <summary>The same child with other (already checked and copied) arguments.</summary>
     internal ChildSpec WithArgs(object?[] args) => new(this, args);
 
@@ -76,6 +83,7 @@ public sealed record ChildSpec
         Restart = original.Restart;
         Shutdown = original.Shutdown;
         Name = original.Name;
+        TerminationIsFinal = original.TerminationIsFinal;
         _args = args;
     }
 

@@ -24,6 +24,10 @@ public sealed record RestartBackoff
     /// (null, the default: <see cref="MaxDelay"/>).</summary>
     public TimeSpan? StableAfter { get; init; }
 
+    /// <summary>Restarts in a row (the count that <see cref="StableAfter"/> resets) after which a failed child is not
+    /// restarted again but stays stopped in the supervisor's list (Wippy's <c>max_attempts</c>); 0, the default: no limit.</summary>
+    public int MaxAttempts { get; init; }
+
     /// <summary>Null, or why these settings cannot be used.</summary>
     internal string? Check() =>
         InitialDelay < TimeSpan.Zero ? "backoff: the initial delay must not be negative"
@@ -31,6 +35,7 @@ public sealed record RestartBackoff
         : !(Factor >= 1.0) || double.IsInfinity(Factor) ? "backoff: the factor must be a finite number of at least 1"
         : !(Jitter is >= 0.0 and <= 1.0) ? "backoff: the jitter must be between 0 and 1"
         : StableAfter < TimeSpan.Zero ? "backoff: the stable time must not be negative"
+        : MaxAttempts < 0 ? "backoff: the max attempts must not be negative"
         : null;
 
     /// <summary>The delay before restart number <paramref name="attempt"/> (1 for the first).</summary>

@@ -159,7 +159,7 @@ internal sealed class SupervisorProcess
             RestartType.Permanent => true,
             RestartType.Transient => error is not null,
             _ => false,
-        };
+        } && !(child.Spec.TerminationIsFinal && ProcessRuntime.IsTermination(error));
         if (child.Spec.Restart == RestartType.Temporary) _children.Remove(child);
         if (restart) await RestartAsync(child, error ?? "exited normally", ranFor: Runtime.Now - child.StartedAt).ConfigureAwait(true);
     }
@@ -185,6 +185,11 @@ internal sealed class SupervisorProcess
         {
             var stable = ranFor is { } ran && ran >= (backoff.StableAfter ?? backoff.MaxDelay);
             failed.Attempts = stable ? 1 : failed.Attempts + 1;
+            if (backoff.MaxAttempts > 0 && failed.Attempts > backoff.MaxAttempts)
+            {
+                failed.Attempts = 0; // given up: the child stays stopped (a later start counts from 1)
+                return;
+            }
             delay = backoff.DelayFor(failed.Attempts, Random.Shared);
         }
         var index = _children.IndexOf(failed);

@@ -1,0 +1,4 @@
+local function main(...)
+  return 0
+end
+return { main = main }
