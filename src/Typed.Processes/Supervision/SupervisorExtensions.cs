@@ -48,7 +48,10 @@ public static class SupervisorExtensions
         var spawned = context.Runtime.SpawnCore(SupervisorProcess.EntryReference, host, [], context.Core, SpawnMode.Linked, null, options);
         if (!spawned.TryGetValue(out var pid)) return spawned;
         var error = await ack.Task.WaitAsync(context.Aborted).ConfigureAwait(true);
-        return error is null ? Result<Pid>.Success(pid) : Result<Pid>.Failure(error);
+        if (error is null) return Result<Pid>.Success(pid);
+        // As from outside: the error is returned once the supervisor (which stopped what it had started) is gone.
+        await context.Runtime.WaitForExitAsync(pid, context.Aborted).ConfigureAwait(true);
+        return Result<Pid>.Failure(error);
     }
 
     /// <summary>A typed handle on the supervisor <paramref name="supervisor"/>, for calls from outside any process.</summary>
