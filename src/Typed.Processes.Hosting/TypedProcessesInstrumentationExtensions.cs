@@ -18,7 +18,7 @@ public static class TypedProcessesInstrumentationExtensions
     }
 
     /// <summary>Records the runtime's instruments (<c>typed_processes.*</c>: spawns, exits, messages, dead letters,
-    /// restarts, live processes and run-queue lengths per host).</summary>
+    /// restarts, live processes, run-queue lengths and busy workers per host).</summary>
     public static MeterProviderBuilder AddTypedProcessesInstrumentation(this MeterProviderBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

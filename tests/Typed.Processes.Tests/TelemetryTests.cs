@@ -118,6 +118,27 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Busy_workers_are_observed_per_host()
+    {
+        using var release = new ManualResetEventSlim();
+        using var started = new CountdownEvent(2);
+        var blocking = Entry(_ =>
+        {
+            started.Signal();
+            release.Wait(Guard); // holds its worker thread (no await)
+            return ValueTask.FromResult<object?>(null);
+        });
+        var a = _runtime.Spawn(blocking, _host).Value;
+        var b = _runtime.Spawn(blocking, _host).Value;
+        Assert.True(started.Wait(Guard));
+        _meters.RecordObservableInstruments();
+        release.Set();
+        Assert.Equal(2, _measurements.Last(m => m.Name == "typed_processes.host.busy_workers" && Equals(m.Tags["host"], _host)).Value);
+        await _runtime.WaitForExitAsync(a).WaitAsync(Guard);
+        await _runtime.WaitForExitAsync(b).WaitAsync(Guard);
+    }
+
+    [Fact]
     public async Task Spawn_call_and_error_exit_spans_are_recorded_under_the_current_trace()
     {
         using var source = new ActivitySource("test");

@@ -34,6 +34,8 @@ internal static class ProcessTelemetry
         Meter.CreateObservableGauge("typed_processes.process.live", ObserveLive, "{process}", "Processes alive, per host.");
         Meter.CreateObservableGauge("typed_processes.host.queue_length", ObserveQueues, "{process}",
             "Processes waiting in a host's run queue.");
+        Meter.CreateObservableGauge("typed_processes.host.busy_workers", ObserveBusyWorkers, "{thread}",
+            "A host's workers not asleep (running a process or spinning for work).");
     }
 
     public static void Register(ProcessRuntime runtime)
@@ -79,6 +81,15 @@ internal static class ProcessTelemetry
         foreach (var runtime in AliveRuntimes())
             foreach (var host in runtime.Hosts.All)
                 result.Add(new Measurement<long>(host.QueueLength, new KeyValuePair<string, object?>("host", host.Reference)));
+        return result;
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveBusyWorkers()
+    {
+        var result = new List<Measurement<long>>();
+        foreach (var runtime in AliveRuntimes())
+            foreach (var host in runtime.Hosts.All)
+                result.Add(new Measurement<long>(host.Scheduler.AwakeWorkers, new KeyValuePair<string, object?>("host", host.Reference)));
         return result;
     }
 
