@@ -118,6 +118,29 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Supervisor_restarts_are_counted_per_supervisor_and_child()
+    {
+        var kit = new SupervisorKit();
+        var entry = Entry(kit.Worker("a"));
+        var name = "otelsup" + Guid.NewGuid().ToString("N")[..8];
+        var started = await _runtime.StartSupervisorAsync(new SupervisorSpec
+        {
+            Name = name, MaxRestarts = 10, Period = TimeSpan.FromHours(1), Children = [new ChildSpec("a", entry, _host)],
+        }, _host).WaitAsync(Guard);
+        Assert.True(started.Ok, started.Error);
+        Assert.Equal("start a", await kit.Next());
+        for (int i = 0; i < 2; i++)
+        {
+            var pid = kit.Pids["a"];
+            var exit = _runtime.WaitForExitAsync(pid);
+            Assert.True(_runtime.Send(pid, "crash", null).Ok);
+            await exit.WaitAsync(Guard);
+            Assert.Equal("start a", await kit.Next());
+        }
+        Assert.Equal(2, Sum("typed_processes.supervisor.restarts", ("supervisor", name), ("child", "a")));
+    }
+
+    [Fact]
     public async Task Busy_workers_are_observed_per_host()
     {
         using var release = new ManualResetEventSlim();
