@@ -73,6 +73,9 @@ internal sealed class HostScheduler
         }
     }
 
+    /// <summary>Workers not asleep: running a work item or spinning for one (for the telemetry gauge).</summary>
+    public int AwakeWorkers => Math.Max(0, _threads.Length - Volatile.Read(ref _sleepers));
+
     public int QueueLength
     {
         get

@@ -6,4 +6,7 @@ internal sealed record ExitInfo(object? Result, string? Error, Exception? Except
     public static ExitInfo Normal(object? result) => new(result, null);
     public static ExitInfo Failed(string error, Exception? ex = null) => new(null, error, ex, error);
     public string Root => RootError ?? Error ?? "";
+
+    /// <summary>Ended by a terminate (an operator, a deadline, a shutdown), not by its own error.</summary>
+    public bool Terminated { get; init; }
 }

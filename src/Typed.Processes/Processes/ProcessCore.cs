@@ -147,7 +147,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     }
 
     /// <summary>Kills the process from outside (terminate, link failure, shutdown).</summary>
-    internal bool Terminate(string reason) => Exit(ExitInfo.Failed(reason));
+    internal bool Terminate(string reason) => Exit(ExitInfo.Failed(reason) with { Terminated = true });
 
     /// <summary>Marks dead, notifies monitors, releases names; returns the links to propagate to (null if already dead).</summary>
     private List<ProcessCore>? ExitCore(ExitInfo info)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Typed.Processes.Telemetry;
 
 namespace Typed.Processes;
 
@@ -28,6 +29,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         Hosts = new HostTable(this);
         Entries = new EntryTable();
         Registry = new ProcessRegistry(this);
+        ProcessTelemetry.Register(this);
     }
 
     /// <summary>The hosts.</summary>
@@ -44,6 +46,9 @@ public sealed class ProcessRuntime : IAsyncDisposable
 
     /// <summary>Processes alive now.</summary>
     public int ProcessCount => _processes.Count;
+
+    /// <summary>The PIDs of the processes alive now (a snapshot; for the telemetry gauges).</summary>
+    internal List<Pid> LivePids() => _processes.Values.Where(p => p.IsAlive).Select(p => p.Pid).ToList();
 
     /// <summary>Processes spawned so far.</summary>
     public long SpawnedCount => Interlocked.Read(ref _spawned);
@@ -248,6 +253,26 @@ public sealed class ProcessRuntime : IAsyncDisposable
     internal Result<Pid> SpawnCore(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer = null,
         SpawnOptions? options = null)
     {
+        if (!ProcessTelemetry.Source.HasListeners())
+        {
+            var plain = SpawnUntraced(entry, host, args, parent, mode, observer, options);
+            if (plain.Ok && ProcessTelemetry.Spawns.Enabled) ProcessTelemetry.RecordSpawn(plain.Value);
+            return plain;
+        }
+        var activity = ProcessTelemetry.StartSpawn(entry, host);
+        var spawned = SpawnUntraced(entry, host, args, parent, mode, observer, options);
+        if (spawned.Ok)
+        {
+            activity?.SetTag("typed_processes.pid", spawned.Value.ToString());
+            if (ProcessTelemetry.Spawns.Enabled) ProcessTelemetry.RecordSpawn(spawned.Value);
+        }
+        ProcessTelemetry.End(activity, spawned.Ok ? null : spawned.Error);
+        return spawned;
+    }
+
+    private Result<Pid> SpawnUntraced(string entry, string host, object?[]? args, ProcessCore? parent, SpawnMode mode, IExitObserver? observer,
+        SpawnOptions? options)
+    {
         if (_shutDown) return Result<Pid>.Failure("the runtime is shutting down");
         if (options is { MailboxLimit: < 0 }) return Result<Pid>.Failure("the mailbox limit must be positive (0: the host's)");
         if (EntryReference.Check(entry, "entry") is { } e1) return Result<Pid>.Failure(e1);
@@ -320,12 +345,34 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
         if (call?.Attach(live) is { } refusedCall) return Result.Failure(refusedCall);
-        return live.Deliver(sender?.Pid, topic, prepared.Value, call?.Handle);
+        var delivered = live.Deliver(sender?.Pid, topic, prepared.Value, call?.Handle);
+        if (delivered.Ok) { if (ProcessTelemetry.MessagesSent.Enabled) ProcessTelemetry.MessagesSent.Add(1); }
+        else if (ProcessTelemetry.MessagesRefused.Enabled) ProcessTelemetry.MessagesRefused.Add(1);
+        return delivered;
     }
 
     /// <summary>A call: the request, then the wait for its outcome (see <see cref="Call"/>); the reply must be a
     /// <typeparamref name="T"/>.</summary>
     internal static async ValueTask<Result<T>> CallCore<T>(ProcessCore? caller, Result<Target> to, string topic, object? payload,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!ProcessTelemetry.Source.HasListeners()) return await CallUntraced<T>(caller, to, topic, payload, timeout, cancellationToken).ConfigureAwait(true);
+        var activity = ProcessTelemetry.StartCall(to, topic);
+        Result<T> outcome;
+        try
+        {
+            outcome = await CallUntraced<T>(caller, to, topic, payload, timeout, cancellationToken).ConfigureAwait(true);
+        }
+        catch (Exception ex)
+        {
+            ProcessTelemetry.End(activity, ExceptionText.MessageOf(ex));
+            throw;
+        }
+        ProcessTelemetry.End(activity, outcome.Ok ? null : outcome.Error);
+        return outcome;
+    }
+
+    private static async ValueTask<Result<T>> CallUntraced<T>(ProcessCore? caller, Result<Target> to, string topic, object? payload,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = Call.Start(caller, to, topic, payload, timeout);
@@ -473,6 +520,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
     {
         _processes.TryRemove(process.Pid.Id, out _);
         Interlocked.Increment(ref _exited);
+        if (ProcessTelemetry.Exits.Enabled || ProcessTelemetry.Source.HasListeners()) ProcessTelemetry.RecordExit(process.Pid, info);
         if (names is { Count: > 0 }) Registry.Release(process, names);
         if (info.Error is not null) Log(process.Pid, LogLevel.Debug, static (l, a) => RuntimeLog.ExitedWithError(l, a.Item1, a.Item2), (process.Pid, info.Error));
     }
@@ -501,6 +549,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
     internal void DeadLetter(ProcessCore process, Pid? from, string topic, string why)
     {
         Interlocked.Increment(ref _deadLetters);
+        if (ProcessTelemetry.DeadLetters.Enabled) ProcessTelemetry.DeadLetters.Add(1);
         Log(process.Pid, LogLevel.Warning, static (l, a) => RuntimeLog.DeadLetter(l, a.Item1, a.Item2, a.Item3, a.Item4), (process.Pid, topic, from, why));
     }
 
@@ -576,6 +625,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         }).ConfigureAwait(false);
         foreach (var (host, n) in stuck)
             Log(static (l, a) => RuntimeLog.WorkersStuck(l, a.host, a.n), (host, n));
+        ProcessTelemetry.Unregister(this);
         return new ShutdownReport(running.Select(p => p.Pid).ToList(), stuck);
     }
 

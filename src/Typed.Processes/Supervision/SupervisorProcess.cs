@@ -1,3 +1,5 @@
+using Typed.Processes.Telemetry;
+
 namespace Typed.Processes;
 
 /// <summary>
@@ -180,6 +182,9 @@ internal sealed class SupervisorProcess
                            $"{_spec.Period.TotalMilliseconds:0}ms); the last failure: child '{failed.Spec.Id}': {reason}";
             return;
         }
+        if (ProcessTelemetry.Restarts.Enabled)
+            ProcessTelemetry.Restarts.Add(1, new KeyValuePair<string, object?>("supervisor", _spec.Name ?? _ctx.Self.ToString()),
+                new KeyValuePair<string, object?>("child", failed.Spec.Id));
         var delay = TimeSpan.Zero;
         if (_spec.Backoff is { } backoff)
         {
