@@ -515,7 +515,9 @@ internal static class ManifestReader
 
         private bool DurationField(string reference, string field, YamlNode value, ref long ticks)
         {
-            if (value is YamlScalarNode && Text(value) is { } text && ParseDuration(text.Trim()) is { } parsed)
+            // A lifecycle duration has no sign (DurationSyntax takes one, for the runtime's relative times).
+            if (value is YamlScalarNode && Text(value)?.Trim() is { Length: > 0 } text && text[0] is not ('-' or '+')
+                && DurationSyntax.TryParseTicks(text, out var parsed, out _))
             {
                 ticks = parsed;
                 return true;
@@ -819,42 +821,6 @@ internal static class ManifestReader
             Error(Line(node), $"'{key}' must be a string");
             return false;
         }
-    }
-
-    /// <summary>
-    /// A Go-style duration (<c>300ms</c>, <c>10s</c>, <c>1m30s</c>, <c>1.5h</c>; units ns, us, ms, s, m, h; <c>0</c>) in
-    /// ticks, or null when it is not one or is negative or too long. Manifests only: the runtime's <c>Duration</c>
-    /// is not available to the generator.
-    /// </summary>
-    internal static long? ParseDuration(string text)
-    {
-        if (text == "0") return 0;
-        if (text.Length == 0) return null;
-        double total = 0;
-        int i = 0;
-        while (i < text.Length)
-        {
-            int start = i;
-            while (i < text.Length && (text[i] is >= '0' and <= '9' || text[i] == '.')) i++;
-#pragma warning disable CA1846 // the generator targets netstandard2.0, which has no span overload of double.TryParse
-            if (i == start || !double.TryParse(text.Substring(start, i - start), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var number)) return null;
-            start = i;
-            while (i < text.Length && !(text[i] is >= '0' and <= '9' || text[i] == '.')) i++;
-            double unit = text.Substring(start, i - start) switch
-#pragma warning restore CA1846
-            {
-                "ns" => 0.01,
-                "us" or "\u00b5s" or "\u03bcs" => 10,
-                "ms" => TimeSpan.TicksPerMillisecond,
-                "s" => TimeSpan.TicksPerSecond,
-                "m" => TimeSpan.TicksPerMinute,
-                "h" => TimeSpan.TicksPerHour,
-                _ => -1,
-            };
-            if (unit < 0) return null;
-            total += number * unit;
-        }
-        return total < TimeSpan.MaxValue.Ticks ? (long)Math.Round(total) : null;
     }
 
     /// <summary>An argument of <c>input</c>: a plain scalar as YAML reads it (null, true/false, an integer as long, a
