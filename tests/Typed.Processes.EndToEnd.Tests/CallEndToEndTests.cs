@@ -4,31 +4,9 @@ using Typed.Processes.Lua;
 namespace Typed.Processes.EndToEnd;
 
 /// <summary>Calls with typed replies through the generated <c>Call…Async</c> stubs: C# to C#, C# to Lua, in and out of processes.</summary>
-public sealed class CallEndToEndTests : IAsyncLifetime
+public sealed class CallEndToEndTests() : RuntimeTestBase(withLuaApp: true)
 {
-    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
     private static readonly TimeSpan Never = TimeSpan.FromMinutes(30); // a call timeout the test never reaches
-    private readonly ProcessRuntime _runtime = new();
-
-    public CallEndToEndTests()
-    {
-        _runtime.AddGeneratedEntries();
-        _runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, "apps", "e2e"));
-    }
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync() => await _runtime.DisposeAsync();
-
-    private async Task<object?> Run(ProcessMain body)
-    {
-        var entry = "test:p" + Guid.NewGuid().ToString("N")[..8];
-        _runtime.Entries.Add(entry, body);
-        var exit = await _runtime.RunAsync(entry, Host).WaitAsync(Guard);
-        Assert.True(exit.Error is null, exit.Error);
-        return exit.Result;
-    }
 
     [Fact]
     public async Task A_CSharp_process_calls_a_CSharp_handler_and_gets_its_typed_reply()
@@ -44,55 +22,55 @@ public sealed class CallEndToEndTests : IAsyncLifetime
         Assert.Equal("Price { Item = apple, Amount = 6.0 }|1", result);
 
         // From outside any process, with the same stubs on the runtime.
-        var outside = Pricer.Spawn(_runtime, Host).Value;
-        var reply = await _runtime.CallPriceAsync(outside, new PriceRequest("pear", 2), Never, TestContext.Current.CancellationToken).AsTask().WaitAsync(Guard);
+        var outside = Pricer.Spawn(Runtime, Host).Value;
+        var reply = await Runtime.CallPriceAsync(outside, new PriceRequest("pear", 2), Never, TestContext.Current.CancellationToken).AsTask().WaitAsync(Guard);
         Assert.Equal(new Price("pear", 3.0m), reply.Value);
-        _runtime.SendStop(outside).ThrowIfFailed();
+        Runtime.SendStop(outside).ThrowIfFailed();
     }
 
     [Fact]
     public async Task Concurrent_calls_never_mix_whether_answered_at_once_or_later()
     {
-        var pricer = Pricer.Spawn(_runtime, Host).Value;
-        var now = Enumerable.Range(1, 50).Select(i => _runtime.CallPriceAsync(pricer, new PriceRequest($"item{i}", i), Never).AsTask()).ToArray();
-        var later = Enumerable.Range(1, 5).Select(i => _runtime.CallHoldAsync(pricer, new PriceRequest($"held{i}", i), Never).AsTask()).ToArray();
+        var pricer = Pricer.Spawn(Runtime, Host).Value;
+        var now = Enumerable.Range(1, 50).Select(i => Runtime.CallPriceAsync(pricer, new PriceRequest($"item{i}", i), Never).AsTask()).ToArray();
+        var later = Enumerable.Range(1, 5).Select(i => Runtime.CallHoldAsync(pricer, new PriceRequest($"held{i}", i), Never).AsTask()).ToArray();
         // "release" arrives after the five holds (one sender, one channel for the topics: arrival order), and answers
         // them last first.
-        _runtime.SendRelease(pricer).ThrowIfFailed();
+        Runtime.SendRelease(pricer).ThrowIfFailed();
         var answered = await Task.WhenAll(now).WaitAsync(Guard);
         var held = await Task.WhenAll(later).WaitAsync(Guard);
         for (int i = 1; i <= 50; i++) Assert.Equal(new Price($"item{i}", 1.5m * i), answered[i - 1].Value);
         for (int i = 1; i <= 5; i++) Assert.Equal(new Price($"held{i}", 2m * i), held[i - 1].Value);
-        _runtime.SendStop(pricer).ThrowIfFailed();
+        Runtime.SendStop(pricer).ThrowIfFailed();
     }
 
     [Fact]
     public async Task A_plain_send_to_a_call_topic_runs_the_handler_and_drops_the_reply()
     {
-        var pricer = Pricer.Spawn(_runtime, Host).Value;
-        var exit = _runtime.WaitForExitAsync(pricer);
-        _runtime.SendPrice(pricer, new PriceRequest("fig", 1)).ThrowIfFailed();
-        _runtime.SendPrice(pricer, new PriceRequest("fig", 2)).ThrowIfFailed();
-        var priced = await _runtime.CallPricedAsync(pricer, Never).AsTask().WaitAsync(Guard);
+        var pricer = Pricer.Spawn(Runtime, Host).Value;
+        var exit = Runtime.WaitForExitAsync(pricer);
+        Runtime.SendPrice(pricer, new PriceRequest("fig", 1)).ThrowIfFailed();
+        Runtime.SendPrice(pricer, new PriceRequest("fig", 2)).ThrowIfFailed();
+        var priced = await Runtime.CallPricedAsync(pricer, Never).AsTask().WaitAsync(Guard);
         Assert.Equal(2L, priced.Value);
-        Assert.True(_runtime.IsAlive(pricer));
-        _runtime.SendStop(pricer).ThrowIfFailed();
+        Assert.True(Runtime.IsAlive(pricer));
+        Runtime.SendStop(pricer).ThrowIfFailed();
         Assert.Null((await exit.WaitAsync(Guard)).Error);
     }
 
     [Fact]
     public async Task A_call_to_a_topic_whose_handler_can_never_answer_fails_at_once_and_the_handler_still_runs()
     {
-        var pricer = Pricer.Spawn(_runtime, Host).Value;
-        var exit = _runtime.WaitForExitAsync(pricer);
+        var pricer = Pricer.Spawn(Runtime, Host).Value;
+        var exit = Runtime.WaitForExitAsync(pricer);
         // "release" returns nothing, declares no Reply and takes no MessageContext: nothing could ever answer. The
         // timeout is never reached: the call fails as the handler is dispatched.
         // Untyped, as a Lua caller would (through the typed PID, TP0011 refuses it at compile time).
-        var refused = await _runtime.CallAsync<object?>(pricer.ToString(), "release", null, Never).AsTask().WaitAsync(Guard);
+        var refused = await Runtime.CallAsync<object?>(pricer.ToString(), "release", null, Never).AsTask().WaitAsync(Guard);
         Assert.Contains("answers no calls", refused.Error);
-        var priced = await _runtime.CallPricedAsync(pricer, Never).AsTask().WaitAsync(Guard); // still serving
+        var priced = await Runtime.CallPricedAsync(pricer, Never).AsTask().WaitAsync(Guard); // still serving
         Assert.Equal(0L, priced.Value);
-        _runtime.SendStop(pricer).ThrowIfFailed();
+        Runtime.SendStop(pricer).ThrowIfFailed();
         Assert.Null((await exit.WaitAsync(Guard)).Error);
     }
 
@@ -128,10 +106,10 @@ public sealed class CallEndToEndTests : IAsyncLifetime
         });
         Assert.Equal(string.Join(",", Enumerable.Range(1, 20).Select(i => 2L * i)), result);
 
-        var outside = LuaEntries.AppE2e.Calc.Spawn(_runtime, Host).Value;
-        Result<long> doubled = await _runtime.CallDoubleAsync(outside, 21, Never).AsTask().WaitAsync(Guard);
+        var outside = LuaEntries.AppE2e.Calc.Spawn(Runtime, Host).Value;
+        Result<long> doubled = await Runtime.CallDoubleAsync(outside, 21, Never).AsTask().WaitAsync(Guard);
         Assert.Equal(42L, doubled.Value);
-        _runtime.SendStop(outside, null).ThrowIfFailed();
+        Runtime.SendStop(outside, null).ThrowIfFailed();
     }
 
     private const string CallParameters =

@@ -7,32 +7,8 @@ using Typed.Processes.Lua;
 namespace Typed.Processes.EndToEnd;
 
 /// <summary>Typed C# and Lua workers driven through the generated stubs, in one runtime.</summary>
-public sealed class EndToEndTests : IAsyncLifetime
+public sealed class EndToEndTests() : RuntimeTestBase(withLuaApp: true)
 {
-    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation: generous for loaded 2-core machines
-    private readonly ProcessRuntime _runtime = new();
-
-    public EndToEndTests()
-    {
-        _runtime.AddGeneratedEntries();
-        _runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, "apps", "e2e"));
-    }
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync() => await _runtime.DisposeAsync();
-
-    /// <summary>Runs <paramref name="body"/> as a process and returns its result (failing on an error exit).</summary>
-    private async Task<object?> Run(ProcessMain body)
-    {
-        var entry = "test:p" + Guid.NewGuid().ToString("N")[..8];
-        _runtime.Entries.Add(entry, body);
-        var exit = await _runtime.RunAsync(entry, Host).WaitAsync(Guard);
-        Assert.True(exit.Error is null, exit.Error);
-        return exit.Result;
-    }
-
     [Fact]
     public async Task The_issue_example_works_through_typed_stubs()
     {
@@ -61,34 +37,34 @@ public sealed class EndToEndTests : IAsyncLifetime
         });
         Assert.Equal("True|42", result);
 
-        var direct = await _runtime.RunAsync(Adder.EntryReference, Host, 1L, 2L).WaitAsync(Guard);
+        var direct = await Runtime.RunAsync(Adder.EntryReference, Host, 1L, 2L).WaitAsync(Guard);
         Assert.Equal(3L, direct.Result);
-        var wrong = await _runtime.RunAsync(Adder.EntryReference, Host, "one", 2L).WaitAsync(Guard);
+        var wrong = await Runtime.RunAsync(Adder.EntryReference, Host, "one", 2L).WaitAsync(Guard);
         Assert.Contains("argument 0", wrong.Error);
     }
 
     [Fact]
     public async Task Wrong_topics_and_payloads_sent_untyped_are_refused_to_the_sender()
     {
-        var greeter = Greeter.Spawn(_runtime, Host, "Hi").Value;
-        var exit = _runtime.WaitForExitAsync(greeter);
+        var greeter = Greeter.Spawn(Runtime, Host, "Hi").Value;
+        var exit = Runtime.WaitForExitAsync(greeter);
         // Untyped (a plain Pid, which the analyzers cannot check): refused at run time instead, to the sender,
         // whether or not the process has started listening yet.
         Pid untyped = greeter;
-        var badPayload = _runtime.Send(untyped, "greet", 42);
-        var badTopic = _runtime.Send(untyped, "nope", "x");
+        var badPayload = Runtime.Send(untyped, "greet", 42);
+        var badTopic = Runtime.Send(untyped, "nope", "x");
         Assert.Contains("takes String, not Int32", badPayload.Error);
         Assert.Contains("has no topic 'nope' (its topics: greet, stop)", badTopic.Error);
         // The greeter was not harmed and still works.
-        Assert.True(_runtime.IsAlive(greeter));
-        _runtime.SendStop(greeter).ThrowIfFailed();
+        Assert.True(Runtime.IsAlive(greeter));
+        Runtime.SendStop(greeter).ThrowIfFailed();
         Assert.Equal(0, (await exit.WaitAsync(Guard)).Result);
 
         // An entry with an [Inbox] takes any topic, but still checks the payload of declared ones.
-        var echo = EchoWorker.Spawn(_runtime, Host).Value;
-        Assert.True(_runtime.Send(echo, "anything", 1).Ok);
-        Assert.Contains("takes EchoRequest", _runtime.Send((Pid)echo, "echo", "not a request").Error);
-        _runtime.SendStop(echo).ThrowIfFailed();
+        var echo = EchoWorker.Spawn(Runtime, Host).Value;
+        Assert.True(Runtime.Send(echo, "anything", 1).Ok);
+        Assert.Contains("takes EchoRequest", Runtime.Send((Pid)echo, "echo", "not a request").Error);
+        Runtime.SendStop(echo).ThrowIfFailed();
     }
 
     [Fact]
@@ -110,11 +86,11 @@ public sealed class EndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_Lua_process_talks_to_a_typed_CSharp_worker()
     {
-        var greeter = Greeter.Spawn(_runtime, Host, "Hello").Value;
-        var asked = await _runtime.RunAsync(ProcessReferences.Entries.AppE2eAsker, Host, (Pid)greeter, "Lua").WaitAsync(Guard);
+        var greeter = Greeter.Spawn(Runtime, Host, "Hello").Value;
+        var asked = await Runtime.RunAsync(ProcessReferences.Entries.AppE2eAsker, Host, (Pid)greeter, "Lua").WaitAsync(Guard);
         Assert.Null(asked.Error);
         Assert.Equal("Hello, Lua (from app.workers:greeter)", asked.Result);
-        _runtime.SendStop(greeter).ThrowIfFailed();
+        Runtime.SendStop(greeter).ThrowIfFailed();
     }
 
     [Fact]
@@ -126,8 +102,8 @@ public sealed class EndToEndTests : IAsyncLifetime
                       "app.jobs:recorder", "app.jobs:result-worker", "app.jobs:sleeper", "app.jobs:supervisor", "app.math:adder", "app.shop:joiner", "app.shop:orders",
                       "app.workers:echo", "app.workers:greeter", "app.workers:pricer"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
-        Assert.All(entries, e => Assert.True(_runtime.Entries.Contains(e), e));
-        Assert.All(hosts, h => Assert.True(_runtime.Hosts.Contains(h), h));
+        Assert.All(entries, e => Assert.True(Runtime.Entries.Contains(e), e));
+        Assert.All(hosts, h => Assert.True(Runtime.Hosts.Contains(h), h));
     }
 
     [Theory]

@@ -2,31 +2,12 @@ namespace Typed.Processes.EndToEnd;
 
 /// <summary>Issue 11: [OnExit], [OnLinkDown], [OnCancel] and CancellationToken parameters, through generated code, and
 /// the arrival order of the generated loop (topics, inbox and events in one channel).</summary>
-public sealed class EventHandlerTests : IAsyncLifetime
+public sealed class EventHandlerTests() : RuntimeTestBase(withLuaApp: false)
 {
-    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
-    private readonly ProcessRuntime _runtime = new();
-
-    public EventHandlerTests() => _runtime.AddGeneratedEntries();
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync() => await _runtime.DisposeAsync();
-
-    private async Task<object?> Run(ProcessMain body)
-    {
-        var entry = "test:p" + Guid.NewGuid().ToString("N")[..8];
-        _runtime.Entries.Add(entry, body);
-        var exit = await _runtime.RunAsync(entry, Host).WaitAsync(Guard);
-        Assert.True(exit.Error is null, exit.Error);
-        return exit.Result;
-    }
-
     [Fact]
     public async Task A_coordinator_collects_results_of_1000_monitored_workers_each_before_its_exit()
     {
-        var exit = await _runtime.RunAsync(ProcessReferences.Entries.AppJobsCoordinator, Host, 1000).WaitAsync(Guard);
+        var exit = await Runtime.RunAsync(ProcessReferences.Entries.AppJobsCoordinator, Host, 1000).WaitAsync(Guard);
         Assert.Null(exit.Error);
         Assert.Equal($"1000 results, sum {Enumerable.Range(0, 1000).Sum(i => i * 10L)}, 0 exits before their result, 0 failed", exit.Result);
     }
@@ -34,16 +15,16 @@ public sealed class EventHandlerTests : IAsyncLifetime
     [Fact]
     public async Task Topic_and_inbox_messages_are_handled_in_arrival_order()
     {
-        var recorder = Recorder.Spawn(_runtime, Host).Value;
-        var exit = _runtime.WaitForExitAsync(recorder);
+        var recorder = Recorder.Spawn(Runtime, Host).Value;
+        var exit = Runtime.WaitForExitAsync(recorder);
         var expected = new List<string>();
         for (int i = 0; i < 300; i++)
         {
             var topic = i % 2 == 0 ? "listed" : "other";
-            _runtime.Send(recorder, topic, i).ThrowIfFailed();
+            Runtime.Send(recorder, topic, i).ThrowIfFailed();
             expected.Add($"{topic}:{i}");
         }
-        _runtime.SendDone(recorder).ThrowIfFailed();
+        Runtime.SendDone(recorder).ThrowIfFailed();
         var e = await exit.WaitAsync(Guard);
         Assert.Null(e.Error);
         Assert.Equal(string.Join(",", expected), e.Result);
@@ -82,7 +63,7 @@ public sealed class EventHandlerTests : IAsyncLifetime
     [Fact]
     public async Task An_entry_with_a_link_down_handler_traps_links()
     {
-        var exit = await _runtime.RunAsync(ProcessReferences.Entries.AppJobsSupervisor, Host).WaitAsync(Guard);
+        var exit = await Runtime.RunAsync(ProcessReferences.Entries.AppJobsSupervisor, Host).WaitAsync(Guard);
         Assert.Null(exit.Error);
         Assert.StartsWith("True: ", (string)exit.Result!, StringComparison.Ordinal);
         Assert.Contains("boom", (string)exit.Result!, StringComparison.Ordinal);

@@ -9,23 +9,13 @@ namespace Typed.Processes.EndToEnd;
 public sealed record Quote(string Sku, decimal Price);
 
 /// <summary>Issue 11, item 4: payload safety at compile time, and records that need no attribute wherever they are sent.</summary>
-public sealed class PayloadSafetyTests : IAsyncLifetime
+public sealed class PayloadSafetyTests() : RuntimeTestBase(withLuaApp: false)
 {
-    private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
-    private readonly ProcessRuntime _runtime = new();
-
-    public PayloadSafetyTests() => _runtime.AddGeneratedEntries();
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync() => await _runtime.DisposeAsync();
-
     [Fact]
     public async Task A_record_without_attribute_is_sent_replied_and_received_by_a_typed_listener()
     {
         // A hand-written process (no [Topic] handler takes Quote, so only the module initializer declares it).
-        _runtime.Entries.Add("test:quoter", async ctx =>
+        Runtime.Entries.Add("test:quoter", async ctx =>
         {
             var asks = ctx.ListenMessages("ask");
             var ask = await asks.ReceiveAsync();
@@ -34,7 +24,7 @@ public sealed class PayloadSafetyTests : IAsyncLifetime
             call.Reply(new Quote((string)call.Payload!, 1.25m)).ThrowIfFailed();
             return null;
         });
-        _runtime.Entries.Add("test:quotes", async ctx =>
+        Runtime.Entries.Add("test:quotes", async ctx =>
         {
             var quotes = ctx.Listen<Quote>("quote");
             var quoter = ctx.SpawnLinked("test:quoter", Host).Value;
@@ -43,7 +33,7 @@ public sealed class PayloadSafetyTests : IAsyncLifetime
             var called = await ctx.CallAsync<Quote>(quoter, "ask", "pear", Guard);
             return $"{replied}|{called.Value}|{called.Error}";
         });
-        var exit = await _runtime.RunAsync("test:quotes", Host).WaitAsync(Guard);
+        var exit = await Runtime.RunAsync("test:quotes", Host).WaitAsync(Guard);
         Assert.True(exit.Error is null, exit.Error);
         Assert.Equal("Quote { Sku = apple, Price = 9.5 }|Quote { Sku = pear, Price = 1.25 }|", exit.Result);
     }

@@ -4,28 +4,15 @@ using Typed.Processes.Lua;
 namespace Typed.Processes.EndToEnd;
 
 /// <summary>Typed start from outside any process (Start, RunAsync), typed Lua arguments (meta.args) and typed hosts (HostRef).</summary>
-public sealed class TypedStartTests : IAsyncLifetime
+public sealed class TypedStartTests() : RuntimeTestBase(withLuaApp: true)
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
-    private readonly ProcessRuntime _runtime = new();
-
-    public TypedStartTests()
-    {
-        _runtime.AddGeneratedEntries();
-        _runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, "apps", "e2e"));
-    }
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync() => await _runtime.DisposeAsync();
-
     [Fact]
     public async Task RunAsync_returns_main_s_result_typed()
     {
-        Result<long> total = await Orders.RunAsync(_runtime, ProcessReferences.Hosts.AppE2e, 42).WaitAsync(Guard);
+        Result<long> total = await Orders.RunAsync(Runtime, ProcessReferences.Hosts.AppE2e, 42).WaitAsync(Guard);
         Assert.Equal(420L, total.Value);
 
-        var (pid, exit) = Orders.Start(_runtime, ProcessReferences.Hosts.AppE2e, 5).Value;
+        var (pid, exit) = Orders.Start(Runtime, ProcessReferences.Hosts.AppE2e, 5).Value;
         Pid<Orders> typed = pid;
         Assert.Equal(Orders.EntryReference, ((Pid)typed).Entry);
         Assert.Equal(50L, (await exit.WaitAsync(Guard)).Result);
@@ -34,7 +21,7 @@ public sealed class TypedStartTests : IAsyncLifetime
     [Fact]
     public async Task A_Lua_entry_with_meta_args_runs_with_typed_arguments()
     {
-        var sum = await LuaEntries.AppE2e.Summer.RunAsync(_runtime, ProcessReferences.Hosts.AppE2e, 20, 22).WaitAsync(Guard);
+        var sum = await LuaEntries.AppE2e.Summer.RunAsync(Runtime, ProcessReferences.Hosts.AppE2e, 20, 22).WaitAsync(Guard);
         Assert.Equal(42L, sum.Value);
     }
 
@@ -42,13 +29,13 @@ public sealed class TypedStartTests : IAsyncLifetime
     public async Task SpawnLinkedMonitored_is_typed_too()
     {
         var entry = "test:p" + Guid.NewGuid().ToString("N")[..8];
-        _runtime.Entries.Add(entry, async ctx =>
+        Runtime.Entries.Add(entry, async ctx =>
         {
             var summer = LuaEntries.AppE2e.Summer.SpawnLinkedMonitored(ctx, ProcessReferences.Hosts.AppE2e, 1, 2).Value;
             var exit = await ctx.Events().ReceiveAsync();
             return $"{exit.From == (Pid)summer}|{exit.Result}";
         });
-        var run = await _runtime.RunAsync(entry, ProcessReferences.Hosts.AppE2e).WaitAsync(Guard);
+        var run = await Runtime.RunAsync(entry, ProcessReferences.Hosts.AppE2e).WaitAsync(Guard);
         Assert.Equal("True|3", run.Result);
     }
 
@@ -56,24 +43,24 @@ public sealed class TypedStartTests : IAsyncLifetime
     public async Task A_single_array_argument_reaches_main_as_one_argument_through_every_stub()
     {
         string[] words = ["a", "b", "c"];
-        Assert.Equal("a+b+c", (await Joiner.RunAsync(_runtime, ProcessReferences.Hosts.AppE2e, words).WaitAsync(Guard)).Value);
+        Assert.Equal("a+b+c", (await Joiner.RunAsync(Runtime, ProcessReferences.Hosts.AppE2e, words).WaitAsync(Guard)).Value);
         var entry = "test:j" + Guid.NewGuid().ToString("N")[..8];
-        _runtime.Entries.Add(entry, async ctx =>
+        Runtime.Entries.Add(entry, async ctx =>
         {
             Joiner.SpawnMonitored(ctx, ProcessReferences.Hosts.AppE2e, words).ThrowIfFailed();
             var exit = await ctx.Events().ReceiveAsync();
             return $"{exit.Result}{exit.Error}";
         });
-        var run = await _runtime.RunAsync(entry, ProcessReferences.Hosts.AppE2e).WaitAsync(Guard);
+        var run = await Runtime.RunAsync(entry, ProcessReferences.Hosts.AppE2e).WaitAsync(Guard);
         Assert.Equal("a+b+c", run.Result);
     }
 
     [Fact]
     public async Task A_default_HostRef_is_an_error_result()
     {
-        Assert.Equal("host reference is null", (await Orders.RunAsync(_runtime, default, 1).WaitAsync(Guard)).Error);
-        Assert.Equal("host reference is null", Orders.Start(_runtime, default, 1).Error);
-        Assert.Equal("host reference is null", Orders.Spawn(_runtime, default, 1).Error);
+        Assert.Equal("host reference is null", (await Orders.RunAsync(Runtime, default, 1).WaitAsync(Guard)).Error);
+        Assert.Equal("host reference is null", Orders.Start(Runtime, default, 1).Error);
+        Assert.Equal("host reference is null", Orders.Spawn(Runtime, default, 1).Error);
     }
 
     [Theory]
