@@ -14,7 +14,7 @@ internal sealed class HostedServices
 {
     private readonly List<RunningServices> _running = [];
 
-    /// <summary>Applications whose auto_start services start with the host, in start order (configured services last).</summary>
+    /// <summary>Applications whose auto_start services start with the host, in start order (configured services first).</summary>
     public List<LuaApplication> Applications { get; } = [];
 
     /// <summary>What the hosted service started, in start order.</summary>

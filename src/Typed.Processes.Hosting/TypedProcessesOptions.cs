@@ -36,8 +36,8 @@ public sealed class TypedProcessesOptions
     /// <summary>
     /// Supervised services (Wippy's <c>process.service</c>) of C# or Lua entries, by namespace and then name as
     /// <see cref="Hosts"/>: the configuration key <c>"app:ticker"</c> is service <c>app:ticker</c>. In code, use
-    /// <see cref="AddService"/>. They start when the host starts, after the Lua applications' auto_start services, and
-    /// stop in the reverse order when it stops.
+    /// <see cref="AddService"/>. They start when the host starts, before the Lua applications' auto_start services, and
+    /// stop in the reverse order when it stops (after them).
     /// </summary>
     public Dictionary<string, Dictionary<string, TypedProcessesServiceOptions>> Services { get; set; } = new(StringComparer.Ordinal);
 

@@ -49,11 +49,13 @@ public static class TypedProcessesServiceCollectionExtensions
         {
             foreach (var (reference, host) in options.AllHosts())
                 runtime.Hosts.Add(reference, new HostOptions { Workers = host.Workers, MailboxLimit = host.MailboxLimit });
+            // Configured services start first (the application's own, which Lua services may use), then each Lua
+            // application's auto_start services; they stop in the reverse order.
             var hosted = services.GetRequiredService<HostedServices>();
             hosted.Applications.Clear();
+            if (HostedServices.LoadConfigured(options) is { } configured) hosted.Applications.Add(configured);
             foreach (var folder in options.LuaApps)
                 hosted.Applications.Add(runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, folder)));
-            if (HostedServices.LoadConfigured(options) is { } configured) hosted.Applications.Add(configured);
             foreach (var configure in services.GetRequiredService<RuntimeSetup>().Configure)
                 configure(runtime, services);
             return runtime;
@@ -81,7 +83,7 @@ internal sealed partial class TypedProcessesHostedService(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // The services first (Lua applications' auto_start ones, then the configured ones), as tproc run does before
+        // The services first (the configured ones, then the Lua applications' auto_start ones), as tproc run does before
         // its entry; a service that cannot start stops the ones started before it and fails the host's start.
         foreach (var app in services.Applications)
         {
