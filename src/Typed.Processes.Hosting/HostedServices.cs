@@ -17,6 +17,9 @@ internal sealed class HostedServices
     /// <summary>Applications whose auto_start services start with the host, in start order (configured services first).</summary>
     public List<LuaApplication> Applications { get; } = [];
 
+    /// <summary>The configured services (<see cref="TypedProcessesOptions.Services"/>) as an application; null when none is configured.</summary>
+    public LuaApplication? Configured { get; set; }
+
     /// <summary>What the hosted service started, in start order.</summary>
     public IReadOnlyList<RunningServices> Running { get { lock (_running) return [.. _running]; } }
 

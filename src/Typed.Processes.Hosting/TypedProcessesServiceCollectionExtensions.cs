@@ -53,7 +53,8 @@ public static class TypedProcessesServiceCollectionExtensions
             // application's auto_start services; they stop in the reverse order.
             var hosted = services.GetRequiredService<HostedServices>();
             hosted.Applications.Clear();
-            if (HostedServices.LoadConfigured(options) is { } configured) hosted.Applications.Add(configured);
+            hosted.Configured = HostedServices.LoadConfigured(options);
+            if (hosted.Configured is { } configured) hosted.Applications.Add(configured);
             foreach (var folder in options.LuaApps)
                 hosted.Applications.Add(runtime.AddLuaApplication(Path.Combine(AppContext.BaseDirectory, folder)));
             foreach (var configure in services.GetRequiredService<RuntimeSetup>().Configure)
@@ -91,7 +92,8 @@ internal sealed partial class TypedProcessesHostedService(
             if (!started.TryGetValue(out var running))
             {
                 await StopServicesAsync(cancellationToken).ConfigureAwait(false);
-                throw new ProcessException("could not start the services: " + HostedServices.Located(started.Error!, app.Services.Select(s => s.File)));
+                var error = ReferenceEquals(app, services.Configured) ? HostedServices.Located(started.Error!, app.Services.Select(s => s.File)) : started.Error;
+                throw new ProcessException("could not start the services: " + error);
             }
             services.Started(running);
             foreach (var service in running.Services) ServiceStarted(logger, service.Reference, service.Process, service.Host);

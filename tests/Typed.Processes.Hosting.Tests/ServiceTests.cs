@@ -115,6 +115,21 @@ public class ServiceTests
     }
 
     [Fact]
+    public async Task A_service_that_cannot_start_stops_the_ones_started_before_it_and_fails_the_host_start()
+    {
+        var recorder = new Recorder();
+        using var host = Build(b => b.Services.AddTypedProcesses(o =>
+        {
+            o.AddService("cfg:a", "svc:recorder", "app:h", s => { s.Input.Add("a"); s.Lifecycle.StopTimeout = "30s"; });
+            o.AddService("cfg:b", "svc:missing", "app:h", s => s.Lifecycle.Requires.Add("cfg:a"));
+        }).AddHost("app:h", 1).Configure(recorder.Add));
+        var error = await Assert.ThrowsAsync<ProcessException>(() => host.StartAsync(Ct));
+        Assert.StartsWith("could not start the services: TypedProcesses:Services: service 'cfg:b': ", error.Message);
+        Assert.Contains("svc:missing", error.Message);
+        Assert.Equal(["up a", "down a"], recorder.Log); // a started, then stopped before the error
+    }
+
+    [Fact]
     public async Task A_crashing_service_is_restarted_after_its_backoff_and_the_health_check_follows_it()
     {
         var time = new ManualTime();
