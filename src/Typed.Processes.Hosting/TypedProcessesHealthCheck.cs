@@ -19,6 +19,60 @@ public static class TypedProcessesHealthCheckExtensions
         builder.Services.TryAddSingleton<TypedProcessesHealthCheck>();
         return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<TypedProcessesHealthCheck>(), null, tags));
     }
+
+    /// <summary>
+    /// Adds a check of the supervised services the host started (Lua applications' <c>process.service</c> entries and
+    /// <see cref="TypedProcessesOptions.Services"/>): Healthy when every one runs; Degraded while one waits for a
+    /// restart (its backoff delay); Unhealthy when one is down for good (it gave up after <c>max_attempts</c>
+    /// restarts, ended normally or was terminated, or the host stopped it). The description names each service that
+    /// is not running.
+    /// </summary>
+    public static IHealthChecksBuilder AddTypedProcessesServicesHealthCheck(this IHealthChecksBuilder builder, string name = "typed-processes-services", IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<ServicesHealthCheck>();
+        return builder.Add(new HealthCheckRegistration(name, sp => sp.GetRequiredService<ServicesHealthCheck>(), null, tags));
+    }
+}
+
+/// <summary>
+/// Asks each service's supervisor for its child (one call each, <see cref="SupervisorClient.WhichChildrenAsync"/>):
+/// running, waiting for a restart, or stopped.
+/// </summary>
+internal sealed class ServicesHealthCheck(ProcessRuntime runtime, HostedServices services) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var restarting = new List<string>();
+        var down = new List<string>();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        int count = 0;
+        foreach (var running in services.Running)
+            foreach (var service in running.Services)
+            {
+                count++;
+                var state = await StateAsync(running.SupervisorOf(service.Reference), cancellationToken).ConfigureAwait(false);
+                data[service.Reference] = state;
+                if (state == "restarting") restarting.Add(service.Reference);
+                else if (state != "running") down.Add($"{service.Reference} ({state})");
+            }
+        if (down.Count > 0)
+            return HealthCheckResult.Unhealthy("service(s) down: " + string.Join(", ", down)
+                + (restarting.Count > 0 ? "; restarting: " + string.Join(", ", restarting) : ""), data: data);
+        if (restarting.Count > 0) return HealthCheckResult.Degraded("service(s) restarting: " + string.Join(", ", restarting), data: data);
+        return HealthCheckResult.Healthy($"{count} service(s) running", data);
+    }
+
+    private async Task<string> StateAsync(RunningProcess? supervisor, CancellationToken cancellationToken)
+    {
+        if (supervisor is not { } sup || sup.Exit.IsCompleted) return "stopped";
+        var children = await runtime.Supervisor(sup.Pid).WhichChildrenAsync(cancellationToken).ConfigureAwait(false);
+        if (!children.TryGetValue(out var list)) return sup.Exit.IsCompleted ? "stopped" : "unknown: " + children.Error;
+        return list.Count == 0 ? "stopped"
+            : list[0].Pid is not null ? "running"
+            : list[0].RestartPending ? "restarting"
+            : "gave up or ended";
+    }
 }
 
 /// <summary>

@@ -9,6 +9,7 @@ namespace Typed.Processes.Hosting;
 /// "TypedProcesses": {
 ///   "Hosts": { "app:main": { "Workers": 2, "MailboxLimit": 1000 } },
 ///   "LuaApps": [ "app" ],
+///   "Services": { "app:ticker": { "process": "app:ticker", "host": "app:main", "lifecycle": { "restart": { "initial_delay": "1s" } } } },
 ///   "ShutdownGrace": "00:00:05"
 /// }
 /// </code>
@@ -33,6 +34,14 @@ public sealed class TypedProcessesOptions
     public List<string> LuaApps { get; set; } = [];
 
     /// <summary>
+    /// Supervised services (Wippy's <c>process.service</c>) of C# or Lua entries, by namespace and then name as
+    /// <see cref="Hosts"/>: the configuration key <c>"app:ticker"</c> is service <c>app:ticker</c>. In code, use
+    /// <see cref="AddService"/>. They start when the host starts, before the Lua applications' auto_start services, and
+    /// stop in the reverse order when it stops (after them).
+    /// </summary>
+    public Dictionary<string, Dictionary<string, TypedProcessesServiceOptions>> Services { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// How long processes get, when the host stops, between their Cancel event and termination
     /// (<see cref="ProcessRuntime.ShutdownAsync"/>). Default 5 seconds; zero terminates at once.
     /// </summary>
@@ -52,13 +61,35 @@ public sealed class TypedProcessesOptions
     public TypedProcessesOptions AddHost(string reference, int workers = 0, int mailboxLimit = 0)
     {
         ArgumentNullException.ThrowIfNull(reference);
+        var (ns, name) = Split(reference, nameof(reference), "host");
+        if (!Hosts.TryGetValue(ns, out var names)) Hosts[ns] = names = new(StringComparer.Ordinal);
+        names[name] = new TypedProcessesHostOptions { Workers = workers, MailboxLimit = mailboxLimit };
+        return this;
+    }
+
+    /// <summary>Adds (or replaces) a service in <see cref="Services"/>.</summary>
+    /// <param name="reference">The service's reference, <c>namespace:name</c>.</param>
+    /// <param name="process">The entry it runs (C# or Lua), <c>namespace:name</c>.</param>
+    /// <param name="host">The host it runs on.</param>
+    /// <param name="configure">Sets its input and lifecycle.</param>
+    /// <exception cref="ArgumentException">Not a <c>namespace:name</c> reference.</exception>
+    public TypedProcessesOptions AddService(string reference, string process, string host, Action<TypedProcessesServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var (ns, name) = Split(reference, nameof(reference), "service");
+        var service = new TypedProcessesServiceOptions { Process = process, Host = host };
+        configure?.Invoke(service);
+        if (!Services.TryGetValue(ns, out var names)) Services[ns] = names = new(StringComparer.Ordinal);
+        names[name] = service;
+        return this;
+    }
+
+    private static (string Namespace, string Name) Split(string reference, string parameter, string what)
+    {
         var colon = reference.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0 || colon == reference.Length - 1 || reference.IndexOf(':', colon + 1) >= 0)
-            throw new ArgumentException($"'{reference}' is not a host reference (namespace:name)", nameof(reference));
-        var ns = reference[..colon];
-        if (!Hosts.TryGetValue(ns, out var names)) Hosts[ns] = names = new(StringComparer.Ordinal);
-        names[reference[(colon + 1)..]] = new TypedProcessesHostOptions { Workers = workers, MailboxLimit = mailboxLimit };
-        return this;
+            throw new ArgumentException($"'{reference}' is not a {what} reference (namespace:name)", parameter);
+        return (reference[..colon], reference[(colon + 1)..]);
     }
 
     /// <summary>Every host of <see cref="Hosts"/> with its full reference, in a stable order.</summary>

@@ -8,6 +8,7 @@ namespace Typed.Processes.EndToEnd;
 /// analyzers/dotnet/cs and the build props/targets; a fresh project that references only that package gets typed
 /// stubs for its C# and Lua entries and runs them.
 /// </summary>
+[Collection(nameof(ExampleTests))]
 public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<PackageTests.PackedFeed>
 {
     /// <summary>The packages packed once for this class's tests (its tests run one after the other).</summary>
@@ -19,7 +20,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
 
         public async ValueTask InitializeAsync()
         {
-            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes", "src/Typed.Processes.Lua" })
+            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes", "src/Typed.Processes.Lua", "src/Typed.Processes.Hosting" })
                 await Dotnet(RepoRoot(), $"pack {project} -c Release -o \"{Feed}\"", TimeSpan.FromMinutes(4));
         }
 
@@ -216,6 +217,91 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         }
     }
 
+    /// <summary>
+    /// The hosting package from the feed: a generic-host console app with AddTypedProcesses, a Lua application, a
+    /// service configured in code whose C# entry gets a service by constructor injection, and a typed stub called from
+    /// outside any process with the injected runtime (as an ASP.NET controller would); the host's stop stops the service.
+    /// </summary>
+    [Fact]
+    public async Task A_generic_host_app_with_AddTypedProcesses_builds_and_runs_from_the_packages()
+    {
+        var work = Directory.CreateTempSubdirectory("tp-hosting-");
+        try
+        {
+            var consumer = NewConsumer(work, "hosted");
+            File.WriteAllText(Path.Combine(consumer, "Hosted.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
+                    <RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>
+                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
+                    <RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Typed.Processes.Hosting" Version="0.1.0" />
+                    <PackageReference Include="Microsoft.Extensions.Hosting" Version="11.0.0" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+                using Microsoft.Extensions.DependencyInjection;
+                using Microsoft.Extensions.Hosting;
+                using Typed.Processes;
+                using Typed.Processes.Hosting;
+                [assembly: ProcessHost("app:main", Workers = 2)]
+                var builder = Host.CreateApplicationBuilder(args);
+                builder.Services.AddSingleton<Greeter>();
+                builder.Services.AddTypedProcesses(o =>
+                {
+                    o.LuaApps.Add("app");
+                    o.ShutdownGrace = TimeSpan.FromSeconds(1);
+                    o.AddService("app:greeting", "app:svc", "app:main", s => s.Input.Add("hosted"));
+                }).Configure(r => r.AddGeneratedEntries());
+                using var host = builder.Build();
+                await host.StartAsync();
+                var runtime = host.Services.GetRequiredService<ProcessRuntime>(); // what a controller injects
+                var hello = Hello.Spawn(runtime, ProcessReferences.Hosts.AppMain).Value;
+                var exit = runtime.WaitForExitAsync(hello);
+                runtime.SendGreet(hello, "package").ThrowIfFailed();
+                Console.WriteLine((await exit).Result);
+                Console.WriteLine(runtime.Hosts.Contains("app.e2e:processes") ? "lua app loaded" : "no lua app");
+                await host.StopAsync();
+
+                public sealed class Greeter { public string Greet(string name) => "hello " + name; }
+
+                [ProcessEntry("app:hello")]
+                partial class Hello(Greeter greeter)
+                {
+                    [Topic("greet")] void OnGreet(string name, MessageContext ctx) => ctx.Stop(greeter.Greet(name));
+                }
+
+                [ProcessEntry("app:svc")]
+                partial class Svc(Greeter greeter, ProcessContext ctx)
+                {
+                    [ProcessMain]
+                    public async Task<string> Main(string name)
+                    {
+                        Console.WriteLine("service: " + greeter.Greet(name));
+                        var ev = await ctx.Events().ReceiveAsync();
+                        Console.WriteLine("service stopped by " + ev.Kind);
+                        return "stopped";
+                    }
+                }
+                """);
+            var output = await Dotnet(consumer, "run", TimeSpan.FromMinutes(4));
+            Assert.Contains("service: hello hosted", output);
+            Assert.Contains("hello package", output);
+            Assert.Contains("lua app loaded", output);
+            Assert.Contains("service stopped by Cancel", output);
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
     /// <summary>The README's code blocks whose first line names a file (<c># file: x</c>, <c>-- file: x</c>, <c>// file: x</c>).</summary>
     private static Dictionary<string, string> ReadmeFiles()
     {
@@ -246,7 +332,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    private static Task<string> Dotnet(string directory, string arguments, TimeSpan timeout) =>
+    internal static Task<string> Dotnet(string directory, string arguments, TimeSpan timeout) =>
         Run("dotnet", directory, timeout, arguments + " -nologo");
 
     private static async Task<string> Run(string program, string directory, TimeSpan timeout, string arguments = "")
@@ -281,7 +367,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         return text;
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(dir, "Typed.Processes.sln"))) dir = Path.GetDirectoryName(dir)!;

@@ -104,4 +104,34 @@ public class ProcessServicesTests
             await host.StopAsync(Ct);
         }
     }
+
+    [Fact]
+    public async Task A_class_the_container_builds_takes_the_runtime_and_spawns_sends_and_calls_through_typed_stubs()
+    {
+        using var host = Build(b =>
+        {
+            b.Services.AddSingleton<Greeter>();
+            b.Services.AddTransient<CountersController>();
+            b.Services.AddTypedProcesses().AddHost("app:h", 1).Configure(r => r.AddGeneratedEntries());
+        });
+        await host.StartAsync(Ct);
+        try
+        {
+            using var scope = host.Services.CreateScope(); // a request's scope, as ASP.NET makes one
+            var controller = scope.ServiceProvider.GetRequiredService<CountersController>();
+            var runtime = host.Services.GetRequiredService<ProcessRuntime>();
+            var counter = controller.Create();
+            Assert.Equal("tests:counter", counter.Value.Entry);
+            var exit = runtime.WaitForExitAsync(counter);
+            Assert.Equal(2, await controller.Add(counter, 2).WaitAsync(Guard, Ct));
+            Assert.Equal(5, await controller.Add(counter, 3).WaitAsync(Guard, Ct));
+            Assert.Equal("hello api", await controller.Greet(counter, "api").WaitAsync(Guard, Ct)); // the entry's injected Greeter
+            Assert.True(controller.Stop(counter).Ok);
+            Assert.Equal(5L, (await exit.WaitAsync(Guard, Ct)).Result);
+        }
+        finally
+        {
+            await host.StopAsync(Ct);
+        }
+    }
 }
