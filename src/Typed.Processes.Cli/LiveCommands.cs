@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Typed.Processes.LiveView;
@@ -35,6 +37,8 @@ internal static class LiveCommands
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        // tproc handles SIGINT/SIGTERM itself (Interrupt): the host's console lifetime would take them over.
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         builder.WebHost.UseUrls("http://" + address);
         var app = builder.Build();
         app.MapTypedProcessesLiveView("/processes", runtime);
@@ -51,6 +55,13 @@ internal static class LiveCommands
         }
         stderr.WriteLine($"tproc: live view at {app.Urls.First()}/processes");
         return app;
+    }
+
+    /// <summary>A host lifetime that leaves the process's signals alone.</summary>
+    private sealed class SignalFreeLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>The options of <c>top</c> after parsing.</summary>

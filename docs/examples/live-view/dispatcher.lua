@@ -16,6 +16,7 @@ local function main(count)
             process.send(workers[next], "work", r.value)
             next = next % #workers + 1
         elseif r.value.kind == process.event.CANCEL then
+            for _, w in ipairs(workers) do process.cancel(w) end
             return "stopped"
         end
     end

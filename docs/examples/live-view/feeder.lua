@@ -1,7 +1,8 @@
--- Sends the dispatcher a job every 20 ms.
+-- Sends the dispatcher a job every 20 ms; ends on CANCEL.
 local time = require("time")
 
 local function main()
+    local events = process.events()
     local n = 0
     while true do
         local dispatcher = process.registry.lookup("dispatcher")
@@ -9,7 +10,8 @@ local function main()
             n = n + 1
             process.send(dispatcher, "job", n)
         end
-        time.sleep("20ms")
+        local r = channel.select { events:case_receive(), time.after("20ms"):case_receive() }
+        if r.channel == events and r.value.kind == process.event.CANCEL then return "stopped" end
     end
 end
 
