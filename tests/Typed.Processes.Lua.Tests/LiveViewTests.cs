@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Typed.Processes.LiveView;
 using Xunit;
 
@@ -161,6 +162,7 @@ public sealed class LiveViewEndpointTests
         var pid = runtime.Spawn("app:idle", "app:web").Value;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
         builder.Services.AddSingleton(runtime);
         await using var app = builder.Build();
         app.MapTypedProcessesLiveView("/ops/processes");
