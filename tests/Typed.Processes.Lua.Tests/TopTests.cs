@@ -117,6 +117,20 @@ public class TopTests
     }
 
     [Fact]
+    public async Task Http_on_a_port_in_use_exits_2_with_one_line()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var address = "127.0.0.1:" + ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        foreach (var args in new[] { new[] { "serve", LiveApp, "--http", address }, new[] { "top", LiveApp, "--once", "--http", address } })
+        {
+            var (code, _, err) = await CliTests.Tproc(args);
+            Assert.Equal(2, code);
+            Assert.StartsWith($"tproc: --http: cannot listen on {address}: ", Assert.Single(CliTests.Lines(err)));
+        }
+    }
+
+    [Fact]
     public async Task Top_without_services_or_an_entry_exits_2()
     {
         using var app = new TempDir();
