@@ -98,7 +98,9 @@ internal sealed class HostScheduler
         }
     }
 
-    /// <summary>The items the workers run now and the items waiting for a worker (introspection: a moment's copy).</summary>
+    /// <summary>The items the workers run now and the items waiting for a worker (introspection: a moment's copy). The
+    /// copy of the queue costs what ConcurrentQueue.ToArray costs (its current segments are not reused afterwards): fine
+    /// for a live view polling every second or so, not for a hot path.</summary>
     internal (List<HostWorkItem> Running, List<HostWorkItem> Queued) WorkItems()
     {
         var running = new List<HostWorkItem>();

@@ -9,7 +9,8 @@ internal abstract partial class ProcessCore
 {
     /// <summary>Mailbox messages this process has received so far (taken from its inbox or topic channels). Counted in
     /// <see cref="MailboxTaken"/>: by the process itself, or by the sender that hands a message to the receive it is
-    /// parked in (the process does not run then), so writes do not overlap.</summary>
+    /// parked in (the process does not run then), so writes do not overlap. Messages left in a listener's channel when
+    /// the process stops listening leave the mailbox count then, and are counted as received at that moment.</summary>
     internal long Received;
 
     /// <summary>Times this process's code was given a worker (Erlang's "reductions", coarsely): its first run and every
