@@ -88,12 +88,45 @@ internal static class Program
             parsed.GetValue(host), parsed.GetValue(timeout) ?? DefaultTimeout, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
 
         var serveDir = new Argument<string>("app-dir") { Description = "The application folder." };
-        var serve = new Command("serve", "Run the application's auto_start services (process.service) until SIGINT/SIGTERM, then stop them in reverse order and exit 0.") { serveDir, grace };
-        serve.SetAction((parsed, _) => Serve(parsed.GetValue(serveDir)!, parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt));
+        var http = new Option<string?>("--http")
+        {
+            Description = "Also serve the live view (a page with the process tree, and its JSON) at http://<address>/processes; port 0 picks a free port.",
+            HelpName = "host:port",
+        };
+        http.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && LiveCommands.CheckAddress(result.Tokens[0].Value) is { } error) result.AddError(error);
+        });
+        var serve = new Command("serve", "Run the application's auto_start services (process.service) until SIGINT/SIGTERM, then stop them in reverse order and exit 0.") { serveDir, grace, http };
+        serve.SetAction((parsed, _) => Serve(parsed.GetValue(serveDir)!, parsed.GetValue(grace) ?? DefaultGrace, parsed.GetValue(http), stdout, stderr, interrupt));
+
+        var topDir = new Argument<string>("app-dir") { Description = "The application folder." };
+        var topEntry = new Argument<string?>("entry-ref") { Description = "An entry to run besides the services (optional).", Arity = ArgumentArity.ZeroOrOne };
+        var topArgs = new Argument<string[]>("args") { Description = "Arguments passed to the entry's main.", Arity = ArgumentArity.ZeroOrMore };
+        var interval = DurationOption("--interval", "How often the table refreshes (and the span messages/s is measured over).", LiveCommands.DefaultInterval, LiveCommands.MaxInterval);
+        var sortNames = string.Join(", ", TopView.Sorts.Select(s => s.Name));
+        var sort = new Option<string?>("--sort") { Description = $"The column to sort by: {sortNames}. Default reductions; keys change it while it runs.", HelpName = "column" };
+        sort.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && !TopView.TryName(result.Tokens[0].Value, out _))
+                result.AddError($"--sort: unknown column '{result.Tokens[0].Value}' (one of: {sortNames})");
+        });
+        var once = new Option<bool>("--once") { Description = "Print the table once, as plain text, after one interval, and exit." };
+        var top = new Command("top", "Run the application's auto_start services (and an entry, if given) and show a live table of its processes " +
+            "(PID, entry, host, state, mailbox, memory, messages/s, reductions, CPU): keys p b m s r c sort, q quits. " +
+            "When the output is not a terminal, prints the table as plain text every interval.")
+            { topDir, topEntry, topArgs, host, interval, sort, once, http, grace };
+        top.SetAction((parsed, _) =>
+        {
+            TopView.TryName(parsed.GetValue(sort) ?? "reductions", out var sortBy);
+            var options = new LiveCommands.TopOptions(parsed.GetValue(interval) ?? LiveCommands.DefaultInterval, sortBy, parsed.GetValue(once), parsed.GetValue(http));
+            return Top(parsed.GetValue(topDir)!, parsed.GetValue(topEntry), parsed.GetValue(topArgs) ?? [], parsed.GetValue(host), options,
+                parsed.GetValue(grace) ?? DefaultGrace, stdout, stderr, interrupt);
+        });
 
         var root = new RootCommand("tproc: runs Typed.Processes Lua applications.\n" +
             "Exit codes: 0 success; 1 the entry failed, returned false or timed out, a test failed, or a service could not start; 2 bad command line or application; " +
-            "130/143 interrupted by SIGINT/SIGTERM (serve: 0).") { run, test, serve };
+            "130/143 interrupted by SIGINT/SIGTERM (serve, top: 0).") { run, test, serve, top };
         root.Directives.Clear(); // [suggest]/[diagram] before the command would be read as directives, not as input
         return root;
     }
@@ -166,7 +199,7 @@ internal static class Program
         return (null, 1);
     }
 
-    private static async Task<int> Serve(string dir, TimeSpan grace, TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    private static async Task<int> Serve(string dir, TimeSpan grace, string? http, TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
     {
         var app = LuaApplication.Load(dir);
         foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
@@ -185,6 +218,12 @@ internal static class Program
         app.AddTo(runtime);
         var (services, exit) = await StartServices(app, runtime, stderr);
         if (services is null) return exit;
+        await using var web = http is null ? null : await LiveCommands.StartHttpAsync(http, runtime, stderr);
+        if (http is not null && web is null)
+        {
+            await services.StopAsync();
+            return 2;
+        }
         stderr.WriteLine($"tproc: serving {services.Services.Count} service(s): {string.Join(", ", services.Services.Select(s => s.Reference))}");
         var signal = await (interrupt?.Signal ?? new TaskCompletionSource<PosixSignal>().Task);
         // Graceful: the services stop in the reverse of their start order (each cancelled, then terminated after its
@@ -193,6 +232,61 @@ internal static class Program
         await runtime.ShutdownAsync(grace);
         stderr.WriteLine($"tproc: stopped {services.Services.Count} service(s) ({Interrupt.Name(signal)})");
         return 0;
+    }
+
+    private static async Task<int> Top(string dir, string? entry, string[] arguments, string? host, LiveCommands.TopOptions options, TimeSpan grace,
+        TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    {
+        var app = LuaApplication.Load(dir);
+        foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
+        if (app.Errors.Count > 0)
+        {
+            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
+            return 2;
+        }
+        if (entry is null && !app.Services.Any(s => s.AutoStart))
+        {
+            stderr.WriteLine($"tproc: '{OneLine(dir)}' declares no auto_start process.service, and no entry was given to run");
+            return 2;
+        }
+        // Process output (print) would scroll the table away: top drops it; runtime warnings go to stderr only when the
+        // table is plain text.
+        bool plain = !ReferenceEquals(stdout, Console.Out) || Console.IsOutputRedirected || options.Once;
+        using var loggerFactory = new LineLoggerFactory(TextWriter.Null, plain ? stderr : TextWriter.Null);
+        await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
+        try
+        {
+            app.AddTo(runtime);
+        }
+        catch (Exception ex) when (ex is ArgumentException or ProcessException)
+        {
+            stderr.WriteLine("tproc: " + OneLine(ex.Message));
+            return 2;
+        }
+        if (entry is not null && !runtime.Entries.Contains(entry))
+        {
+            stderr.WriteLine($"tproc: unknown entry '{OneLine(entry)}' (declared: {string.Join(", ", app.Entries.Select(e => e.Reference))})");
+            return 2;
+        }
+        var (services, exit) = await StartServices(app, runtime, stderr);
+        if (services is null) return exit;
+        if (entry is not null)
+        {
+            var hostRef = PickHost(runtime, host, stderr);
+            if (hostRef is null) return 2;
+            var started = runtime.Start(entry, hostRef, arguments.Select(ParseArgument).ToArray());
+            if (!started.Ok)
+            {
+                stderr.WriteLine($"tproc: {entry} failed: {OneLine(started.Error!)}");
+                return 1;
+            }
+        }
+        await using var web = options.Http is null ? null : await LiveCommands.StartHttpAsync(options.Http, runtime, stderr);
+        if (options.Http is not null && web is null) return 2;
+        var code = await LiveCommands.ShowAsync(runtime, options, stdout, interrupt?.Signal ?? new TaskCompletionSource<PosixSignal>().Task);
+        await services.StopAsync();
+        await runtime.ShutdownAsync(grace);
+        return code;
     }
 
     private static string? PickHost(ProcessRuntime runtime, string? host, TextWriter stderr)

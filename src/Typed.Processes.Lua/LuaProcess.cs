@@ -25,6 +25,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     private KeraLua.Lua? _state;
     private int _runState = Idle;
     private long _sliceStart;
+    private long _cpuTicks; // time spent in slices (introspection), written by the worker running the slice
     private bool _loading;
     private string? _setupError;
     /// <summary>The smallest memory ceiling accepted: the state and the prelude's arguments (allocated before any
@@ -153,6 +154,12 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
 
     public string? CheckPayload(object? payload) => LuaValues.CheckPushable(payload);
 
+    /// <inheritdoc/>
+    internal override long? MemoryBytes => _budget.Used + _budget.External;
+
+    /// <inheritdoc/>
+    internal override TimeSpan? CpuTime => Stopwatch.GetElapsedTime(0, _cpuTicks);
+
     // ---- scheduling ------------------------------------------------------------------------------------------
 
     public override void Execute()
@@ -168,12 +175,17 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         var previous = s_current;
         s_current = this;
         bool alive;
+        RunSlices++;
         try
         {
             _sliceStart = Stopwatch.GetTimestamp();
             alive = RunSlice();
         }
-        finally { s_current = previous; }
+        finally
+        {
+            s_current = previous;
+            _cpuTicks += Stopwatch.GetTimestamp() - _sliceStart;
+        }
         if (!alive || !IsAlive) { CloseState(); return; }
         if (_ready.Count > 0)
         {

@@ -90,6 +90,7 @@ internal abstract class AsyncWaiter : Waiter
         _continuation = null;
         _continuationState = null;
         _postTo = null;
+        if (Owner is ProcessCore process) process.RunSlices++; // a resumption of its code (introspection)
         continuation(state);
     }
 

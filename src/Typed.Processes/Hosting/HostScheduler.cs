@@ -39,6 +39,7 @@ internal sealed class HostScheduler
         public HostWorkItem? Next;
         public int LocalRuns;
         public long Executed; // written by its worker only (a shared atomic counter bounced between cores)
+        public HostWorkItem? Current; // the item it runs now, written by its worker only (read racily by introspection)
     }
 
     public HostScheduler(string name, int workers, ILogger logger)
@@ -84,6 +85,32 @@ internal sealed class HostScheduler
             foreach (var w in _workers) if (Volatile.Read(ref w.Next) is not null) n++;
             return n;
         }
+    }
+
+    /// <summary>Workers running a work item now (introspection; a racy read).</summary>
+    public int BusyWorkers
+    {
+        get
+        {
+            int n = 0;
+            foreach (var w in _workers) if (Volatile.Read(ref w.Current) is not null) n++;
+            return n;
+        }
+    }
+
+    /// <summary>The items the workers run now and the items waiting for a worker (introspection: a moment's copy). The
+    /// copy of the queue costs what ConcurrentQueue.ToArray costs (its current segments are not reused afterwards): fine
+    /// for a live view polling every second or so, not for a hot path.</summary>
+    internal (List<HostWorkItem> Running, List<HostWorkItem> Queued) WorkItems()
+    {
+        var running = new List<HostWorkItem>();
+        var queued = new List<HostWorkItem>(_queue.ToArray());
+        foreach (var w in _workers)
+        {
+            if (Volatile.Read(ref w.Current) is { } current) running.Add(current);
+            if (Volatile.Read(ref w.Next) is { } next) queued.Add(next);
+        }
+        return (running, queued);
     }
 
     /// <summary>True when called from one of this host's workers.</summary>
@@ -173,7 +200,9 @@ internal sealed class HostScheduler
             else if ((item = Interlocked.Exchange(ref me.Next, null)) is not null) me.LocalRuns = 0;
             if (item is not null)
             {
+                me.Current = item;
                 Run(item);
+                me.Current = null;
                 Volatile.Write(ref me.Executed, me.Executed + 1);
                 continue;
             }

@@ -10,7 +10,7 @@ namespace Typed.Processes;
 /// Locks: <see cref="Gate"/> guards state, links, monitors and mailbox routing (listeners, inbox).
 /// Lock order: at most two gates at once, in Pid order; a gate may be held while taking channel locks (leaves).
 /// </summary>
-internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
+internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
 {
     private const int Created = 0, Running = 1, Dead = 2;
 
@@ -324,6 +324,7 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     public void MailboxTaken(object? value, bool buffered)
     {
         if (buffered) Interlocked.Decrement(ref Queued);
+        Received++; // introspection (Introspection/ProcessCore.Introspection.cs)
         if (MailboxHooks) OnMessageReleased(value is Message m ? m.Payload : value);
     }
 

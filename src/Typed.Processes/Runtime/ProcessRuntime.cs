@@ -9,7 +9,7 @@ namespace Typed.Processes;
 /// <see cref="Spawn(string, string, object?[])"/>, talk to them with <see cref="Send(Pid, string, object?)"/>, observe their end with
 /// <see cref="WaitForExitAsync"/>, and stop everything with <see cref="ShutdownAsync"/> (or dispose).
 /// </summary>
-public sealed class ProcessRuntime : IAsyncDisposable
+public sealed partial class ProcessRuntime : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<long, ProcessCore> _processes = new();
     private readonly ILogger _processLog;
@@ -304,6 +304,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (definition.Topics is { Dispatches: true } dispatch) process.DispatchFromCreation(dispatch.DispatchedEvents);
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         process.Supervised = options is { Supervised: true };
+        process.Parent = parent?.Pid;
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {
@@ -466,6 +467,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
             // The timer holds the process: stop it when the process ends first (a long deadline would keep it in memory).
             process.Aborted.UnsafeRegister(static s => ((CancelTimer)s!).Stop(), timer);
         }
+        process.CancelRequested = true;
         process.DeliverEvent(new ProcessEvent(ProcessEventKind.Cancel, self?.Pid ?? process.Pid, now) { Deadline = now + deadline, Reason = reason ?? "" });
         return Result.Success;
     }

@@ -60,6 +60,7 @@ internal sealed class SupervisorProcess
     private async ValueTask<object?> RunAsync(ProcessContext ctx)
     {
         _ctx = ctx;
+        Publish();
         ctx.SetOptions(new ProcessOptions { TrapLinks = true });
         if (_ack is not null)
             ctx.Aborted.UnsafeRegister(static s => ((TaskCompletionSource<string?>)s!).TrySetResult("the supervisor ended while starting its children"), _ack);
@@ -91,6 +92,7 @@ internal sealed class SupervisorProcess
                 continue;
             }
             var timer = Timer();
+            Publish();
             // Events first, then due restarts: a call made after a child's exit was observed sees the supervisor's
             // reaction to it.
             var selected = timer is null
@@ -266,6 +268,7 @@ internal sealed class SupervisorProcess
         child.StartedAt = Runtime.Now;
         child.RestartDue = null;
         _byPid[pid] = child;
+        Publish();
         if (ack is not null && await ack.Task.WaitAsync(_ctx.Aborted).ConfigureAwait(true) is { } error)
         {
             _byPid.Remove(pid);
@@ -330,12 +333,19 @@ internal sealed class SupervisorProcess
             SupervisorRequest.Operation.TerminateChild => await TerminateChildAsync(request.Id).ConfigureAwait(true),
             SupervisorRequest.Operation.RestartChild => await RestartChildAsync(request.Id).ConfigureAwait(true),
             SupervisorRequest.Operation.DeleteChild => DeleteChild(request.Id),
-            _ => new SupervisorReply(null, null, _children
-                .Select(c => new ChildInfo(c.Spec.Id, c.Pid, c.Spec.SupervisorSpec is not null, c.Spec.Restart, c.RestartDue is not null))
-                .ToArray()),
+            _ => new SupervisorReply(null, null, Children()),
         };
         message.Reply(reply);
     }
+
+    /// <summary>Its children as <see cref="SupervisorClient.WhichChildrenAsync"/> and the introspection snapshot show them.</summary>
+    private ChildInfo[] Children() => _children
+        .Select(c => new ChildInfo(c.Spec.Id, c.Pid, c.Spec.SupervisorSpec is not null, c.Spec.Restart, c.RestartDue is not null))
+        .ToArray();
+
+    /// <summary>Publishes its children for <see cref="ProcessRuntime.Inspect"/> (read from other threads; the array is never
+    /// changed once published).</summary>
+    private void Publish() => Volatile.Write(ref _ctx.Core.SupervisorChildren, Children());
 
     private static SupervisorReply Fail(string error) => new(null, error, null);
 
