@@ -256,6 +256,7 @@ internal sealed class HostScheduler
         finally
         {
             SynchronizationContext.SetSynchronizationContext(Context);
+            Telemetry.ProcessTelemetry.ClearAmbient();
         }
     }
 
