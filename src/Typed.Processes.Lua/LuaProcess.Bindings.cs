@@ -249,9 +249,9 @@ internal partial class LuaProcess
         ("reply", Fn((lua, p) => p.Reply(lua))),
         ("traceparent", Fn((lua, p) =>
         {
-            // The W3C traceparent of the message its code took last (ASCII), or nothing when none was traced.
-            if (p.ReceiveSpan is not { IdFormat: ActivityIdFormat.W3C } span || span.Id is not { } id) return 0;
-            LuaNative.PushText(lua, id);
+            // The W3C traceparent of the message its code took last (ASCII), or nil when none was traced.
+            if (p.ReceiveSpan is { IdFormat: ActivityIdFormat.W3C, Id: { } id }) LuaNative.PushText(lua, id);
+            else lua.PushNil();
             return 1;
         })),
     ];
