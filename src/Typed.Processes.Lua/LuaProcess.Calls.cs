@@ -34,9 +34,12 @@ internal partial class LuaProcess
         var to = Runtime.Resolve(target);
         // process.call {topic} (client), as a C# call: current while the request is sent (it carries the span), then
         // the process's receive span is current again; it ends at tp.call_end, linked to the replier's span.
-        Activity? span = null;
-        var current = Activity.Current;
-        if (ProcessTelemetry.Source.HasListeners()) span = ProcessTelemetry.StartCall(to, topic);
+        Activity? span = null, current = null;
+        if (ProcessTelemetry.Source.HasListeners())
+        {
+            current = Activity.Current;
+            span = ProcessTelemetry.StartCall(to, topic);
+        }
         Result<Typed.Processes.Call> started;
         try { started = Typed.Processes.Call.Start(this, to, topic, payload.Value, timeout.Value); }
         finally { if (span is not null) Activity.Current = current; }
