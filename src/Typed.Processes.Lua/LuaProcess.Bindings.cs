@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using KeraLua;
 using Typed.Processes.Channels;
@@ -246,5 +247,12 @@ internal partial class LuaProcess
         ("call", Fn((lua, p) => p.StartCall(lua))),
         ("call_end", Fn((lua, p) => p.EndCall(lua))),
         ("reply", Fn((lua, p) => p.Reply(lua))),
+        ("traceparent", Fn((lua, p) =>
+        {
+            // The W3C traceparent of the message its code took last (ASCII), or nil when none was traced.
+            if (p.ReceiveSpan is { IdFormat: ActivityIdFormat.W3C, Id: { } id }) LuaNative.PushText(lua, id);
+            else lua.PushNil();
+            return 1;
+        })),
     ];
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using KeraLua;
+using Typed.Processes.Telemetry;
 
 namespace Typed.Processes.Lua;
 
@@ -8,7 +10,7 @@ namespace Typed.Processes.Lua;
 // process received are kept by id until answered, for msg:reply.
 internal partial class LuaProcess
 {
-    private Dictionary<long, Typed.Processes.Call>? _calls;          // outcome channel id -> call in flight
+    private Dictionary<long, (Typed.Processes.Call Call, Activity? Span)>? _calls; // outcome channel id -> call in flight, its span
     private Dictionary<long, ReplyHandle>? _replies; // message's _call id -> its reply handle
     private long _lastReplyId;
 
@@ -29,9 +31,24 @@ internal partial class LuaProcess
         if (!payload.Ok) return Err(lua, "call: " + payload.Error);
         var timeout = ParseDuration(lua, 4, out var error);
         if (timeout is null) return Err(lua, "process.call: " + error);
-        var started = Typed.Processes.Call.Start(this, Runtime.Resolve(target), topic, payload.Value, timeout.Value);
-        if (!started.TryGetValue(out var call)) return Err(lua, started.Error!);
-        (_calls ??= [])[call.Outcome.Id] = call;
+        var to = Runtime.Resolve(target);
+        // process.call {topic} (client), as a C# call: current while the request is sent (it carries the span), then
+        // the process's receive span is current again; it ends at tp.call_end, linked to the replier's span.
+        Activity? span = null, current = null;
+        if (ProcessTelemetry.Source.HasListeners())
+        {
+            current = Activity.Current;
+            span = ProcessTelemetry.StartCall(to, topic);
+        }
+        Result<Typed.Processes.Call> started;
+        try { started = Typed.Processes.Call.Start(this, to, topic, payload.Value, timeout.Value); }
+        finally { if (span is not null) Activity.Current = current; }
+        if (!started.TryGetValue(out var call))
+        {
+            if (span is not null) { span.SetStatus(ActivityStatusCode.Error, started.Error); ProcessTelemetry.StopQuietly(span); }
+            return Err(lua, started.Error!);
+        }
+        (_calls ??= [])[call.Outcome.Id] = (call, span);
         lua.PushInteger(Track(lua, call.Outcome));
         return 1;
     }
@@ -39,8 +56,15 @@ internal partial class LuaProcess
     /// <summary>tp.call_end(id) -> nothing if the call was answered, else its error; the call is detached.</summary>
     private int EndCall(KeraLua.Lua lua)
     {
-        if (_calls is null || !_calls.Remove(lua.ToInteger(1), out var call)) return Err(lua, "call: unknown call");
+        if (_calls is null || !_calls.Remove(lua.ToInteger(1), out var tracked)) return Err(lua, "call: unknown call");
+        var (call, span) = tracked;
         call.End(); // settles it as abandoned if the receive failed, so a later reply is dropped
+        if (span is not null)
+        {
+            ProcessTelemetry.LinkReply(span, call);
+            if (call.Error is { } failed) span.SetStatus(ActivityStatusCode.Error, failed);
+            ProcessTelemetry.StopQuietly(span);
+        }
         if (call.Error is not { } error) return 0;
         LuaNative.PushText(lua, Clip(error));
         return 1;

@@ -9,6 +9,9 @@ internal partial class LuaProcess
 {
     // ---- mailbox bytes -----------------------------------------------------------------------------------------
 
+    /// <summary>Bytes its state has allocated now (read by telemetry from another thread: a plain read of a long).</summary>
+    internal long MemoryInUse => _budget.Used;
+
     /// <summary>Estimated Lua bytes of the messages queued for this process and not yet received.</summary>
     private long _queuedBytes;
 

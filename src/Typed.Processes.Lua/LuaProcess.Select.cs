@@ -39,7 +39,7 @@ internal partial class LuaProcess
             else cases[i] = new SelectCase(ch, false, null);
         }
         int idx = ProcessChannel.SelectCore(cases, null, out var value, out var ok);
-        if (idx >= 0) Settle(cases[idx], value, ok);
+        if (idx >= 0) Settle(cases[idx], value = Take(cases[idx], value, ok), ok);
         if (idx < 0 && nonblocking) { LuaNative.PushText(lua, "default"); return 1; }
         // The top level runs inside the spawner's call and cannot wait; a wait queued from a coroutine there would
         // stay pending when the process starts (its first slice would park on it instead of running main).
@@ -56,7 +56,7 @@ internal partial class LuaProcess
             var co = _current!;
             var waiter = new LuaSelectWaiter(this, co);
             idx = ProcessChannel.SelectCore(cases, waiter, out value, out ok);
-            if (idx >= 0) Settle(cases[idx], value, ok);
+            if (idx >= 0) Settle(cases[idx], value = Take(cases[idx], value, ok), ok);
             if (idx < 0)
             {
                 co.PendingCases = cases;
@@ -78,9 +78,15 @@ internal partial class LuaProcess
         w.UnregisterAll();
         EndWait(w);
         if (w.AbortReason is { } reason) return SelectError(lua, "process terminated: " + reason);
-        Settle(cases[w.CaseIndex], w.Value, w.Ok);
-        return PushReady(lua, w.CaseIndex, w.Value, w.Ok);
+        var value = Take(cases[w.CaseIndex], w.Value, w.Ok);
+        Settle(cases[w.CaseIndex], value, w.Ok);
+        return PushReady(lua, w.CaseIndex, value, w.Ok);
     }
+
+    /// <summary>A received value as the script sees it (see <see cref="ProcessChannel.Taken"/>): a message queued with
+    /// telemetry starts this process's receive span here, current for its code until its next receive.</summary>
+    private static object? Take(in SelectCase c, object? value, bool ok) =>
+        ok && !c.IsSend && c.Channel is { } channel ? channel.Taken(value) : value;
 
     /// <summary>Keeps <see cref="MemoryBudget.External"/>: a value sent into one of the process's own channels is
     /// held for it until it receives it back (only this process can use its channels).</summary>

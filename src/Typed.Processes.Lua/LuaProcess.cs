@@ -47,6 +47,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     /// <summary>Builds the state and loads the entry synchronously, so that a broken entry fails the spawn.</summary>
     internal static Result<ProcessCore> Create(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args, LuaEntry entry)
     {
+        LuaTelemetry.Ensure();
         var budget = new MemoryBudget(entry.Options.MemoryLimitBytes);
         var p = new LuaProcess(runtime, host, pid, args, entry, budget);
         string? error;
@@ -174,6 +175,9 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         }
         var previous = s_current;
         s_current = this;
+        // The span of the message it took last is current while its code runs (its sends carry it on); the worker
+        // clears it after the slice (ProcessTelemetry.ClearAmbient).
+        if (ReceiveSpan is { } span) Activity.Current = span;
         bool alive;
         RunSlices++;
         try

@@ -263,6 +263,9 @@ function process.spawn_monitored(entry, host, ...) return tp.spawn("monitored", 
 function process.spawn_linked(entry, host, ...) return tp.spawn("linked", entry, host, ...) end
 function process.spawn_linked_monitored(entry, host, ...) return tp.spawn("linked_monitored", entry, host, ...) end
 process.send = tp.send
+-- Our extension: the W3C traceparent ("00-<trace id>-<span id>-<flags>") of the message this process took last, when
+-- someone traces the runtime (docs/observability.md), else nil.
+process.traceparent = tp.traceparent
 -- channel -> its topic, for unlisten (a private table: a script cannot make unlisten act on another topic)
 local listen_topics = setmetatable({}, { __mode = "k" })
 function process.listen(topic, opts)

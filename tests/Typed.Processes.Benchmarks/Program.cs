@@ -6,6 +6,7 @@ using Typed.Processes.Benchmarks;
 // deltas are not polluted by other scenarios)
 if (args.Length > 0 && args[0] == "--child") return await Memory.RunChild(args[1..]);
 
+using var telemetryListeners = TelemetryListeners.AttachIfAsked(); // BENCH_LISTENER=1: instrumentation with a listener
 Harness.Quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',') ?? [];
 bool Want(string name) => only.Length == 0 || only.Contains(name);

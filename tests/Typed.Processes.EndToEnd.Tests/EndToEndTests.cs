@@ -100,7 +100,7 @@ public sealed class EndToEndTests() : RuntimeTestBase(withLuaApp: true)
         var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
         Assert.Equal(["app.e2e:asker", "app.e2e:calc", "app.e2e:doubler", "app.e2e:summer", "app.jobs:coordinator", "app.jobs:crasher", "app.jobs:graceful",
                       "app.jobs:recorder", "app.jobs:result-worker", "app.jobs:sleeper", "app.jobs:supervisor", "app.math:adder", "app.shop:joiner", "app.shop:orders",
-                      "app.workers:echo", "app.workers:greeter", "app.workers:pricer"], entries);
+                      "app.workers:echo", "app.workers:greeter", "app.workers:pricer", "app.workers:traced"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(Runtime.Entries.Contains(e), e));
         Assert.All(hosts, h => Assert.True(Runtime.Hosts.Contains(h), h));

@@ -64,6 +64,44 @@ public sealed class InstrumentationTests
         Assert.Equal(3, Points(metrics, "typed_processes.process.spawns").Where(p => Equals(p.Tags["host"], _host)).Sum(p => p.Value));
         Assert.Equal(2, Points(metrics, "typed_processes.process.exits")
             .Where(p => Equals(p.Tags["host"], _host) && Equals(p.Tags["outcome"], "normal")).Sum(p => p.Value));
-        Assert.Equal(1, Assert.Single(Points(metrics, "typed_processes.process.live", gauge: true), p => Equals(p.Tags["host"], _host)).Value);
+        Assert.Equal(1, Assert.Single(Points(metrics, "typed_processes.process.live", gauge: true), p => Equals(p.Tags["host"], _host) && Equals(p.Tags["entry"], "otel:blocked")).Value);
+    }
+
+    [Fact]
+    public async Task The_tracer_provider_exports_receive_spans_under_the_senders_trace()
+    {
+        var spans = new List<Activity>();
+        using var source = new ActivitySource("test");
+        using (var tracer = Sdk.CreateTracerProviderBuilder().AddSource("test").AddTypedProcessesInstrumentation().AddInMemoryExporter(spans).Build())
+        {
+            await using var runtime = new ProcessRuntime();
+            runtime.Hosts.Add(_host, workers: 1);
+            var echo = runtime.Entries.Add("otel:echo", async ctx => (await ctx.Inbox().ReceiveAsync()).Payload).Reference;
+            var pid = runtime.Spawn(echo, _host).Value;
+            var exited = runtime.WaitForExitAsync(pid);
+            using (source.StartActivity("request"))
+                runtime.Send(pid, "hello", 1).ThrowIfFailed();
+            await exited.WaitAsync(Guard, TestContext.Current.CancellationToken);
+            tracer.ForceFlush();
+        }
+        var request = Assert.Single(spans, s => s.OperationName == "request");
+        var receive = Assert.Single(spans, s => s.OperationName == "process.receive" && Equals(s.GetTagItem("typed_processes.topic"), "hello"));
+        Assert.Equal((request.TraceId, request.SpanId), (receive.TraceId, receive.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task The_meter_provider_exports_the_Lua_packages_instruments_too()
+    {
+        var metrics = new List<Metric>();
+        using var meter = Sdk.CreateMeterProviderBuilder().AddTypedProcessesInstrumentation().AddInMemoryExporter(metrics).Build();
+        await using var runtime = new ProcessRuntime();
+        runtime.Hosts.Add(_host, workers: 1);
+        runtime.Entries.Add(new Typed.Processes.Lua.LuaEntry("otel:lua",
+            "return { main = function() local s = string.rep('x', 100000) process.inbox():receive() return #s end }", "otel_lua.lua"));
+        var pid = runtime.Spawn("otel:lua", _host).Value;
+        meter.ForceFlush();
+        runtime.Send(pid, "done", null).ThrowIfFailed();
+
+        Assert.True(Assert.Single(Points(metrics, "typed_processes.lua.memory", gauge: true), p => Equals(p.Tags["host"], _host)).Value > 0);
     }
 }

@@ -235,6 +235,28 @@ public abstract class ProcessChannel
         }
     }
 
+    /// <summary>
+    /// Called where process code takes <paramref name="value"/> out of this channel (a receive or a select, on the
+    /// receiver's thread and in its execution context): the value as the code sees it. A message queued with telemetry
+    /// (<see cref="Message.Trace"/>, or a <see cref="Telemetry.MessageTrace"/> standing in for a payload) records its
+    /// receive for the owning process (<see cref="Telemetry.ProcessTelemetry.Received"/>: the receive latency, and the
+    /// receive span made current). Two type checks when nobody listens.
+    /// </summary>
+    internal object? Taken(object? value)
+    {
+        if (value is Telemetry.MessageTrace stand)
+        {
+            if (Owner is ProcessCore p) Telemetry.ProcessTelemetry.Received(p, stand);
+            return stand.Payload;
+        }
+        if (value is Message { Trace: { } trace } message)
+        {
+            message.Trace = null; // once: a message the code passes on through a channel of its own is not received again
+            if (Owner is ProcessCore p) Telemetry.ProcessTelemetry.Received(p, trace);
+        }
+        return value;
+    }
+
     /// <summary>Removes buffered values matching <paramref name="match"/> (mailbox re-routing, event purge).</summary>
     internal int RemoveBuffered(Func<object?, bool> match, Action<object?>? removed = null)
     {

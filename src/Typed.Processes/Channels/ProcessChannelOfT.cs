@@ -21,7 +21,7 @@ public sealed class ProcessChannel<T> : ProcessChannel
     {
         if (TryReceiveBoxed(out var v, out var ok) && ok)
         {
-            value = (T)v!;
+            value = (T)Taken(v)!;
             return true;
         }
         value = default!;
@@ -41,7 +41,7 @@ public sealed class ProcessChannel<T> : ProcessChannel
     public ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         if (TryReceiveBoxed(out var v, out var ok))
-            return ok ? new ValueTask<T>((T)v!) : ValueTask.FromException<T>(new ChannelClosedException());
+            return ok ? new ValueTask<T>((T)Taken(v)!) : ValueTask.FromException<T>(new ChannelClosedException());
         // One receive waiter per channel is recycled (a process receives from a channel one wait at a time; a
         // concurrent second receive simply allocates its own).
         var waiter = Interlocked.Exchange(ref _spareWaiter, null);
@@ -56,8 +56,8 @@ public sealed class ProcessChannel<T> : ProcessChannel
     public ValueTask<ReceiveResult<T>> TryReceiveAsync(CancellationToken cancellationToken = default)
     {
         if (TryReceiveBoxed(out var v, out var ok))
-            return new ValueTask<ReceiveResult<T>>(new ReceiveResult<T>(ok ? (T)v! : default!, ok));
-        var waiter = new ReceiveResultWaiter<T>(Owner, cancellationToken);
+            return new ValueTask<ReceiveResult<T>>(new ReceiveResult<T>(ok ? (T)Taken(v)! : default!, ok));
+        var waiter = new ReceiveResultWaiter<T>(Owner, this, cancellationToken);
         waiter.Begin();
         ReceiveOrWait(waiter);
         return new ValueTask<ReceiveResult<T>>(waiter, waiter.Version);

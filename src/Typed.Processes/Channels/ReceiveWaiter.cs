@@ -12,7 +12,7 @@ internal sealed class ReceiveWaiter<T>(IWaitOwner? owner, CancellationToken ct, 
     {
         Finish(token);
         if (!Ok) throw new ChannelClosedException();
-        var value = (T)Value!;
+        var value = (T)(home is null ? Value : home.Taken(Value))!;
         if (home is not null)
         {
             ResetAsync(default); // bumps the version: a stale ValueTask over this waiter now fails instead of reading a later value

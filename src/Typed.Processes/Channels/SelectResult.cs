@@ -7,7 +7,7 @@ public readonly struct SelectResult
     {
         Index = index;
         Channel = channel;
-        Value = value;
+        Value = ok && channel is not null ? channel.Taken(value) : value; // built where process code takes it
         Ok = ok;
         IsDefault = isDefault;
     }

@@ -285,6 +285,7 @@ internal sealed class HostScheduler
         finally
         {
             SynchronizationContext.SetSynchronizationContext(Context);
+            Telemetry.ProcessTelemetry.ClearAmbient();
         }
     }
 

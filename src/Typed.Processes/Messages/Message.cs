@@ -32,6 +32,10 @@ public sealed class Message
     /// </summary>
     public ProcessEvent? Event { get; internal init; }
 
+    /// <summary>Telemetry of the send (the sender's trace context, when it was queued); null when nobody listened.
+    /// Cleared once the receiver's code has taken the message (see <see cref="ProcessChannel.Taken"/>).</summary>
+    internal Telemetry.MessageTrace? Trace;
+
     /// <summary>True when the message is a call that waits for an answer.</summary>
     public bool IsCall => ReplyTo is not null;
 
@@ -48,7 +52,7 @@ public sealed class Message
         : throw new InvalidCastException($"payload of topic '{Topic}' is {Payload?.GetType().Name ?? "null"}, not {typeof(T).Name}");
 
     /// <summary>The same message with another payload (a numeric conversion on the way to a typed listener).</summary>
-    internal Message WithPayload(object? payload) => new(From, Topic, payload) { ReplyTo = ReplyTo };
+    internal Message WithPayload(object? payload) => new(From, Topic, payload) { ReplyTo = ReplyTo, Trace = Trace };
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic} from {From?.ToString() ?? "outside"}: {Payload}";

@@ -45,6 +45,10 @@ internal sealed class Call : LongTimer, IExitObserver
 
     internal bool IsOpen => Volatile.Read(ref _state) == Pending;
 
+    /// <summary>The replier's trace context when it answered (set only while the activity source has listeners): the
+    /// caller's call span links to it (<see cref="Telemetry.ProcessTelemetry.LinkReply"/>).</summary>
+    internal System.Diagnostics.ActivityContext? Replier;
+
     /// <summary>Sends the request; the call is ended again when it cannot be sent.</summary>
     internal static Result<Call> Start(ProcessCore? caller, Result<Target> to, string topic, object? payload, TimeSpan timeout)
     {

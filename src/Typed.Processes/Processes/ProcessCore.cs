@@ -149,6 +149,10 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     /// <summary>Kills the process from outside (terminate, link failure, shutdown).</summary>
     internal bool Terminate(string reason) => Exit(ExitInfo.Failed(reason) with { Terminated = true });
 
+    /// <summary>The span of the message this process's code took last (<c>process.receive</c>), current for its code
+    /// until its next receive or its end; see <see cref="Telemetry.ProcessTelemetry.Received"/>.</summary>
+    internal System.Diagnostics.Activity? ReceiveSpan;
+
     /// <summary>Marks dead, notifies monitors, releases names; returns the links to propagate to (null if already dead).</summary>
     private List<ProcessCore>? ExitCore(ExitInfo info)
     {
@@ -178,6 +182,7 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
         }
         Interlocked.MemoryBarrier(); // pairs with BeginWait: either it sees Dead, or we see its waiter
         Runtime.OnExited(this, info, names);
+        if (ReceiveSpan is not null) Telemetry.ProcessTelemetry.EndReceive(this);
         EndServices();
         Volatile.Read(ref _waiter)?.TryAbort(info.Error ?? "process ended");
         if (_aborted is { } cts) try { cts.Cancel(); } catch (AggregateException) { }
@@ -259,7 +264,7 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     /// Refused, with nothing queued, when the payload does not fit, when <see cref="MailboxLimit"/> messages already
     /// wait ("mailbox full"), or when the binding's <see cref="OnMessageQueuing"/> refuses it.
     /// </summary>
-    internal Result Deliver(Pid? from, string topic, object? payload, ReplyHandle? reply = null)
+    internal Result Deliver(Pid? from, string topic, object? payload, ReplyHandle? reply = null, Telemetry.MessageTrace? trace = null)
     {
         if (!IsAlive) return Result.Failure(ProcessRuntime.ProcessNotFound(Pid));
         // Routing runs under the gate (channel locks are leaves under it), so a process that only uses listeners
@@ -274,7 +279,7 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
             {
                 if (reply is not null && listener is not null && !listener.CarriesReply)
                     return Result.Failure($"topic '{topic}' of {Pid} is listened to for payloads only, which cannot be answered: a call needs whole messages (ListenMessages, or process.listen(topic, {{ message = true }}) in Lua)");
-                return Queue(from, topic, payload, listener, reply);
+                return Queue(from, topic, payload, listener, reply, trace);
             }
         }
         // A dead letter: an error to the sender, and logged (outside the gate), so a sender that ignores the error
@@ -284,15 +289,15 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     }
 
     /// <summary>Queues a message the topic accepted (under the gate): the mailbox limit, the binding's hook, the channel.</summary>
-    private Result Queue(Pid? from, string topic, object? payload, TopicListener? listener, ReplyHandle? reply)
+    private Result Queue(Pid? from, string topic, object? payload, TopicListener? listener, ReplyHandle? reply, Telemetry.MessageTrace? trace)
     {
         // The limit costs one read here and one interlocked add in the channel. Deliveries are serialised by the
         // gate, and receives only lower the count, so the check cannot be overtaken.
         if (Volatile.Read(ref Queued) >= MailboxLimit)
             return Result.Failure($"mailbox full: {Pid} has {MailboxLimit} messages waiting to be received (its mailbox limit)");
         if (MailboxHooks && OnMessageQueuing(payload) is { } denied) return Result.Failure(denied);
-        var sent = listener is not null ? listener.Offer(from, topic, payload, reply)
-            : (_inboxInto ?? InboxChannel).TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
+        var sent = listener is not null ? listener.Offer(from, topic, payload, reply, trace)
+            : (_inboxInto ?? InboxChannel).TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply, Trace = trace });
         if (sent < 0 && MailboxHooks) OnMessageReleased(payload); // a closed (user) channel: dropped, as before
         return Result.Success;
     }
@@ -325,7 +330,8 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     {
         if (buffered) Interlocked.Decrement(ref Queued);
         Received++; // introspection (Introspection/ProcessCore.Introspection.cs)
-        if (MailboxHooks) OnMessageReleased(value is Message m ? m.Payload : value);
+        if (Telemetry.ProcessTelemetry.MessagesReceived.Enabled) Telemetry.ProcessTelemetry.MessagesReceived.Add(1);
+        if (MailboxHooks) OnMessageReleased(value is Message m ? m.Payload : value is Telemetry.MessageTrace t ? t.Payload : value);
     }
 
     /// <summary>The sender's error for a payload that the topic's listener or the entry's contract does not take.</summary>

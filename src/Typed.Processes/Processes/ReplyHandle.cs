@@ -28,6 +28,7 @@ public sealed class ReplyHandle
         var prepared = Payloads.Prepare(value);
         if (!prepared.Ok) return Result.Failure("reply: " + prepared.Error);
         if (_call.Caller is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure("reply: " + refused);
+        if (Telemetry.ProcessTelemetry.Source.HasListeners()) Telemetry.ProcessTelemetry.NoteReplier(_call);
         return _call.TrySettle(prepared.Value, null) ? Result.Success : Result.Failure(_call.Closed());
     }
 
@@ -48,6 +49,7 @@ public sealed class ReplyHandle
             _call.TrySettle(null, "reply: " + refused);
             return null;
         }
+        if (Telemetry.ProcessTelemetry.Source.HasListeners()) Telemetry.ProcessTelemetry.NoteReplier(_call);
         _call.TrySettle(prepared.Value, null);
         return null;
     }

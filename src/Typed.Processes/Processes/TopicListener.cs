@@ -9,7 +9,7 @@ internal abstract class TopicListener
     public abstract bool Admit(ref object? payload);
     /// <summary>Queues the message on the listener's channel: 1 sent, -1 the channel is closed (a user channel).</summary>
     public abstract int Offer(Message message);
-    public abstract int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply);
+    public abstract int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply, Telemetry.MessageTrace? trace);
     /// <summary>False when the receiver sees payloads only: a call's reply handle would be lost.</summary>
     public virtual bool CarriesReply => true;
     public abstract string PayloadTypeName { get; }
@@ -34,8 +34,16 @@ internal sealed class PayloadListener<T>(ProcessChannel<T> channel) : TopicListe
 {
     public override ProcessChannel Channel => channel;
     public override bool Admit(ref object? payload) => PayloadShape<T>.Admit(ref payload);
-    public override int Offer(Message message) => channel.TrySendBoxed(message.Payload);
-    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(payload);
+    // With telemetry, the trace stands in for the payload in the channel (see ProcessChannel.Taken).
+    public override int Offer(Message message) => channel.TrySendBoxed(Stand(message.Payload, message.Trace));
+    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply, Telemetry.MessageTrace? trace) =>
+        channel.TrySendBoxed(Stand(payload, trace));
+    private static object? Stand(object? payload, Telemetry.MessageTrace? trace)
+    {
+        if (trace is null) return payload;
+        trace.Payload = payload;
+        return trace;
+    }
     public override bool CarriesReply => false;
     public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is PayloadListener<T>;
@@ -48,7 +56,8 @@ internal sealed class TypedMessageListener<T>(ProcessChannel<Message> channel) :
     public override ProcessChannel Channel => channel;
     public override bool Admit(ref object? payload) => PayloadShape<T>.Admit(ref payload);
     public override int Offer(Message message) => channel.TrySendBoxed(message);
-    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
+    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply, Telemetry.MessageTrace? trace) =>
+        channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply, Trace = trace });
     public override string PayloadTypeName => PayloadShape<T>.Name;
     public override bool SameShape(TopicListener other) => other is TypedMessageListener<T> t && t.Channel == channel;
     public override string Describe() => $"message objects with payloads of {PayloadTypeName}";
@@ -59,7 +68,8 @@ internal sealed class MessageListener(ProcessChannel<Message> channel) : TopicLi
     public override ProcessChannel Channel => channel;
     public override bool Admit(ref object? payload) => true;
     public override int Offer(Message message) => channel.TrySendBoxed(message);
-    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply) => channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply });
+    public override int Offer(Pid? from, string topic, object? payload, ReplyHandle? reply, Telemetry.MessageTrace? trace) =>
+        channel.TrySendBoxed(new Message(from, topic, payload) { ReplyTo = reply, Trace = trace });
     public override string PayloadTypeName => "any payload";
     public override bool SameShape(TopicListener other) => other is MessageListener;
     public override string Describe() => "message objects";

@@ -48,6 +48,9 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
     public int ProcessCount => _processes.Count;
 
     /// <summary>The PIDs of the processes alive now (a snapshot; for the telemetry gauges).</summary>
+    /// <summary>The processes alive now (telemetry's observable instruments walk them).</summary>
+    internal IEnumerable<ProcessCore> LiveProcesses() => _processes.Values.Where(p => p.IsAlive);
+
     internal List<Pid> LivePids() => _processes.Values.Where(p => p.IsAlive).Select(p => p.Pid).ToList();
 
     /// <summary>Processes spawned so far.</summary>
@@ -346,7 +349,9 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
         if (!prepared.Ok) return Result.Failure(prepared.Error);
         if (live is IPayloadGate gate && gate.CheckPayload(prepared.Value) is { } refused) return Result.Failure(refused);
         if (call?.Attach(live) is { } refusedCall) return Result.Failure(refusedCall);
-        var delivered = live.Deliver(sender?.Pid, topic, prepared.Value, call?.Handle);
+        // The sender's trace context and the time, only while someone listens (see MessageTrace).
+        var trace = ProcessTelemetry.Capturing ? ProcessTelemetry.Capture(sender?.Pid, topic) : null;
+        var delivered = live.Deliver(sender?.Pid, topic, prepared.Value, call?.Handle, trace);
         if (delivered.Ok) { if (ProcessTelemetry.MessagesSent.Enabled) ProcessTelemetry.MessagesSent.Add(1); }
         else if (ProcessTelemetry.MessagesRefused.Enabled) ProcessTelemetry.MessagesRefused.Add(1);
         return delivered;
@@ -357,12 +362,12 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
     internal static async ValueTask<Result<T>> CallCore<T>(ProcessCore? caller, Result<Target> to, string topic, object? payload,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!ProcessTelemetry.Source.HasListeners()) return await CallUntraced<T>(caller, to, topic, payload, timeout, cancellationToken).ConfigureAwait(true);
+        if (!ProcessTelemetry.Source.HasListeners()) return await CallUntraced<T>(caller, to, topic, payload, timeout, null, cancellationToken).ConfigureAwait(true);
         var activity = ProcessTelemetry.StartCall(to, topic);
         Result<T> outcome;
         try
         {
-            outcome = await CallUntraced<T>(caller, to, topic, payload, timeout, cancellationToken).ConfigureAwait(true);
+            outcome = await CallUntraced<T>(caller, to, topic, payload, timeout, activity, cancellationToken).ConfigureAwait(true);
         }
         catch (Exception ex)
         {
@@ -374,7 +379,7 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
     }
 
     private static async ValueTask<Result<T>> CallUntraced<T>(ProcessCore? caller, Result<Target> to, string topic, object? payload,
-        TimeSpan timeout, CancellationToken cancellationToken)
+        TimeSpan timeout, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         var started = Call.Start(caller, to, topic, payload, timeout);
         if (!started.TryGetValue(out var call)) return Result<T>.Failure(started.Error!);
@@ -382,6 +387,7 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
         {
             // Resumes on the caller's host (process code); a termination of the caller ends the wait (and the call).
             var value = await call.Outcome.ReceiveAsync(cancellationToken).ConfigureAwait(true);
+            ProcessTelemetry.LinkReply(activity, call);
             if (call.Error is { } error) return Result<T>.Failure(error);
             if (value is T t) return Result<T>.Success(t);
             if (value is null && default(T) is null) return Result<T>.Success(default!);

@@ -174,6 +174,10 @@ internal sealed class SupervisorProcess
     /// </summary>
     private async ValueTask RestartAsync(Child failed, string reason, TimeSpan? ranFor)
     {
+        // supervisor.restart: the decision and, without a delay, the restart itself (its spawns are children of it).
+        using var activity = ProcessTelemetry.Source.HasListeners()
+            ? ProcessTelemetry.StartRestart(_spec.Name ?? _ctx.Self.ToString(), failed.Spec.Id, reason)
+            : null;
         var now = Runtime.Now;
         _restarts.Enqueue(now);
         while (_restarts.Count > 0 && now - _restarts.Peek() >= _spec.Period) _restarts.Dequeue();
@@ -182,6 +186,7 @@ internal sealed class SupervisorProcess
             _stop = true;
             _stopError ??= $"{Describe} reached its restart intensity ({_spec.MaxRestarts} restart(s) in " +
                            $"{_spec.Period.TotalMilliseconds:0}ms); the last failure: child '{failed.Spec.Id}': {reason}";
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, $"restart intensity reached ({_spec.MaxRestarts} in {_spec.Period.TotalMilliseconds:0}ms)");
             return;
         }
         if (ProcessTelemetry.Restarts.Enabled)

@@ -4,7 +4,7 @@ namespace Typed.Processes;
 /// The names of the runtime's telemetry: one <see cref="System.Diagnostics.ActivitySource"/> and one
 /// <see cref="System.Diagnostics.Metrics.Meter"/>, both named <see cref="SourceName"/>. Nothing is recorded unless a
 /// listener (an OpenTelemetry provider, a <c>MeterListener</c>, an <c>ActivityListener</c>) subscribes to them.
-/// See docs/telemetry.md for the spans and the instruments.
+/// See docs/observability.md for the spans and the instruments.
 /// </summary>
 public static class TypedProcessesTelemetry
 {
