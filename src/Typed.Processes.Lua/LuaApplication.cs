@@ -29,7 +29,13 @@ public sealed record LuaHost(string Reference, int Workers, int MailboxLimit, bo
 /// <param name="File">The manifest that declares it.</param>
 /// <param name="Line">The manifest line of the entry (1-based).</param>
 public sealed record LuaService(string Reference, string Process, string Host, IReadOnlyList<object?> Input, bool AutoStart, IReadOnlyList<string> Requires,
-    TimeSpan StartTimeout, TimeSpan StopTimeout, RestartBackoff Restart, int MaxAttempts, string File, int Line);
+    TimeSpan StartTimeout, TimeSpan StopTimeout, RestartBackoff Restart, int MaxAttempts, string File, int Line)
+{
+    /// <summary>True with <c>lifecycle.readiness: signal</c>: the service is started when its process calls
+    /// <c>process.ready()</c> (C#: <see cref="ProcessContext.SignalReady"/>); false (<c>running</c>, the default): when
+    /// its main begins running.</summary>
+    public bool SignalsReady { get; init; }
+}
 
 /// <summary>What loading an application folder found.</summary>
 public sealed class LuaApplication
@@ -230,7 +236,7 @@ public sealed class LuaApplication
                             sv.Requires.Select(r => r.Name).ToArray(),
                             sv.StartTimeout >= 0 ? TimeSpan.FromTicks(sv.StartTimeout) : TimeSpan.FromSeconds(10),
                             sv.StopTimeout >= 0 ? TimeSpan.FromTicks(sv.StopTimeout) : TimeSpan.FromSeconds(10),
-                            backoff, sv.MaxAttempts, file, entry.Line));
+                            backoff, sv.MaxAttempts, file, entry.Line) { SignalsReady = sv.SignalsReady });
                         break;
                     case ManifestReader.LibraryLua:
                         if (ReadSource(file, dir, realDir, entry) is { } src)

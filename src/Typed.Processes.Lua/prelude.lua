@@ -258,6 +258,8 @@ end
 local process = {}
 process.event = { EXIT = "pid.exit", LINK_DOWN = "pid.link.down", CANCEL = "pid.cancel" }
 process.pid = tp.pid
+-- Our extension: a service with lifecycle.readiness: signal (a supervisor child that signals readiness) is started now.
+process.ready = tp.ready
 function process.spawn(entry, host, ...) return tp.spawn("plain", entry, host, ...) end
 function process.spawn_monitored(entry, host, ...) return tp.spawn("monitored", entry, host, ...) end
 function process.spawn_linked(entry, host, ...) return tp.spawn("linked", entry, host, ...) end

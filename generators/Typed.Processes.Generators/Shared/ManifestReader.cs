@@ -136,6 +136,10 @@ internal sealed class ManifestService
 
     /// <summary><c>restart.max_attempts</c>: restarts in a row before the service gives up; 0 (the default) for no limit.</summary>
     public int MaxAttempts { get; set; }
+
+    /// <summary><c>lifecycle.readiness: signal</c>: started when the process signals readiness (<c>process.ready()</c>);
+    /// false for <c>running</c> (the default): started when its main begins running.</summary>
+    public bool SignalsReady { get; set; }
 }
 
 /// <summary>What one manifest declares: its namespace, its entries without errors, and every problem found.</summary>
@@ -435,6 +439,16 @@ internal static class ManifestReader
                         case "stable_threshold":
                             if (!DurationField(reference, "lifecycle.stable_threshold", value, ref ticks)) return false;
                             service.StableThreshold = ticks;
+                            break;
+                        case "readiness":
+                            switch (Text(value))
+                            {
+                                case "signal" when value is YamlScalarNode: service.SignalsReady = true; break;
+                                case "running" when value is YamlScalarNode: service.SignalsReady = false; break;
+                                default:
+                                    Error(Line(value), $"service '{reference}': 'lifecycle.readiness' must be 'running' (started when its main runs) or 'signal' (started when it calls process.ready()) (got {(IsNull(value) ? "null" : Show(value))})");
+                                    return false;
+                            }
                             break;
                         case "requires" or "depends_on":
                             if (IsNull(value)) break;

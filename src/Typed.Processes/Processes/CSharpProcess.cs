@@ -11,6 +11,7 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
     public override void Execute()
     {
         if (!IsAlive) return;
+        MainRuns();
         ValueTask<object?> running;
         try
         {

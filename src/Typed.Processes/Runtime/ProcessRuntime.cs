@@ -304,6 +304,8 @@ public sealed class ProcessRuntime : IAsyncDisposable
         if (definition.Topics is { Dispatches: true } dispatch) process.DispatchFromCreation(dispatch.DispatchedEvents);
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         process.Supervised = options is { Supervised: true };
+        process.StartSignal = options?.StartSignal;
+        process.AwaitsReady = options is { AwaitsReady: true };
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {

@@ -253,20 +253,38 @@ internal sealed class SupervisorProcess
     private async ValueTask<string?> StartAsync(Child child)
     {
         var spec = child.Spec;
-        TaskCompletionSource<string?>? ack = null;
+        var started = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new SpawnOptions { RegisterAs = spec.RegisteredName, Supervised = true };
-        if (spec.SupervisorSpec is { } nested)
-        {
-            ack = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            options = options with { Definition = Definition(nested, ack, _ctx.Self) };
-        }
+        // A nested supervisor is started once it has started its children; a worker once its main runs, or once it
+        // signals readiness (ChildSpec.SignalsReady). Both complete `started` with an error if the child ends first.
+        options = spec.SupervisorSpec is { } nested
+            ? options with { Definition = Definition(nested, started, _ctx.Self) }
+            : options with { StartSignal = started, AwaitsReady = spec.SignalsReady };
+        // The start timeout runs from before the spawn (on the runtime's clock), so the child's first run is within it.
+        using var deadline = spec.StartTimeout is { } timeout ? new CancellationTokenSource(timeout, Runtime.Time) : null;
         var spawned = Runtime.SpawnCore(spec.Entry, spec.Host, spec.ArgsArray, _ctx.Core, SpawnMode.LinkedMonitored, null, options);
         if (!spawned.TryGetValue(out var pid)) return spawned.Error;
         child.Pid = pid;
         child.StartedAt = Runtime.Now;
         child.RestartDue = null;
         _byPid[pid] = child;
-        if (ack is not null && await ack.Task.WaitAsync(_ctx.Aborted).ConfigureAwait(true) is { } error)
+        string? error;
+        if (deadline is null) error = await started.Task.WaitAsync(_ctx.Aborted).ConfigureAwait(true);
+        else
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _ctx.Aborted);
+            try
+            {
+                error = await started.Task.WaitAsync(either.Token).ConfigureAwait(true);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_ctx.Aborted.IsCancellationRequested)
+            {
+                error = $"it was not started within {spec.StartTimeout!.Value.TotalMilliseconds:0}ms" +
+                        (spec.SignalsReady ? " (it did not signal it was ready)" : "");
+                ProcessRuntime.TerminateCore(_ctx.Core, Runtime.Resolve(pid));
+            }
+        }
+        if (error is not null)
         {
             _byPid.Remove(pid);
             child.Pid = null;
