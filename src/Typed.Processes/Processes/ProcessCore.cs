@@ -90,6 +90,12 @@ internal abstract class ProcessCore : HostWorkItem, IExitObserver, IChannelOwner
     /// <summary>True: <see cref="StartSignal"/> waits for <see cref="SignalReady"/>, not for main's first run.</summary>
     internal bool AwaitsReady { get; set; }
 
+    /// <summary>The first process this one is linked to (at its first run: the spawner of a linked spawn), or null.</summary>
+    internal Pid? FirstLink()
+    {
+        lock (Gate) return _links is { Count: > 0 } links ? links[0].Pid : null;
+    }
+
     /// <summary>Called by the bindings whenever the process runs: the first run is the start of its main.</summary>
     internal void MainRuns()
     {

@@ -305,7 +305,7 @@ public sealed class ProcessRuntime : IAsyncDisposable
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         process.Supervised = options is { Supervised: true };
         process.StartSignal = options?.StartSignal;
-        process.AwaitsReady = options is { AwaitsReady: true };
+        process.AwaitsReady = options is { AwaitsReady: true } || definition.SignalsReady;
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {
