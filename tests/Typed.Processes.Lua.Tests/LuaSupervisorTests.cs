@@ -294,6 +294,89 @@ public sealed class LuaSupervisorTests : IAsyncLifetime
         Assert.Equal("link down: true", exit.Result);
     }
 
+    /// <summary>
+    /// A crash storm on a manifest tree (a top supervisor over one sub-supervisor per strategy, three workers each):
+    /// workers fail at random (seeded: crashes and terminations); a model counts restarts, and the tree must recover or
+    /// escalate exactly when it says, leaving no process behind.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 1000)]
+    public async Task A_crash_storm_on_a_manifest_tree_recovers_or_escalates_exactly_as_specified(int seed, int topIntensity)
+    {
+        const int subIntensity = 2;
+        var strategies = new[] { "one_for_one", "one_for_all", "rest_for_one" };
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var yaml = new System.Text.StringBuilder($"""
+            namespace: app
+            entries:
+              - name: svc
+                kind: process.service
+                process: app:top
+                host: app:processes
+              - name: top
+                kind: process.supervisor
+                host: app:processes
+                intensity: {topIntensity}
+                period: 1h
+                children:
+
+            """);
+        for (int i = 0; i < 3; i++) yaml.Append(inv, $"      - process: app:sub{i}\n");
+        for (int i = 0; i < 3; i++)
+        {
+            yaml.Append(inv, $"  - name: sub{i}\n    kind: process.supervisor\n    host: app:processes\n    strategy: {strategies[i]}\n    intensity: {subIntensity}\n    period: 1h\n    children:\n");
+            foreach (var w in new[] { "a", "b", "c" })
+            {
+                _runtime.Entries.Add($"app:w{i}{w}", _kit.Worker($"w{i}{w}"));
+                yaml.Append(inv, $"      - process: app:w{i}{w}\n");
+            }
+        }
+        // Started as a service: the start returns once the whole tree has started.
+        var (_, services) = await Start(yaml.ToString());
+        var top = await ServiceProcess(services, "app:svc");
+        var topExit = _runtime.WaitForExitAsync(top);
+
+        var random = new Random(seed);
+        var subRestarts = new int[3];
+        int topRestarts = 0;
+        bool escalated = false;
+        for (int step = 0; step < 60; step++)
+        {
+            var sub = (await Children(top))[random.Next(3)];
+            int s = int.Parse(sub.Id.AsSpan("app:sub".Length), System.Globalization.CultureInfo.InvariantCulture);
+            var workers = await Children(sub.Pid!);
+            Assert.All(workers, w => Assert.NotNull(w.Pid)); // settled: everything runs
+            var victim = workers[random.Next(workers.Count)].Pid!;
+            var victimExit = _runtime.WaitForExitAsync(victim);
+            var subExit = _runtime.WaitForExitAsync(sub.Pid!);
+            if (random.Next(2) == 0) Assert.True(_runtime.Send(victim, "crash", null).Ok);
+            else Assert.True(_runtime.Terminate(victim).Ok);
+            Assert.NotNull((await victimExit.WaitAsync(Guard)).Error);
+            if (++subRestarts[s] <= subIntensity) continue;
+            Assert.Contains("reached its restart intensity", (await subExit.WaitAsync(Guard)).Error);
+            subRestarts[s] = 0;
+            if (++topRestarts <= topIntensity) continue;
+            escalated = true;
+            break;
+        }
+        if (escalated)
+        {
+            var exit = await topExit.WaitAsync(Guard);
+            Assert.Contains($"reached its restart intensity ({topIntensity} restart(s)", exit.Error);
+            Assert.Equal(1, _runtime.ProcessCount); // the service's supervisor, waiting to restart the tree
+        }
+        else
+        {
+            foreach (var sub in await Children(top))
+                Assert.All(await Children(sub.Pid!), w => Assert.True(_runtime.IsAlive(w.Pid!)));
+            Assert.Equal(1 + 1 + 3 + 9, _runtime.ProcessCount);
+        }
+        await services.StopAsync().WaitAsync(Guard);
+        Assert.Equal(0, _runtime.ProcessCount);
+        Assert.Equal(topIntensity < 1000, escalated);
+    }
+
     [Fact]
     public void Manifest_supervisor_errors_name_their_line()
     {
