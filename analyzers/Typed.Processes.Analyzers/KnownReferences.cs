@@ -105,6 +105,7 @@ internal sealed class KnownReferences
                 if (member is INamespaceSymbol ns) { Visit(ns, own); continue; }
                 if (member is not INamedTypeSymbol type) continue;
                 if (KnownTypes.FirstString(KnownTypes.Find(type, types.ProcessEntry)) is { } reference) AddEntry(reference);
+                if (KnownTypes.FirstString(KnownTypes.Find(type, types.Supervisor)) is { } supervisor) AddEntry(supervisor);
                 if (KnownTypes.FirstString(KnownTypes.Find(type, types.LuaEntry)) is { } lua)
                 {
                     AddEntry(lua);
