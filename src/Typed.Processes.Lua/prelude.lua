@@ -200,7 +200,7 @@ end
 local time, uuid = { -- the duration constants too: `time.sleep(10 * time.MILLISECOND)` needs no more
   NANOSECOND = 1, MICROSECOND = 1000, MILLISECOND = 1000000, SECOND = 1000000000, MINUTE = 60000000000, HOUR = 3600000000000,
 }, nil
-local stdlib_to_ns, stdlib_timer_value
+local stdlib_to_ns, stdlib_timer_value, stdlib_supervisor
 local load_stdlib = tp.load_stdlib
 tp.load_stdlib = nil
 -- what stdlib.lua uses, taken now: the script may change the library tables before it is loaded
@@ -209,13 +209,14 @@ local stdlib_uses = {
   ipairs = G.ipairs, find = string.find, sub = string.sub, format = string.format, lower = string.lower,
   gsub = string.gsub, upper = string.upper, rep = string.rep, floor = math.floor, tointeger = math.tointeger,
   mathtype = math.type, maxinteger = math.maxinteger, mininteger = math.mininteger, concat = table.concat,
+  call = nil, -- process.call, set below once it exists (the supervisor module's calls)
 }
 local function stdlib()
   if uuid == nil then
     local chunk = load_stdlib()
     if type(chunk) ~= "function" then error(chunk, 0) end
     local t
-    t, uuid, stdlib_timer_value, stdlib_to_ns = chunk(stdlib_uses)
+    t, uuid, stdlib_timer_value, stdlib_to_ns, stdlib_supervisor = chunk(stdlib_uses)
     for k, v in pairs(t) do if rawget(time, k) == nil then rawset(time, k, v) end end
   end
   return uuid
@@ -297,6 +298,7 @@ function process.call(target, topic, payload, timeout)
   if err ~= nil then return nil, err end
   return r.value
 end
+stdlib_uses.call = process.call
 function process.inbox() return wrap(tp.inbox()) end
 function process.events() return wrap(tp.events()) end
 process.monitor = tp.monitor
@@ -323,54 +325,6 @@ function process.set_options(opts)
 end
 function process.get_options() return { trap_links = tp.get_trap_links() } end
 process.registry = { register = tp.reg_register, lookup = tp.reg_lookup, unregister = tp.reg_unregister }
-
--- supervisor ------------------------------------------------------------------------------------------------------
--- Our extension (Wippy has no OTP supervisors): calls to a supervisor process (a process.supervisor entry, spawned or
--- started as a service or a child) about its children; each returns its result, or nil, err (docs/supervision.md).
-local supervisor = {}
-local function sup_call(sup, req, timeout)
-  local r, err = process.call(sup, "typed.supervisor", req, timeout or "60s")
-  if r == nil then return nil, err end
-  if r.error ~= nil then return nil, r.error end
-  return r
-end
-function supervisor.start_child(sup, child, timeout)
-  if type(child) ~= "table" then return nil, "start_child: the child specification must be a table" end
-  local r, err = sup_call(sup, { op = "start_child", child = child }, timeout)
-  if r == nil then return nil, err end
-  return r.pid
-end
-function supervisor.restart_child(sup, id, timeout)
-  local r, err = sup_call(sup, { op = "restart_child", id = id }, timeout)
-  if r == nil then return nil, err end
-  return r.pid
-end
-function supervisor.terminate_child(sup, id, timeout)
-  local r, err = sup_call(sup, { op = "terminate_child", id = id }, timeout)
-  if r == nil then return nil, err end
-  return true
-end
-function supervisor.delete_child(sup, id, timeout)
-  local r, err = sup_call(sup, { op = "delete_child", id = id }, timeout)
-  if r == nil then return nil, err end
-  return true
-end
-function supervisor.which_children(sup, timeout)
-  local r, err = sup_call(sup, { op = "which_children" }, timeout)
-  if r == nil then return nil, err end
-  return r.children or {}
-end
-function supervisor.count_children(sup, timeout)
-  local children, err = supervisor.which_children(sup, timeout)
-  if children == nil then return nil, err end
-  local c = { specs = 0, active = 0, supervisors = 0, workers = 0 }
-  for _, child in ipairs(children) do
-    c.specs = c.specs + 1
-    if child.pid ~= nil then c.active = c.active + 1 end
-    if child.supervisor then c.supervisors = c.supervisors + 1 else c.workers = c.workers + 1 end
-  end
-  return c
-end
 
 -- message objects ---------------------------------------------------------------------------------------------
 local Message = {}
@@ -412,7 +366,7 @@ G.process, G.channel, G.time = process, channel, time
 -- require without the package library: our modules, then the manifest's library.lua modules (each run once, in the
 -- sandbox's globals); any other name is not found.
 local LOADING = {}
-local loaded = { process = process, channel = channel, time = time, supervisor = supervisor }
+local loaded = { process = process, channel = channel, time = time }
 G.require = function(name)
   if type(name) ~= "string" then error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2) end
   local m = rawget(loaded, name)
@@ -420,6 +374,8 @@ G.require = function(name)
   if m ~= nil then return m end
   if name == "uuid" then m = stdlib() rawset(loaded, name, m) return m end
   local chunk = rawget(libs, name)
+  -- our supervisor module (stdlib.lua); a manifest's own library of that name wins
+  if chunk == nil and name == "supervisor" then stdlib() rawset(loaded, name, stdlib_supervisor) return stdlib_supervisor end
   if chunk == nil then error("module '" .. name .. "' not found", 2) end
   rawset(loaded, name, LOADING)
   m = chunk(name)
