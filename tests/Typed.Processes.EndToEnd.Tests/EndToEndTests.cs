@@ -136,9 +136,9 @@ public sealed class EndToEndTests : IAsyncLifetime
     [InlineData("ctx.SendEcho(echo, \"text\");", "CS1503")]       // wrong payload type for a C# worker
     [InlineData("ctx.SendTask(echo, 1);", "CS1503")]              // a topic of another entry
     [InlineData("ctx.SendTask(doubler, 1); ctx.SendEcho(echo, new EchoRequest(\"x\"));", null)]
-    [InlineData("Counter.Child(\"c\", ProcessReferences.Hosts.AppE2e, \"one\", \"x\");", "CS1503")] // a supervisor child's main argument of the wrong type
-    [InlineData("Countr.Child(\"c\", ProcessReferences.Hosts.AppE2e, 1L, \"x\");", "CS0103")]        // a supervisor child of an unknown entry
-    [InlineData("LuaEntries.AppE2e.Doubler.Child(\"d\", ProcessReferences.Hosts.AppE2e); RootSupervisor.Child(\"r\", ProcessReferences.Hosts.AppE2e);", null)]
+    [InlineData("Counter.Child(\"c\", new HostRef(\"app:e2e\"), \"one\", \"x\");", "CS1503")] // a supervisor child's main argument of the wrong type
+    [InlineData("Countr.Child(\"c\", new HostRef(\"app:e2e\"), 1L, \"x\");", "CS0103")]        // a supervisor child of an unknown entry
+    [InlineData("LuaEntries.AppE2e.Doubler.Child(\"d\", new HostRef(\"app:e2e\")); RootSupervisor.Child(\"r\", new HostRef(\"app:e2e\"));", null)]
     public void Mistakes_against_generated_stubs_do_not_compile(string statement, string? expectedError)
     {
         var compilation = CompileCaller(statement);
