@@ -377,6 +377,41 @@ public sealed class LuaSupervisorTests : IAsyncLifetime
         Assert.Equal(topIntensity < 1000, escalated);
     }
 
+    [Theory]
+    [InlineData(false, "module")]
+    [InlineData(true, "mine")]
+    public async Task Require_supervisor_gives_the_module_unless_the_app_has_a_library_of_that_name(bool ownLibrary, string expected)
+    {
+        var library = ownLibrary ? """
+
+              - name: supervisor
+                kind: library.lua
+                source: "return { mine = true }"
+            """ : "";
+        File.WriteAllText(Path.Combine(_dir, "_index.yaml"), """
+            namespace: app
+            entries:
+              - name: probe
+                kind: process.lua
+                source: |
+                  return { main = function()
+                    local s = require("supervisor")
+                    if s.mine then return "mine" end
+                    return type(s.start_child) == "function" and type(s.count_children) == "function" and "module" or "?"
+                  end }
+                method: main
+                imports: [supervisor]
+            """.Replace("    imports: [supervisor]\n", ownLibrary ? "    imports: [supervisor]\n" : "") + library);
+        var app = LuaApplication.Load(_dir);
+        Assert.Empty(app.Errors);
+        app.AddTo(_runtime);
+        var run = _runtime.Start("app:probe", Host);
+        Assert.True(run.Ok, run.Error);
+        var exit = await run.Value.Exit.WaitAsync(Guard);
+        Assert.Null(exit.Error);
+        Assert.Equal(expected, exit.Result);
+    }
+
     [Fact]
     public void Manifest_supervisor_errors_name_their_line()
     {
