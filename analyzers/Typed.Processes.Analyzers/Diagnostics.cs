@@ -83,4 +83,10 @@ internal static class Diagnostics
         "Manifest names an unknown type",
         "Type '{0}' in {1} of entry '{2}' is not a known type{3}",
         "A C# type named in a manifest's meta.topics or meta.args must exist in the project or its references, as seen from the project's root namespace with 'using System; using System.Collections.Generic; using Typed.Processes;'. The generated stubs take object? in its place until it is fixed.");
+
+    public static readonly DiagnosticDescriptor InvalidSupervisor = Error(
+        "TP0013",
+        "Invalid supervisor class",
+        "{0}",
+        "A [Supervisor] class must be a partial, non-generic, non-static class declared in a namespace, with a well-formed reference, a Strategy of one_for_one, one_for_all or rest_for_one, an Intensity of at least 0, a positive Period duration, and a 'static IEnumerable<ChildSpec> Children()' method; the generator adds nothing to a class that breaks a rule.");
 }

@@ -54,9 +54,9 @@ internal sealed class KnownReferences
         {
             if (!LuaManifest.IsManifest(file.Path)) continue;
             HasManifests = true;
-            var text = file.GetText(cancellationToken)?.ToString();
-            if (text is null) continue;
-            var manifest = LuaManifest.Read(file.Path, text);
+            var source = file.GetText(cancellationToken);
+            if (source is null) continue;
+            var manifest = LuaManifest.Read(file.Path, source.ToString());
             if (manifest.Errors.Count > 0)
             {
                 // A manifest with errors (reported as TP0009) may declare more than was read from it: no reference is
@@ -70,6 +70,14 @@ internal sealed class KnownReferences
                 ManifestEntries.Add((entry.Reference, file.Path));
             }
             foreach (var host in manifest.Hosts) AddHost(host);
+            foreach (var supervisor in manifest.Supervisors) AddEntry(supervisor);
+            // A supervisor's children name entries and hosts: checked as C# uses are, at their manifest line.
+            foreach (var use in manifest.Uses)
+            {
+                var location = ManifestAnalyzer.LineLocation(file.Path, source, use.Line);
+                if (use.IsHost) UseHost(use.Reference, location);
+                else UseEntry(use.Reference, location);
+            }
         }
     }
 
@@ -97,6 +105,7 @@ internal sealed class KnownReferences
                 if (member is INamespaceSymbol ns) { Visit(ns, own); continue; }
                 if (member is not INamedTypeSymbol type) continue;
                 if (KnownTypes.FirstString(KnownTypes.Find(type, types.ProcessEntry)) is { } reference) AddEntry(reference);
+                if (KnownTypes.FirstString(KnownTypes.Find(type, types.Supervisor)) is { } supervisor) AddEntry(supervisor);
                 if (KnownTypes.FirstString(KnownTypes.Find(type, types.LuaEntry)) is { } lua)
                 {
                     AddEntry(lua);

@@ -10,6 +10,7 @@ internal sealed class KnownTypes
         ProcessEntry = compilation.GetTypeByMetadataName("Typed.Processes.ProcessEntryAttribute");
         ProcessHost = compilation.GetTypeByMetadataName("Typed.Processes.ProcessHostAttribute");
         LuaEntry = compilation.GetTypeByMetadataName("Typed.Processes.LuaEntryAttribute");
+        Supervisor = compilation.GetTypeByMetadataName("Typed.Processes.SupervisorAttribute");
         DeclaredTopic = compilation.GetTypeByMetadataName("Typed.Processes.DeclaredTopicAttribute");
         EntryReference = compilation.GetTypeByMetadataName("Typed.Processes.EntryReferenceAttribute");
         HostReference = compilation.GetTypeByMetadataName("Typed.Processes.HostReferenceAttribute");
@@ -31,6 +32,7 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? ProcessEntry { get; }
     public INamedTypeSymbol? ProcessHost { get; }
     public INamedTypeSymbol? LuaEntry { get; }
+    public INamedTypeSymbol? Supervisor { get; }
     public INamedTypeSymbol? DeclaredTopic { get; }
     public INamedTypeSymbol? EntryReference { get; }
     public INamedTypeSymbol? HostReference { get; }

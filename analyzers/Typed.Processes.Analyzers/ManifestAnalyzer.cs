@@ -82,7 +82,7 @@ public sealed class ManifestAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>The text of the 1-based <paramref name="line"/> without its indentation; the file's start for line 0.</summary>
-    private static Location LineLocation(string path, SourceText text, int line)
+    internal static Location LineLocation(string path, SourceText text, int line)
     {
         if (line < 1 || line > text.Lines.Count) return Location.Create(path, new TextSpan(0, 0), new LinePositionSpan(LinePosition.Zero, LinePosition.Zero));
         var span = text.Lines[line - 1].Span;

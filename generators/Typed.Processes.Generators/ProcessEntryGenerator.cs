@@ -30,6 +30,7 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
         public const string Application = nameof(Application);
         public const string PayloadTypes = nameof(PayloadTypes);
         public const string PayloadDeclarations = nameof(PayloadDeclarations);
+        public const string Supervisors = nameof(Supervisors);
     }
 
     /// <inheritdoc />
@@ -41,6 +42,14 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
             .Where(static e => e is not null)
             .Select(static (e, _) => e!)
             .WithTrackingName(Steps.Entries);
+
+        // [Supervisor] classes: only those the rules accept (the analyzers report TP0013 for the others).
+        var supervisors = context.SyntaxProvider
+            .ForAttributeWithMetadataName(SupervisorShape.SupervisorAttribute, static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type ? SupervisorShape.Read(type, ctx.SemanticModel.Compilation, ct)?.Model : null)
+            .Where(static s => s is not null)
+            .Select(static (s, _) => s!)
+            .WithTrackingName(Steps.Supervisors);
 
         var hosts = context.SyntaxProvider
             .ForAttributeWithMetadataName(HostParser.HostAttribute, static (node, _) => node is CompilationUnitSyntax, static (ctx, _) => HostParser.Parse(ctx))
@@ -77,7 +86,10 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
             })
             .WithTrackingName(Steps.ManifestTypes);
 
-        var application = entries.Select(static (e, _) => new EntryRegistration(e.Reference, e.FullyQualifiedName)).Collect()
+        var registrations = entries.Select(static (e, _) => new EntryRegistration(e.Reference, e.FullyQualifiedName)).Collect()
+            .Combine(supervisors.Select(static (s, _) => new EntryRegistration(s.Reference, s.FullyQualifiedName)).Collect())
+            .Select(static (x, _) => x.Left.AddRange(x.Right));
+        var application = registrations
             .Combine(hosts.Collect())
             .Combine(manifests.Collect())
             .Combine(luaSources.Collect())
@@ -94,6 +106,9 @@ public sealed class ProcessEntryGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(entries, static (spc, entry) =>
             spc.AddSource(EntryEmitter.HintName(entry), SourceText.From(EntryEmitter.Emit(entry), System.Text.Encoding.UTF8)));
+
+        context.RegisterSourceOutput(supervisors, static (spc, supervisor) =>
+            spc.AddSource(SupervisorEmitter.HintName(supervisor), SourceText.From(SupervisorEmitter.Emit(supervisor), System.Text.Encoding.UTF8)));
 
         context.RegisterSourceOutput(application, static (spc, app) =>
         {

@@ -171,3 +171,32 @@ public sealed class HostReferenceAttribute : Attribute
 public sealed class TopicNameAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Declares a C# class as an OTP supervisor: an entry with the reference <c>namespace:name</c> whose processes start
+/// and supervise the children that the class's <c>static IEnumerable&lt;ChildSpec&gt; Children()</c> method returns,
+/// in order. Children are built with the generated typed factories (<c>Worker.Child("id", host, typedArgs...)</c>,
+/// <c>OtherSupervisor.Child("id", host)</c>), so the compiler checks each child's entry and main's argument types.
+/// The class must be <c>partial</c> and not nested; the generator adds its <c>EntryReference</c>, <c>Spec()</c>,
+/// <c>CreateEntry()</c>, typed <c>StartAsync</c> stubs, a <c>Child</c> factory (to nest it) and its registration.
+/// The words are a manifest's <c>process.supervisor</c>'s (docs/supervision.md); the analyzers check them (TP0013).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class SupervisorAttribute : Attribute
+{
+    /// <summary>Declares the supervisor.</summary>
+    /// <param name="reference">The entry reference, <c>namespace:name</c>.</param>
+    public SupervisorAttribute(string reference) => Reference = reference;
+
+    /// <summary>The entry reference, <c>namespace:name</c>.</summary>
+    public string Reference { get; }
+
+    /// <summary><c>one_for_one</c> (the default), <c>one_for_all</c> or <c>rest_for_one</c>.</summary>
+    public string Strategy { get; set; } = "one_for_one";
+
+    /// <summary>Restarts allowed within <see cref="Period"/> (default 1, as OTP); one more and the supervisor fails.</summary>
+    public int Intensity { get; set; } = 1;
+
+    /// <summary>The window of <see cref="Intensity"/>, a duration such as <c>5s</c> (the default).</summary>
+    public string Period { get; set; } = "5s";
+}

@@ -29,7 +29,13 @@ public sealed record LuaHost(string Reference, int Workers, int MailboxLimit, bo
 /// <param name="File">The manifest that declares it.</param>
 /// <param name="Line">The manifest line of the entry (1-based).</param>
 public sealed record LuaService(string Reference, string Process, string Host, IReadOnlyList<object?> Input, bool AutoStart, IReadOnlyList<string> Requires,
-    TimeSpan StartTimeout, TimeSpan StopTimeout, RestartBackoff Restart, int MaxAttempts, string File, int Line);
+    TimeSpan StartTimeout, TimeSpan StopTimeout, RestartBackoff Restart, int MaxAttempts, string File, int Line)
+{
+    /// <summary>True with <c>lifecycle.readiness: signal</c>: the service is started when its process calls
+    /// <c>process.ready()</c> (C#: <see cref="ProcessContext.SignalReady"/>); false (<c>running</c>, the default): when
+    /// its main begins running.</summary>
+    public bool SignalsReady { get; init; }
+}
 
 /// <summary>What loading an application folder found.</summary>
 public sealed class LuaApplication
@@ -47,6 +53,7 @@ public sealed class LuaApplication
     private readonly Dictionary<string, LuaHost> _hosts = new(StringComparer.Ordinal);
     private readonly List<LuaEntry> _entries = [];
     private readonly List<LuaService> _services = [];
+    private readonly List<SupervisorEntry> _supervisors = [];
     private readonly List<string> _errors = [];
     private readonly List<string> _warnings = [];
 
@@ -55,6 +62,10 @@ public sealed class LuaApplication
 
     /// <summary>Lua process entries.</summary>
     public IReadOnlyList<LuaEntry> Entries => _entries;
+
+    /// <summary>Supervisors declared (kind <c>process.supervisor</c>): entries like <see cref="Entries"/>, added to a
+    /// runtime by <see cref="AddTo"/> (see docs/supervision.md).</summary>
+    public IReadOnlyList<SupervisorEntry> Supervisors => _supervisors;
 
     /// <summary>Services declared (kind <c>process.service</c>), in start order: every service after the services it requires
     /// (otherwise in the order of the manifests and their entries).</summary>
@@ -100,6 +111,7 @@ public sealed class LuaApplication
             if (host.AutoStart && !runtime.Hosts.Contains(host.Reference))
                 runtime.Hosts.Add(host.Reference, new HostOptions { Workers = host.Workers, MailboxLimit = host.MailboxLimit });
         foreach (var entry in Entries) runtime.Entries.Add(entry);
+        foreach (var supervisor in Supervisors) runtime.Entries.Add(supervisor);
     }
 
     /// <summary>
@@ -132,9 +144,42 @@ public sealed class LuaApplication
             foreach (var file in manifests) LoadManifest(file);
             foreach (var p in _pending) AddProcess(p);
             OrderServices();
+            CheckSupervisorCycles();
         }
 
         private readonly List<LuaService> _declaredServices = [];
+        private readonly Dictionary<string, (string File, int Line)> _supervisorLines = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// A supervisor that is its own descendant (through other supervisors' children) would start copies of itself
+        /// without end: every supervisor on such a cycle is an error, and dropped.
+        /// </summary>
+        private void CheckSupervisorCycles()
+        {
+            var byRef = app._supervisors.ToDictionary(s => s.Reference, StringComparer.Ordinal);
+            var bad = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var start in app._supervisors)
+            {
+                // Depth-first from start: reaching start again is a cycle.
+                var stack = new Stack<(string Ref, string Path)>();
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var c in start.Spec.Children) stack.Push((c.Entry, start.Reference + " -> " + c.Entry));
+                while (stack.Count > 0)
+                {
+                    var (r, path) = stack.Pop();
+                    if (r == start.Reference)
+                    {
+                        var (file, line) = _supervisorLines[start.Reference];
+                        Error(file, line, $"supervisor '{start.Reference}' is its own descendant: {path}");
+                        bad.Add(start.Reference);
+                        break;
+                    }
+                    if (!seen.Add(r) || !byRef.TryGetValue(r, out var next)) continue;
+                    foreach (var c in next.Spec.Children) stack.Push((c.Entry, path + " -> " + c.Entry));
+                }
+            }
+            app._supervisors.RemoveAll(s => bad.Contains(s.Reference));
+        }
 
         /// <summary>
         /// Checks what the reader cannot see from one manifest (a required entry of another namespace, a cycle through
@@ -230,7 +275,10 @@ public sealed class LuaApplication
                             sv.Requires.Select(r => r.Name).ToArray(),
                             sv.StartTimeout >= 0 ? TimeSpan.FromTicks(sv.StartTimeout) : TimeSpan.FromSeconds(10),
                             sv.StopTimeout >= 0 ? TimeSpan.FromTicks(sv.StopTimeout) : TimeSpan.FromSeconds(10),
-                            backoff, sv.MaxAttempts, file, entry.Line));
+                            backoff, sv.MaxAttempts, file, entry.Line) { SignalsReady = sv.SignalsReady });
+                        break;
+                    case ManifestReader.ProcessSupervisor when entry.Supervisor is { } sup:
+                        AddSupervisor(file, entry, sup);
                         break;
                     case ManifestReader.LibraryLua:
                         if (ReadSource(file, dir, realDir, entry) is { } src)
@@ -242,6 +290,38 @@ public sealed class LuaApplication
                         break;
                 }
             }
+        }
+
+        /// <summary>A <c>process.supervisor</c> entry as a <see cref="SupervisorEntry"/>; what the reader cannot check
+        /// (registry names) is checked here, at the entry's line.</summary>
+        private void AddSupervisor(string file, ManifestEntry entry, ManifestSupervisor sup)
+        {
+            var children = new List<ChildSpec>();
+            foreach (var c in sup.Children)
+            {
+                children.Add(new ChildSpec(c.Id, c.Process, c.Host, [.. c.Input])
+                {
+                    Restart = (RestartType)SupervisionSyntax.Restart(c.Restart),
+                    Shutdown = c.Shutdown < 0 ? null : c.Shutdown == long.MaxValue ? ChildShutdown.Infinity : ChildShutdown.After(TimeSpan.FromTicks(c.Shutdown)),
+                    Name = c.Name,
+                    SignalsReady = c.SignalsReady,
+                    StartTimeout = c.StartTimeout < 0 ? null : TimeSpan.FromTicks(c.StartTimeout),
+                });
+            }
+            var spec = new SupervisorSpec
+            {
+                Strategy = (RestartStrategy)SupervisionSyntax.Strategy(sup.Strategy),
+                MaxRestarts = sup.Intensity >= 0 ? sup.Intensity : 1,
+                Period = sup.Period > 0 ? TimeSpan.FromTicks(sup.Period) : TimeSpan.FromSeconds(5),
+                Children = children,
+            };
+            if (spec.Check() is { } invalid)
+            {
+                Error(file, entry.Line, $"supervisor '{entry.Reference}': {invalid}");
+                return;
+            }
+            app._supervisors.Add(new SupervisorEntry(entry.Reference, spec) { Meta = entry.Meta });
+            _supervisorLines[entry.Reference] = (file, entry.Line);
         }
 
         private void AddProcess(Pending p)

@@ -89,6 +89,7 @@ internal partial class LuaProcess
     [
         ("pid", Fn((lua, p) => { LuaNative.PushText(lua, p.Pid.ToString()); return 1; })),
         ("log", Fn((lua, p) => { p.Context.Log(LuaNative.ToText(lua, 1) ?? ""); return 0; })),
+        ("ready", Fn((lua, p) => { lua.PushBoolean(p.Context.SignalReady()); return 1; })),
         ("load_lib", Fn((lua, p) =>
         {
             // Compiles the manifest's i-th library.lua module for the prelude, from its UTF-8 bytes and under the real

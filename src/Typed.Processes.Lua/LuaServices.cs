@@ -52,7 +52,11 @@ public static class LuaServiceExtensions
     /// transient and a termination is final (<see cref="ChildSpec.TerminationIsFinal"/>): a normal exit or a termination
     /// ends the service, an error exit restarts it after the service's backoff, up to <c>max_attempts</c> restarts in a
     /// row. A service that cannot start within its <c>start_timeout</c> is an error, and the services already started
-    /// are stopped in reverse order.
+    /// are stopped in reverse order. A service is started when its process's main has begun running or, with
+    /// <c>lifecycle.readiness: signal</c> (<see cref="LuaService.SignalsReady"/>), when it calls <c>process.ready()</c>
+    /// (C#: <see cref="ProcessContext.SignalReady"/>); the next service (those that require it) starts only then. A
+    /// service that ends before it is started, or is not started within its <c>start_timeout</c> (then it is
+    /// terminated), fails the start with an error naming it; restarts wait for readiness the same way.
     /// </summary>
     public static async Task<Result<RunningServices>> StartServicesAsync(this LuaApplication app, ProcessRuntime runtime, bool autoStartOnly = true)
     {
@@ -67,6 +71,8 @@ public static class LuaServiceExtensions
                 Restart = RestartType.Transient,
                 TerminationIsFinal = true,
                 Shutdown = ChildShutdown.After(service.StopTimeout),
+                SignalsReady = service.SignalsReady,
+                StartTimeout = service.StartTimeout,
             };
             var spec = new SupervisorSpec
             {
@@ -76,23 +82,15 @@ public static class LuaServiceExtensions
                 Backoff = service.Restart with { MaxAttempts = service.MaxAttempts },
                 Children = [child],
             };
-            var start = runtime.StartSupervisorAsync(spec, service.Host);
-            string? error;
-            try
+            // The supervisor's start ends when the service is started (its main runs, or it signalled readiness), when
+            // it ended first, or at its start_timeout (on the runtime's clock): then it was terminated.
+            var result = await runtime.StartSupervisorAsync(spec, service.Host).ConfigureAwait(false);
+            if (result.TryGetValue(out var supervisor))
             {
-                var result = await start.WaitAsync(service.StartTimeout, runtime.Time).ConfigureAwait(false);
-                if (result.TryGetValue(out var supervisor))
-                {
-                    started.Add((service, supervisor));
-                    continue;
-                }
-                error = result.Error;
+                started.Add((service, supervisor));
+                continue;
             }
-            catch (TimeoutException)
-            {
-                error = $"did not start within {service.StartTimeout.TotalMilliseconds:0}ms";
-                _ = start.ContinueWith(t => { if (t.Result.TryGetValue(out var late)) runtime.Cancel(late.Pid); }, TaskScheduler.Default);
-            }
+            var error = result.Error;
             await new RunningServices(runtime, started).StopAsync().ConfigureAwait(false);
             return Result<RunningServices>.Failure($"{service.File}:{service.Line}: service '{service.Reference}': {error}");
         }

@@ -200,7 +200,7 @@ end
 local time, uuid = { -- the duration constants too: `time.sleep(10 * time.MILLISECOND)` needs no more
   NANOSECOND = 1, MICROSECOND = 1000, MILLISECOND = 1000000, SECOND = 1000000000, MINUTE = 60000000000, HOUR = 3600000000000,
 }, nil
-local stdlib_to_ns, stdlib_timer_value
+local stdlib_to_ns, stdlib_timer_value, stdlib_supervisor
 local load_stdlib = tp.load_stdlib
 tp.load_stdlib = nil
 -- what stdlib.lua uses, taken now: the script may change the library tables before it is loaded
@@ -209,13 +209,14 @@ local stdlib_uses = {
   ipairs = G.ipairs, find = string.find, sub = string.sub, format = string.format, lower = string.lower,
   gsub = string.gsub, upper = string.upper, rep = string.rep, floor = math.floor, tointeger = math.tointeger,
   mathtype = math.type, maxinteger = math.maxinteger, mininteger = math.mininteger, concat = table.concat,
+  call = nil, -- process.call, set below once it exists (the supervisor module's calls)
 }
 local function stdlib()
   if uuid == nil then
     local chunk = load_stdlib()
     if type(chunk) ~= "function" then error(chunk, 0) end
     local t
-    t, uuid, stdlib_timer_value, stdlib_to_ns = chunk(stdlib_uses)
+    t, uuid, stdlib_timer_value, stdlib_to_ns, stdlib_supervisor = chunk(stdlib_uses)
     for k, v in pairs(t) do if rawget(time, k) == nil then rawset(time, k, v) end end
   end
   return uuid
@@ -258,6 +259,8 @@ end
 local process = {}
 process.event = { EXIT = "pid.exit", LINK_DOWN = "pid.link.down", CANCEL = "pid.cancel" }
 process.pid = tp.pid
+-- Our extension: a service with lifecycle.readiness: signal (a supervisor child that signals readiness) is started now.
+process.ready = tp.ready
 function process.spawn(entry, host, ...) return tp.spawn("plain", entry, host, ...) end
 function process.spawn_monitored(entry, host, ...) return tp.spawn("monitored", entry, host, ...) end
 function process.spawn_linked(entry, host, ...) return tp.spawn("linked", entry, host, ...) end
@@ -298,6 +301,7 @@ function process.call(target, topic, payload, timeout)
   if err ~= nil then return nil, err end
   return r.value
 end
+stdlib_uses.call = process.call
 function process.inbox() return wrap(tp.inbox()) end
 function process.events() return wrap(tp.events()) end
 process.monitor = tp.monitor
@@ -373,6 +377,8 @@ G.require = function(name)
   if m ~= nil then return m end
   if name == "uuid" then m = stdlib() rawset(loaded, name, m) return m end
   local chunk = rawget(libs, name)
+  -- our supervisor module (stdlib.lua); a manifest's own library of that name wins
+  if chunk == nil and name == "supervisor" then stdlib() rawset(loaded, name, stdlib_supervisor) return stdlib_supervisor end
   if chunk == nil then error("module '" .. name .. "' not found", 2) end
   rawset(loaded, name, LOADING)
   m = chunk(name)

@@ -746,4 +746,53 @@ function uuid.format(s, form)
   return nil, "unsupported format"
 end
 
-return time, uuid, timer_value, to_ns
+-- supervisor ------------------------------------------------------------------------------------------------------
+-- Our extension (docs/supervision.md): calls to a supervisor process (a process.supervisor entry, spawned or started as
+-- a service or a child) about its children; each returns its result, or nil, err. lib.call is process.call as it was
+-- before any user code ran.
+local supervisor = {}
+local function sup_call(sup, req, timeout)
+  local r, err = lib.call(sup, "typed.supervisor", req, timeout or "60s")
+  if r == nil then return nil, err end
+  if r.error ~= nil then return nil, r.error end
+  return r
+end
+function supervisor.start_child(sup, child, timeout)
+  if type(child) ~= "table" then return nil, "start_child: the child specification must be a table" end
+  local r, err = sup_call(sup, { op = "start_child", child = child }, timeout)
+  if r == nil then return nil, err end
+  return r.pid
+end
+function supervisor.restart_child(sup, id, timeout)
+  local r, err = sup_call(sup, { op = "restart_child", id = id }, timeout)
+  if r == nil then return nil, err end
+  return r.pid
+end
+function supervisor.terminate_child(sup, id, timeout)
+  local r, err = sup_call(sup, { op = "terminate_child", id = id }, timeout)
+  if r == nil then return nil, err end
+  return true
+end
+function supervisor.delete_child(sup, id, timeout)
+  local r, err = sup_call(sup, { op = "delete_child", id = id }, timeout)
+  if r == nil then return nil, err end
+  return true
+end
+function supervisor.which_children(sup, timeout)
+  local r, err = sup_call(sup, { op = "which_children" }, timeout)
+  if r == nil then return nil, err end
+  return r.children or {}
+end
+function supervisor.count_children(sup, timeout)
+  local children, err = supervisor.which_children(sup, timeout)
+  if children == nil then return nil, err end
+  local c = { specs = 0, active = 0, supervisors = 0, workers = 0 }
+  for _, child in ipairs(children) do
+    c.specs = c.specs + 1
+    if child.pid ~= nil then c.active = c.active + 1 end
+    if child.supervisor then c.supervisors = c.supervisors + 1 else c.workers = c.workers + 1 end
+  end
+  return c
+end
+
+return time, uuid, timer_value, to_ns, supervisor

@@ -65,6 +65,38 @@ public class ManifestTests
         ("/app/worker.lua", Worker));
 
     [Fact]
+    public Task A_supervisor_is_an_entry_and_its_children_s_unknown_entries_and_hosts_are_TP0002_TP0003_at_their_line() =>
+        Verifier.AnalyzeAsync<ReferenceAnalyzer>("""
+            using Typed.Processes;
+
+            class Caller
+            {
+                void M(ProcessRuntime runtime) => runtime.Spawn("app:root", "app:lua_host");
+            }
+            """,
+            [
+                new DiagnosticResult(Diagnostics.UnknownEntry).WithSpan("/app/_index.yaml", 14, 7, 14, 28)
+                    .WithArguments("app:wroker", "is not a declared entry; did you mean 'app:worker'?"),
+                new DiagnosticResult(Diagnostics.UnknownHost).WithSpan("/app/_index.yaml", 15, 9, 15, 25)
+                    .WithArguments("app:nohost", "is not a declared host"),
+            ],
+            ("/app/_index.yaml", Declarations + """
+                  - name: root
+                    kind: process.supervisor
+                    host: app:lua_host
+                    children:
+                      - process: app:worker
+                      - process: app:sub
+                      - process: app:wroker
+                        host: app:nohost
+                  - name: sub
+                    kind: process.supervisor
+                    host: app:lua_host
+
+                """),
+            ("/app/worker.lua", Worker));
+
+    [Fact]
     public Task A_manifest_with_errors_makes_the_reference_checks_incomplete() => Verifier.AnalyzeAsync<ReferenceAnalyzer>(Caller,
         ("/app/_index.yaml", Declarations + "    imports: [process,\n"),
         ("/app/worker.lua", Worker));

@@ -100,7 +100,7 @@ public sealed class EndToEndTests() : RuntimeTestBase(withLuaApp: true)
         var hosts = typeof(ProcessReferences.Hosts).GetFields().Select(f => ((HostRef)f.GetValue(null)!).Reference).ToList();
         Assert.Equal(["app.e2e:asker", "app.e2e:calc", "app.e2e:doubler", "app.e2e:summer", "app.jobs:coordinator", "app.jobs:crasher", "app.jobs:graceful",
                       "app.jobs:recorder", "app.jobs:result-worker", "app.jobs:sleeper", "app.jobs:supervisor", "app.math:adder", "app.shop:joiner", "app.shop:orders",
-                      "app.workers:echo", "app.workers:greeter", "app.workers:pricer", "app.workers:traced"], entries);
+                      "app.sup:counter", "app.sup:inner", "app.sup:root", "app.workers:echo", "app.workers:greeter", "app.workers:pricer", "app.workers:traced"], entries);
         Assert.Equal(["app.e2e:processes", "app:e2e"], hosts);
         Assert.All(entries, e => Assert.True(Runtime.Entries.Contains(e), e));
         Assert.All(hosts, h => Assert.True(Runtime.Hosts.Contains(h), h));
@@ -112,6 +112,9 @@ public sealed class EndToEndTests() : RuntimeTestBase(withLuaApp: true)
     [InlineData("ctx.SendEcho(echo, \"text\");", "CS1503")]       // wrong payload type for a C# worker
     [InlineData("ctx.SendTask(echo, 1);", "CS1503")]              // a topic of another entry
     [InlineData("ctx.SendTask(doubler, 1); ctx.SendEcho(echo, new EchoRequest(\"x\"));", null)]
+    [InlineData("Counter.Child(\"c\", new HostRef(\"app:e2e\"), \"one\", \"x\");", "CS1503")] // a supervisor child's main argument of the wrong type
+    [InlineData("Countr.Child(\"c\", new HostRef(\"app:e2e\"), 1L, \"x\");", "CS0103")]        // a supervisor child of an unknown entry
+    [InlineData("LuaEntries.AppE2e.Doubler.Child(\"d\", new HostRef(\"app:e2e\")); RootSupervisor.Child(\"r\", new HostRef(\"app:e2e\"));", null)]
     public void Mistakes_against_generated_stubs_do_not_compile(string statement, string? expectedError)
     {
         var compilation = CompileCaller(statement);

@@ -26,6 +26,51 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Supervisor_classes_and_typed_child_factories()
+    {
+        var files = GeneratorHarness.Run("""
+            using System.Collections.Generic;
+            using Typed.Processes;
+
+            [assembly: ProcessHost("app:h")]
+
+            namespace App.Tree;
+
+            static class Hosts { public static readonly HostRef H = new("app:h"); }
+
+            [ProcessEntry("app.tree:worker")]
+            public partial class Worker
+            {
+                [ProcessMain] public void Main(long id, string label) { }
+            }
+
+            [Supervisor("app.tree:sub", Strategy = "one_for_all", Intensity = 0)]
+            public partial class Sub
+            {
+                static IEnumerable<ChildSpec> Children() => [Worker.Child("w", Hosts.H, 1L, "one")];
+            }
+
+            [Supervisor("app.tree:root", Strategy = "rest_for_one", Intensity = 3, Period = "1m")]
+            public partial class Root
+            {
+                static IEnumerable<ChildSpec> Children() =>
+                [
+                    Worker.Child("first", Hosts.H, 0L, "zero") with { Restart = RestartType.Transient },
+                    Sub.Child("sub", Hosts.H),
+                ];
+            }
+
+            [Supervisor("app.tree:broken", Strategy = "sometimes")]
+            public partial class Broken
+            {
+                static IEnumerable<ChildSpec> Children() => [];
+            }
+            """);
+        Assert.DoesNotContain(files, f => f.HintName.Contains("Broken", StringComparison.Ordinal)); // TP0013: nothing generated
+        Snapshot.Verify(files);
+    }
+
+    [Fact]
     public void Entry_with_typed_main_and_result()
     {
         var files = GeneratorHarness.Run("""

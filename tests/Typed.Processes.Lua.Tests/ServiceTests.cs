@@ -26,6 +26,136 @@ public sealed class ServiceTests : IAsyncLifetime
             Assert.True(ctx.Register("web").Ok);
             return await web(ctx);
         });
+        // Signals readiness when told to ("ready"), or crashes first ("crash").
+        _runtime.Entries.Add("app:slow_main", async ctx =>
+        {
+            _kit.Pids["slow"] = ctx.Self;
+            _kit.Record("start slow");
+            var inbox = ctx.Inbox();
+            var events = ctx.Events();
+            while (true)
+            {
+                var s = await ctx.Select(events.CaseReceive(), inbox.CaseReceive());
+                if (s.Index == 0)
+                {
+                    if (((ProcessEvent)s.Value!).Kind != ProcessEventKind.Cancel) continue;
+                    _kit.Record("stop slow");
+                    return null;
+                }
+                var m = (Message)s.Value!;
+                if (m.Topic == "crash") throw new InvalidOperationException("slow crashed while starting");
+                if (m.Topic == "ready")
+                {
+                    _kit.Record("ready slow");
+                    Assert.True(ctx.SignalReady());
+                    Assert.False(ctx.SignalReady()); // once
+                }
+            }
+        });
+    }
+
+    /// <summary>db is slow_main, signals readiness, within a 5 s start_timeout; cache requires it.</summary>
+    private const string Readiness = """
+        namespace: app
+        entries:
+          - name: db
+            kind: process.service
+            process: app:slow_main
+            host: app:processes
+            lifecycle:
+              readiness: signal
+              start_timeout: 5s
+          - name: cache
+            kind: process.service
+            process: app:cache_main
+            host: app:processes
+            lifecycle:
+              requires: [app:db]
+        """;
+
+    private Task<Result<RunningServices>> StartAsync(string manifest)
+    {
+        File.WriteAllText(Path.Combine(_dir, "_index.yaml"), manifest);
+        var app = LuaApplication.Load(_dir);
+        Assert.Empty(app.Errors);
+        Assert.True(app.Services.Single(s => s.Reference == "app:db").SignalsReady);
+        app.AddTo(_runtime);
+        return app.StartServicesAsync(_runtime);
+    }
+
+    [Fact]
+    public async Task A_service_that_signals_readiness_is_started_only_then_and_what_requires_it_waits()
+    {
+        var start = StartAsync(Readiness);
+        Assert.Equal("start slow", await _kit.Next());
+        Assert.False(start.IsCompleted);
+        Assert.True(_runtime.Send(_kit.Pids["slow"], "ready", null).Ok);
+        Assert.Equal(["ready slow", "start cache"], await _kit.Next(2));
+        var services = await start.WaitAsync(Guard);
+        Assert.True(services.Ok, services.Error);
+        Assert.Equal(["app:db", "app:cache"], services.Value.Services.Select(s => s.Reference));
+        await services.Value.StopAsync().WaitAsync(Guard);
+        Assert.Equal(["stop cache", "stop slow"], await _kit.Next(2));
+        Assert.Equal(0, _runtime.ProcessCount);
+    }
+
+    [Fact]
+    public async Task A_service_not_ready_within_its_start_timeout_fails_the_start_naming_it_and_is_terminated()
+    {
+        var start = StartAsync(Readiness);
+        Assert.Equal("start slow", await _kit.Next());
+        var slow = _kit.Pids["slow"];
+        _time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        Assert.False(start.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var result = await start.WaitAsync(Guard);
+        Assert.False(result.Ok);
+        Assert.Contains("_index.yaml:3: service 'app:db': ", result.Error);
+        Assert.Contains("not started within 5000ms (it did not signal it was ready)", result.Error);
+        await _runtime.WaitForExitAsync(slow).WaitAsync(Guard);
+        Assert.False(_kit.TryNext(out var extra), "unexpected: " + extra); // cache never started
+        Assert.Equal(0, _runtime.ProcessCount);
+    }
+
+    [Fact]
+    public async Task A_service_that_fails_before_it_is_started_fails_the_start_and_is_not_restarted()
+    {
+        var start = StartAsync(Readiness);
+        Assert.Equal("start slow", await _kit.Next());
+        Assert.True(_runtime.Send(_kit.Pids["slow"], "crash", null).Ok);
+        var result = await start.WaitAsync(Guard);
+        Assert.False(result.Ok);
+        Assert.Contains("service 'app:db': ", result.Error);
+        Assert.Contains("it failed before it was started: ", result.Error);
+        Assert.Contains("slow crashed while starting", result.Error);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.False(_kit.TryNext(out var extra), "unexpected: " + extra);
+        Assert.Equal(0, _runtime.ProcessCount);
+    }
+
+    [Fact]
+    public async Task A_Lua_service_signals_readiness_with_process_ready()
+    {
+        File.WriteAllText(Path.Combine(_dir, "ready.lua"), """
+            local function main()
+              assert(process.ready() == true)
+              assert(process.ready() == false)
+              process.events():receive()
+            end
+            return { main = main }
+            """);
+        var start = StartAsync(Readiness.Replace("process: app:slow_main", "process: app:lua_db") + """
+
+              - name: lua_db
+                kind: process.lua
+                source: file://ready.lua
+                method: main
+            """);
+        var services = await start.WaitAsync(Guard);
+        Assert.True(services.Ok, services.Error);
+        Assert.Equal("start cache", await _kit.Next());
+        await services.Value.StopAsync().WaitAsync(Guard);
+        Assert.Equal(0, _runtime.ProcessCount);
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;

@@ -42,6 +42,7 @@ internal sealed class SupervisorKit
         Starts.AddOrUpdate(id, 1, (_, n) => n + 1);
         if (name is not null) NameSeenAtStart.Enqueue(ctx.Lookup(name) is { Ok: true } found && found.Value == ctx.Self);
         Record("start " + id);
+        ctx.SignalReady(); // for a child declared to signal readiness: started once "start" is logged
         var events = ctx.Events();
         var inbox = ctx.Inbox();
         while (true)

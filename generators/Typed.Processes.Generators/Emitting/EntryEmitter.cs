@@ -91,7 +91,7 @@ internal static class EntryEmitter
     }
 
     /// <summary>The names the stubs use themselves; a main parameter of one of these names gets a suffix in the stubs.</summary>
-    private static readonly HashSet<string> StubNames = new() { "context", "runtime", "host", "args", "cancellationToken" };
+    private static readonly HashSet<string> StubNames = new() { "context", "runtime", "host", "args", "cancellationToken", "childId" };
 
     /// <summary>Main's parameter names in the stubs: a keyword gets '@', a name the stubs use gets "Arg" (and a suffix
     /// when that is another parameter's name too).</summary>
@@ -166,6 +166,11 @@ internal static class EntryEmitter
         if (s.Attribute is not null) w.Line(s.Attribute);
         w.Line($"public static {run} RunAsync({Runtime}.ProcessRuntime runtime, {host}{(s.Untyped ? ", object?[] args" : s.Declared)}, {token}) =>");
         w.Line($"    {Runtime}.GeneratedStubs.RunAsync<{s.ResultType}>(runtime, EntryReference, host, {s.ArgsArray}, cancellationToken);");
+        w.Line();
+        w.Line($"/// <summary>A supervisor child (<c>ChildSpec</c>) that runs a {s.Subject} process on <paramref name=\"host\"/>{s.Note}; <paramref name=\"childId\"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>");
+        if (s.Attribute is not null) w.Line(s.Attribute);
+        w.Line($"public static {Runtime}.ChildSpec Child(string childId, {host}{s.Declared}) =>");
+        w.Line($"    new {Runtime}.ChildSpec(childId, EntryReference, host, {s.ArgsArray});");
         w.Line();
         w.Line($"private static {Runtime}.Result<{pid}> AsTypedPid({Runtime}.Result<{Runtime}.Pid> pid) =>");
         w.Line($"    pid.Ok ? {Runtime}.Result<{pid}>.Success(new {pid}(pid.Value)) : {Runtime}.Result<{pid}>.Failure(pid.Error!);");

@@ -15,9 +15,15 @@ namespace Typed.Processes.SourceModel;
 internal sealed record LuaEntryDeclaration(string Reference, string? SourceFile, EquatableArray<TopicDeclaration> InlineTopics, EquatableArray<TopicDeclaration> MetaTopics, int Line,
     EquatableArray<ArgumentDeclaration>? Args = null);
 
+/// <summary>An entry or host that a manifest names (a supervisor's child's <c>process</c> or <c>host</c>), with its line.</summary>
+internal sealed record ManifestReferenceUse(string Reference, bool IsHost, int Line);
+
 /// <summary>What one <c>_index.yaml</c> declares.</summary>
 /// <param name="Errors">The manifest's errors (file-level and per entry); an entry with an error is not among <paramref name="Entries"/>.</param>
-internal sealed record LuaManifestDeclaration(string Path, EquatableArray<LuaEntryDeclaration> Entries, EquatableArray<string> Hosts, EquatableArray<ManifestProblem> Errors);
+/// <param name="Supervisors">Its <c>process.supervisor</c> entries (entries too: they can be spawned and named as children).</param>
+/// <param name="Uses">The entries and hosts its supervisors' children name, for the reference checks (TP0002, TP0003).</param>
+internal sealed record LuaManifestDeclaration(string Path, EquatableArray<LuaEntryDeclaration> Entries, EquatableArray<string> Hosts, EquatableArray<ManifestProblem> Errors,
+    EquatableArray<string> Supervisors = default, EquatableArray<ManifestReferenceUse> Uses = default);
 
 /// <summary>Reads manifests and Lua sources into declarations (entries, hosts, topics).</summary>
 internal static class LuaManifest
@@ -54,9 +60,20 @@ internal static class LuaManifest
         var document = ManifestReader.Read(path, text);
         var entries = new List<LuaEntryDeclaration>();
         var hosts = new List<string>();
+        var supervisors = new List<string>();
+        var uses = new List<ManifestReferenceUse>();
         foreach (var entry in document.Entries)
         {
             if (entry.Kind == ManifestReader.ProcessHost) hosts.Add(entry.Reference);
+            if (entry.Supervisor is { } sup)
+            {
+                supervisors.Add(entry.Reference);
+                foreach (var child in sup.Children)
+                {
+                    uses.Add(new ManifestReferenceUse(child.Process, false, child.ProcessLine));
+                    if (child.HostLine > 0) uses.Add(new ManifestReferenceUse(child.Host, true, child.HostLine));
+                }
+            }
             if (!ManifestReader.IsRunnable(entry.Kind) || entry.Source is not { } source) continue;
             string? file = null;
             var inline = EquatableArray<TopicDeclaration>.Empty;
@@ -66,7 +83,7 @@ internal static class LuaManifest
             entries.Add(new LuaEntryDeclaration(entry.Reference, file, inline, entry.Topics.ToEquatableArray(), entry.Line, entry.Args?.ToEquatableArray()));
         }
         var errors = document.Problems.Where(p => p.IsError).ToEquatableArray();
-        return new LuaManifestDeclaration(path, entries.ToEquatableArray(), hosts.ToEquatableArray(), errors);
+        return new LuaManifestDeclaration(path, entries.ToEquatableArray(), hosts.ToEquatableArray(), errors, supervisors.ToEquatableArray(), uses.ToEquatableArray());
     }
 
     /// <summary>The entry's topics: <c>meta.topics</c> first (they carry types), then those its source listens on.</summary>

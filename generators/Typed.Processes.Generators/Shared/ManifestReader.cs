@@ -101,6 +101,72 @@ internal sealed class ManifestEntry
 
     /// <summary>A service's settings (kind <c>process.service</c>); null for other kinds.</summary>
     public ManifestService? Service { get; set; }
+
+    /// <summary>A supervisor's settings (kind <c>process.supervisor</c>); null for other kinds.</summary>
+    public ManifestSupervisor? Supervisor { get; set; }
+}
+
+/// <summary>
+/// A <c>process.supervisor</c> entry (an OTP supervisor as an entry: spawning it, or naming it as a service's
+/// <c>process</c> or another supervisor's child, starts it with its children).
+/// </summary>
+internal sealed class ManifestSupervisor
+{
+    /// <summary>The host its own process runs on, and its children's default.</summary>
+    public string Host { get; set; } = "";
+
+    /// <summary><c>one_for_one</c> (the default), <c>one_for_all</c> or <c>rest_for_one</c>.</summary>
+    public string Strategy { get; set; } = "one_for_one";
+
+    /// <summary>Restarts allowed within <see cref="Period"/> (<c>intensity</c>); -1 when not given (the runtime's default, 1).</summary>
+    public int Intensity { get; set; } = -1;
+
+    /// <summary><c>period</c> in ticks; -1 when not given (5 s).</summary>
+    public long Period { get; set; } = -1;
+
+    /// <summary>The children, in start order.</summary>
+    public List<ManifestChild> Children { get; } = new();
+}
+
+/// <summary>One child of a <c>process.supervisor</c>. Durations in ticks, -1 when not given.</summary>
+internal sealed class ManifestChild
+{
+    /// <summary>Its id among its siblings (<c>id</c>; the <c>process</c> reference when not given).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The entry it runs (<c>process</c>): a process, a C# entry, or another supervisor.</summary>
+    public string Process { get; set; } = "";
+
+    /// <summary>The line of <c>process</c>.</summary>
+    public int ProcessLine { get; set; }
+
+    /// <summary>Its host (<c>host</c>; the supervisor's when not given).</summary>
+    public string Host { get; set; } = "";
+
+    /// <summary>The line of <c>host</c>; 0 when not given.</summary>
+    public int HostLine { get; set; }
+
+    /// <summary>main's arguments (<c>input</c>), as a service's.</summary>
+    public List<object?> Input { get; } = new();
+
+    /// <summary><c>permanent</c> (the default), <c>transient</c> or <c>temporary</c>.</summary>
+    public string Restart { get; set; } = "permanent";
+
+    /// <summary><c>shutdown</c>: a duration in ticks; 0 for <c>brutal</c>; <see cref="long.MaxValue"/> for
+    /// <c>infinity</c>; -1 when not given.</summary>
+    public long Shutdown { get; set; } = -1;
+
+    /// <summary>A registry name that follows its restarts (<c>name</c>); null when not given.</summary>
+    public string? Name { get; set; }
+
+    /// <summary><c>readiness: signal</c>, as a service's.</summary>
+    public bool SignalsReady { get; set; }
+
+    /// <summary><c>start_timeout</c>; -1 when not given (no limit).</summary>
+    public long StartTimeout { get; set; } = -1;
+
+    /// <summary>The line where the child starts.</summary>
+    public int Line { get; set; }
 }
 
 /// <summary>
@@ -136,6 +202,10 @@ internal sealed class ManifestService
 
     /// <summary><c>restart.max_attempts</c>: restarts in a row before the service gives up; 0 (the default) for no limit.</summary>
     public int MaxAttempts { get; set; }
+
+    /// <summary><c>lifecycle.readiness: signal</c>: started when the process signals readiness (<c>process.ready()</c>);
+    /// false for <c>running</c> (the default): started when its main begins running.</summary>
+    public bool SignalsReady { get; set; }
 }
 
 /// <summary>What one manifest declares: its namespace, its entries without errors, and every problem found.</summary>
@@ -170,6 +240,9 @@ internal static class ManifestReader
 
     /// <summary>Wippy's supervised services: a process started (in <c>requires</c> order) and restarted on error.</summary>
     public const string ProcessService = "process.service";
+
+    /// <summary>An OTP supervisor declared in a manifest: an entry whose process starts and supervises its children.</summary>
+    public const string ProcessSupervisor = "process.supervisor";
 
     /// <summary>The C# types a Lua value arrives as (docs/lua.md, payload mapping), by the names a manifest may use.</summary>
     private static readonly string[] LuaReplyTypes =
@@ -436,6 +509,16 @@ internal static class ManifestReader
                             if (!DurationField(reference, "lifecycle.stable_threshold", value, ref ticks)) return false;
                             service.StableThreshold = ticks;
                             break;
+                        case "readiness":
+                            switch (Text(value))
+                            {
+                                case "signal" when value is YamlScalarNode: service.SignalsReady = true; break;
+                                case "running" when value is YamlScalarNode: service.SignalsReady = false; break;
+                                default:
+                                    Error(Line(value), $"service '{reference}': 'lifecycle.readiness' must be 'running' (started when its main runs) or 'signal' (started when it calls process.ready()) (got {(IsNull(value) ? "null" : Show(value))})");
+                                    return false;
+                            }
+                            break;
                         case "requires" or "depends_on":
                             if (IsNull(value)) break;
                             var list = value is YamlSequenceNode seq ? seq.Children : (IList<YamlNode>)new List<YamlNode> { value };
@@ -465,6 +548,150 @@ internal static class ManifestReader
             }
             entry.Service = service;
             return true;
+        }
+
+        /// <summary>A <c>process.supervisor</c>: host, strategy, intensity, period and its children.</summary>
+        private bool ReadSupervisor(string ns, ManifestEntry entry, YamlMappingNode e)
+        {
+            var reference = entry.Reference;
+            var sup = new ManifestSupervisor();
+            foreach (var kv in e.Children)
+                if (Show(kv.Key) is not ("name" or "kind" or "host" or "strategy" or "intensity" or "period" or "children" or "meta" or "comment" or "description") and var key)
+                    Warning(Line(kv.Key), $"supervisor '{reference}': unknown field '{key}' is ignored");
+            var hostNode = Child(e, "host");
+            if (Text(hostNode) is not { Length: > 0 } host || hostNode is not YamlScalarNode)
+            {
+                Error(hostNode is null ? entry.Line : Line(hostNode), $"supervisor '{reference}' has no 'host' (the host it runs on, 'namespace:name')");
+                return false;
+            }
+            sup.Host = Qualify(ns, host);
+            if (!IsValidReference(sup.Host)) { Error(Line(hostNode), $"supervisor '{reference}': malformed 'host' reference '{sup.Host}': {ReferenceSyntax.Expected}"); return false; }
+            if (Child(e, "strategy") is { } strategy && !IsNull(strategy))
+            {
+                if (Text(strategy) is not { } st || strategy is not YamlScalarNode || SupervisionSyntax.Strategy(st) < 0)
+                {
+                    Error(Line(strategy), $"supervisor '{reference}': 'strategy' must be one_for_one, one_for_all or rest_for_one (got {Show(strategy)})");
+                    return false;
+                }
+                sup.Strategy = st;
+            }
+            if (Child(e, "intensity") is { } intensity && !IsNull(intensity))
+            {
+                int n = 0;
+                if (!Integer(reference, "intensity", intensity, 0, int.MaxValue, ref n, "supervisor")) return false;
+                sup.Intensity = n;
+            }
+            if (Child(e, "period") is { } period && !IsNull(period))
+            {
+                long ticks = -1;
+                if (!DurationField(reference, "period", period, ref ticks, "supervisor")) return false;
+                if (ticks == 0) { Error(Line(period), $"supervisor '{reference}': 'period' must be positive"); return false; }
+                sup.Period = ticks;
+            }
+            var childrenNode = Child(e, "children");
+            if (childrenNode is not null && !IsNull(childrenNode))
+            {
+                if (childrenNode is not YamlSequenceNode list) { Error(Line(childrenNode), $"supervisor '{reference}': 'children' must be a list"); return false; }
+                foreach (var item in list.Children)
+                {
+                    if (item is not YamlMappingNode c) { Error(Line(item), $"supervisor '{reference}': a child is a map (process, host, input, restart, shutdown, id, name)"); return false; }
+                    if (ReadChild(ns, reference, sup, c) is not { } child) return false;
+                    if (child.Process == reference) { Error(child.ProcessLine, $"supervisor '{reference}' has itself as a child"); return false; }
+                    if (sup.Children.Exists(x => x.Id == child.Id))
+                    {
+                        Error(child.Line, $"supervisor '{reference}': two children have the id '{child.Id}' (give one an 'id')");
+                        return false;
+                    }
+                    sup.Children.Add(child);
+                }
+            }
+            entry.Supervisor = sup;
+            return true;
+        }
+
+        private ManifestChild? ReadChild(string ns, string reference, ManifestSupervisor sup, YamlMappingNode c)
+        {
+            var child = new ManifestChild { Line = Line(c), Host = sup.Host };
+            foreach (var kv in c.Children)
+                if (Show(kv.Key) is not ("id" or "process" or "host" or "input" or "restart" or "shutdown" or "name" or "readiness" or "start_timeout" or "comment") and var key)
+                    Warning(Line(kv.Key), $"supervisor '{reference}': unknown child field '{key}' is ignored");
+            var processNode = Child(c, "process");
+            if (Text(processNode) is not { Length: > 0 } process || processNode is not YamlScalarNode)
+            {
+                Error(processNode is null ? child.Line : Line(processNode), $"supervisor '{reference}': a child has no 'process' (the entry it runs, 'namespace:name')");
+                return null;
+            }
+            child.Process = Qualify(ns, process);
+            child.ProcessLine = Line(processNode);
+            if (!IsValidReference(child.Process)) { Error(child.ProcessLine, $"supervisor '{reference}': malformed child 'process' reference '{child.Process}': {ReferenceSyntax.Expected}"); return null; }
+            child.Id = child.Process;
+            if (Child(c, "id") is { } idNode && !IsNull(idNode))
+            {
+                if (Text(idNode) is not { Length: > 0 } id || idNode is not YamlScalarNode) { Error(Line(idNode), $"supervisor '{reference}': a child's 'id' must be a non-empty string"); return null; }
+                child.Id = id;
+            }
+            if (Child(c, "host") is { } hostNode && !IsNull(hostNode))
+            {
+                if (Text(hostNode) is not { Length: > 0 } host || hostNode is not YamlScalarNode) { Error(Line(hostNode), $"supervisor '{reference}': child '{child.Id}': 'host' must be a 'namespace:name' reference"); return null; }
+                child.Host = Qualify(ns, host);
+                child.HostLine = Line(hostNode);
+                if (!IsValidReference(child.Host)) { Error(child.HostLine, $"supervisor '{reference}': child '{child.Id}': malformed 'host' reference '{child.Host}': {ReferenceSyntax.Expected}"); return null; }
+            }
+            if (Child(c, "input") is { } input && !IsNull(input))
+            {
+                var items = input is YamlSequenceNode seq ? seq.Children : (IList<YamlNode>)new List<YamlNode> { input };
+                foreach (var item in items)
+                {
+                    if (item is not YamlScalarNode scalar)
+                    {
+                        Error(Line(item), $"supervisor '{reference}': child '{child.Id}': 'input' is a list of values (strings, numbers, true/false, null)");
+                        return null;
+                    }
+                    child.Input.Add(InputValue(scalar));
+                }
+            }
+            if (Child(c, "restart") is { } restart && !IsNull(restart))
+            {
+                if (Text(restart) is not { } r || restart is not YamlScalarNode || SupervisionSyntax.Restart(r) < 0)
+                {
+                    Error(Line(restart), $"supervisor '{reference}': child '{child.Id}': 'restart' must be permanent, transient or temporary (got {Show(restart)})");
+                    return null;
+                }
+                child.Restart = r;
+            }
+            if (Child(c, "shutdown") is { } shutdown && !IsNull(shutdown))
+            {
+                if (shutdown is YamlScalarNode && SupervisionSyntax.TryParseShutdown(Text(shutdown), out var ticks)) child.Shutdown = ticks;
+                else
+                {
+                    Error(Line(shutdown), $"supervisor '{reference}': child '{child.Id}': 'shutdown' must be {SupervisionSyntax.ShutdownExpected} (got {Show(shutdown)})");
+                    return null;
+                }
+            }
+            if (Child(c, "name") is { } nameNode && !IsNull(nameNode))
+            {
+                if (Text(nameNode) is not { Length: > 0 } name || nameNode is not YamlScalarNode) { Error(Line(nameNode), $"supervisor '{reference}': child '{child.Id}': 'name' must be a non-empty string (the registry name)"); return null; }
+                child.Name = name;
+            }
+            if (Child(c, "readiness") is { } readiness && !IsNull(readiness))
+            {
+                switch (Text(readiness))
+                {
+                    case "signal" when readiness is YamlScalarNode: child.SignalsReady = true; break;
+                    case "running" when readiness is YamlScalarNode: break;
+                    default:
+                        Error(Line(readiness), $"supervisor '{reference}': child '{child.Id}': 'readiness' must be 'running' or 'signal' (got {Show(readiness)})");
+                        return null;
+                }
+            }
+            if (Child(c, "start_timeout") is { } startTimeout && !IsNull(startTimeout))
+            {
+                long ticks = -1;
+                if (!DurationField(reference, $"child '{child.Id}': 'start_timeout'", startTimeout, ref ticks, "supervisor")) return null;
+                if (ticks == 0) { Error(Line(startTimeout), $"supervisor '{reference}': child '{child.Id}': 'start_timeout' must be positive"); return null; }
+                child.StartTimeout = ticks;
+            }
+            return child;
         }
 
         private bool ReadRestart(string reference, ManifestService service, YamlMappingNode restart)
@@ -513,7 +740,7 @@ internal static class ManifestReader
             return true;
         }
 
-        private bool DurationField(string reference, string field, YamlNode value, ref long ticks)
+        private bool DurationField(string reference, string field, YamlNode value, ref long ticks, string what = "service")
         {
             // A lifecycle duration has no sign (DurationSyntax takes one, for the runtime's relative times).
             if (value is YamlScalarNode && Text(value)?.Trim() is { Length: > 0 } text && text[0] is not ('-' or '+')
@@ -522,7 +749,8 @@ internal static class ManifestReader
                 ticks = parsed;
                 return true;
             }
-            Error(Line(value), $"service '{reference}': '{field}' must be a duration such as 500ms, 10s, 1m30s (got {(IsNull(value) ? "null" : Show(value))})");
+            var named = field.StartsWith("child ", StringComparison.Ordinal) ? field : $"'{field}'";
+            Error(Line(value), $"{what} '{reference}': {named} must be a duration such as 500ms, 10s, 1m30s (got {(IsNull(value) ? "null" : Show(value))})");
             return false;
         }
 
@@ -548,6 +776,7 @@ internal static class ManifestReader
                 ProcessLua or FunctionLua => ReadProcess(entry, e),
                 LibraryLua => ReadSource(entry, e),
                 ProcessService => ReadService(ns, entry, e),
+                ProcessSupervisor => ReadSupervisor(ns, entry, e),
                 _ => Unsupported(entry),
             };
             return ok ? entry : null;

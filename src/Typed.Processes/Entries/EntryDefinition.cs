@@ -28,6 +28,10 @@ public abstract class EntryDefinition
     /// </summary>
     public TopicContract? Topics { get; init; }
 
+    /// <summary>True: its processes say when they are started (a supervisor: once its children are), so a supervisor
+    /// or a service that starts one waits for that rather than for its first run.</summary>
+    internal virtual bool SignalsReady => false;
+
     /// <summary>Creates the (not yet started) process; an error if this entry cannot start one.</summary>
     internal abstract Result<ProcessCore> CreateProcess(ProcessRuntime runtime, ProcessHost host, Pid pid, object?[] args);
 }

@@ -12,6 +12,7 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
     {
         if (!IsAlive) return;
         RunSlices++;
+        MainRuns();
         ValueTask<object?> running;
         try
         {

@@ -343,4 +343,12 @@ public sealed class ProcessContext
 
     /// <summary>Writes <paramref name="text"/> to the runtime's log with this process's PID.</summary>
     public void Log(string text) => Runtime.LogPrint(Core, text);
+
+    /// <summary>
+    /// Says that this process is ready: a supervisor child declared with <see cref="ChildSpec.SignalsReady"/> (a service
+    /// with <c>lifecycle.readiness: signal</c>) counts as started only now, so its supervisor's start, the services that
+    /// require it and the application's start wait for this call. True if such a wait ended here; false otherwise (not
+    /// such a child, or called before), when it does nothing.
+    /// </summary>
+    public bool SignalReady() => Core.SignalReady();
 }

@@ -80,6 +80,32 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     /// <summary>A supervisor's child (set at spawn): the runtime's shutdown leaves its stop to the supervisor.</summary>
     internal bool Supervised { get; set; }
 
+    /// <summary>
+    /// Set at spawn by a supervisor that waits for this child to be started (<see cref="SpawnOptions.StartSignal"/>):
+    /// completed with null when its main begins running (or, with <see cref="AwaitsReady"/>, when it calls
+    /// <see cref="SignalReady"/>), or with why it ended first.
+    /// </summary>
+    internal TaskCompletionSource<string?>? StartSignal { get; set; }
+
+    /// <summary>True: <see cref="StartSignal"/> waits for <see cref="SignalReady"/>, not for main's first run.</summary>
+    internal bool AwaitsReady { get; set; }
+
+    /// <summary>The first process this one is linked to (at its first run: the spawner of a linked spawn), or null.</summary>
+    internal Pid? FirstLink()
+    {
+        lock (Gate) return _links is { Count: > 0 } links ? links[0].Pid : null;
+    }
+
+    /// <summary>Called by the bindings whenever the process runs: the first run is the start of its main.</summary>
+    internal void MainRuns()
+    {
+        if (StartSignal is { } signal && !AwaitsReady) signal.TrySetResult(null);
+    }
+
+    /// <summary>The process says it is ready (<see cref="ProcessContext.SignalReady"/>, Lua's <c>process.ready()</c>):
+    /// true if a supervisor waited for that.</summary>
+    internal bool SignalReady() => StartSignal is { } signal && AwaitsReady && signal.TrySetResult(null);
+
     internal ExitInfo? ExitInfo => _exit;
 
     /// <summary>Marks <see cref="_services"/> once the process has died: no services are created after that.</summary>
@@ -193,6 +219,9 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
         if (watchers is not null) // outside our gate: one gate at a time keeps the lock order
             foreach (var w in watchers)
                 if (w is ProcessCore watcher) watcher.ForgetMonitored(this);
+        StartSignal?.TrySetResult(info.Error is { } failed
+            ? $"it failed before it was started: {failed}"
+            : AwaitsReady ? "it exited before it signalled it was ready" : "it exited before it was started");
         OnDied(info);
         return links;
     }

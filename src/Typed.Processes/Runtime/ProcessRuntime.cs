@@ -308,6 +308,8 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
         process.MailboxLimit = options is { MailboxLimit: > 0 } ? options.MailboxLimit : processHost.MailboxLimit;
         process.Supervised = options is { Supervised: true };
         process.Parent = parent?.Pid;
+        process.StartSignal = options?.StartSignal;
+        process.AwaitsReady = options is { AwaitsReady: true } || definition.SignalsReady;
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {

@@ -16,4 +16,10 @@ public sealed record SpawnOptions
     /// <summary>Supervisors: the process is a supervised child, stopped by its supervisor (in order) when the runtime
     /// shuts down rather than cancelled directly.</summary>
     internal bool Supervised { get; init; }
+
+    /// <summary>Supervisors: completed when the child is started (see <see cref="ProcessCore.StartSignal"/>).</summary>
+    internal TaskCompletionSource<string?>? StartSignal { get; init; }
+
+    /// <summary>Supervisors: the child is started when it signals readiness, not when its main begins.</summary>
+    internal bool AwaitsReady { get; init; }
 }

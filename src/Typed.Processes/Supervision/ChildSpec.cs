@@ -71,6 +71,20 @@ public sealed record ChildSpec
     /// </summary>
     public bool TerminationIsFinal { get; init; }
 
+    /// <summary>
+    /// True: the child counts as started (its supervisor's start, and a <see cref="SupervisorClient.StartChildAsync"/>,
+    /// go on) only once it calls <see cref="ProcessContext.SignalReady"/> (Lua: <c>process.ready()</c>); false (the
+    /// default): once its main has begun running. Either way a child that ends first has failed to start.
+    /// </summary>
+    public bool SignalsReady { get; init; }
+
+    /// <summary>
+    /// How long the child may take to be started (see <see cref="SignalsReady"/>), on the runtime's clock; past it the
+    /// child is terminated and its start has failed (a service's <c>lifecycle.start_timeout</c>). Null (the default):
+    /// no limit. For a nested supervisor: the time to start all its children.
+    /// </summary>
+    public TimeSpan? StartTimeout { get; init; }
+
     /// <summary>The same child with other (already checked and copied) arguments.</summary>
     internal ChildSpec WithArgs(object?[] args) => new(this, args);
 
@@ -84,6 +98,8 @@ public sealed record ChildSpec
         Shutdown = original.Shutdown;
         Name = original.Name;
         TerminationIsFinal = original.TerminationIsFinal;
+        SignalsReady = original.SignalsReady;
+        StartTimeout = original.StartTimeout;
         _args = args;
     }
 
@@ -98,6 +114,7 @@ public sealed record ChildSpec
     {
         if (string.IsNullOrEmpty(Id)) return "a child's id must be a non-empty string";
         if (EntryReference.Check(Host, "host") is { } host) return $"child '{Id}': {host}";
+        if (StartTimeout <= TimeSpan.Zero) return $"child '{Id}': the start timeout must be positive";
         if (SupervisorSpec is { } spec) return spec.Check() is { } nested ? $"child '{Id}': {nested}" : null;
         if (EntryReference.Check(Entry, "entry") is { } entry) return $"child '{Id}': {entry}";
         if (Restart is < RestartType.Permanent or > RestartType.Temporary) return $"child '{Id}': unknown restart type {Restart}";

@@ -17,7 +17,8 @@ internal sealed class SupervisorProcess
 
     private readonly SupervisorSpec _spec;
     private readonly TaskCompletionSource<string?>? _ack;
-    private readonly Pid? _parent;
+    private Pid? _parent;
+    private readonly bool _entryMode;
     private readonly List<Child> _children = [];
     private readonly Dictionary<Pid, Child> _byPid = [];
     private readonly Queue<DateTimeOffset> _restarts = new();
@@ -29,12 +30,17 @@ internal sealed class SupervisorProcess
     private bool _stop;
     private string? _stopError;
 
-    private SupervisorProcess(SupervisorSpec spec, TaskCompletionSource<string?>? ack, Pid? parent)
+    private SupervisorProcess(SupervisorSpec spec, TaskCompletionSource<string?>? ack, Pid? parent, bool entryMode = false)
     {
         _spec = spec;
         _ack = ack;
         _parent = parent;
+        _entryMode = entryMode;
     }
+
+    /// <summary>The main of a <see cref="SupervisorEntry"/>'s processes: its parent is the process it was linked to at
+    /// spawn (if any), and it signals readiness once its children have started.</summary>
+    internal static ProcessMain EntryMain(SupervisorSpec spec) => ctx => new SupervisorProcess(spec, null, null, entryMode: true).RunAsync(ctx);
 
     private sealed class Child(ChildSpec spec)
     {
@@ -43,6 +49,11 @@ internal sealed class SupervisorProcess
         public DateTimeOffset StartedAt { get; set; }
         public int Attempts { get; set; }
         public DateTimeOffset? RestartDue { get; set; }
+
+        /// <summary>A nested supervisor (a <see cref="ChildSpec.Supervisor"/> or an entry that is a <see cref="SupervisorEntry"/>).</summary>
+        public bool IsSupervisor { get; set; }
+
+        public ChildShutdown Shutdown => Spec.Shutdown ?? (IsSupervisor ? ChildShutdown.Infinity : Spec.EffectiveShutdown);
     }
 
     /// <summary>
@@ -62,6 +73,7 @@ internal sealed class SupervisorProcess
         _ctx = ctx;
         Publish();
         ctx.SetOptions(new ProcessOptions { TrapLinks = true });
+        if (_entryMode) _parent = ctx.Core.FirstLink();
         if (_ack is not null)
             ctx.Aborted.UnsafeRegister(static s => ((TaskCompletionSource<string?>)s!).TrySetResult("the supervisor ended while starting its children"), _ack);
         _events = ctx.Events();
@@ -75,13 +87,14 @@ internal sealed class SupervisorProcess
                 _children.Remove(child);
                 var failure = $"{Describe} could not start child '{spec.Id}': {error}";
                 await StopAllAsync().ConfigureAwait(true);
-                // As OTP's start_link: the starter gets the error, not a link-down kill.
-                if (_parent is { } parent) ctx.Unlink(parent);
+                // As OTP's start_link: the starter gets the error, not a link-down kill (a spawned entry fails as any process).
+                if (_parent is { } parent && _ack is not null) ctx.Unlink(parent);
                 _ack?.TrySetResult(failure);
                 return new ProcessFailure(failure);
             }
         }
         _ack?.TrySetResult(null);
+        ctx.SignalReady(); // a SupervisorEntry's process: started now
         while (!_stop)
         {
             if (_deferred.Count > 0)
@@ -260,21 +273,40 @@ internal sealed class SupervisorProcess
     private async ValueTask<string?> StartAsync(Child child)
     {
         var spec = child.Spec;
-        TaskCompletionSource<string?>? ack = null;
+        var started = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new SpawnOptions { RegisterAs = spec.RegisteredName, Supervised = true };
-        if (spec.SupervisorSpec is { } nested)
-        {
-            ack = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            options = options with { Definition = Definition(nested, ack, _ctx.Self) };
-        }
+        // A nested supervisor is started once it has started its children; a worker once its main runs, or once it
+        // signals readiness (ChildSpec.SignalsReady). Both complete `started` with an error if the child ends first.
+        options = spec.SupervisorSpec is { } nested
+            ? options with { Definition = Definition(nested, started, _ctx.Self) }
+            : options with { StartSignal = started, AwaitsReady = spec.SignalsReady };
+        // The start timeout runs from before the spawn (on the runtime's clock), so the child's first run is within it.
+        using var deadline = spec.StartTimeout is { } timeout ? new CancellationTokenSource(timeout, Runtime.Time) : null;
         var spawned = Runtime.SpawnCore(spec.Entry, spec.Host, spec.ArgsArray, _ctx.Core, SpawnMode.LinkedMonitored, null, options);
         if (!spawned.TryGetValue(out var pid)) return spawned.Error;
+        child.IsSupervisor = spec.SupervisorSpec is not null || (Runtime.Entries.TryGet(spec.Entry, out var definition) && definition is SupervisorEntry);
         child.Pid = pid;
         child.StartedAt = Runtime.Now;
         child.RestartDue = null;
         _byPid[pid] = child;
         Publish();
-        if (ack is not null && await ack.Task.WaitAsync(_ctx.Aborted).ConfigureAwait(true) is { } error)
+        string? error;
+        if (deadline is null) error = await started.Task.WaitAsync(_ctx.Aborted).ConfigureAwait(true);
+        else
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _ctx.Aborted);
+            try
+            {
+                error = await started.Task.WaitAsync(either.Token).ConfigureAwait(true);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_ctx.Aborted.IsCancellationRequested)
+            {
+                error = $"it was not started within {spec.StartTimeout!.Value.TotalMilliseconds:0}ms" +
+                        (spec.SignalsReady ? " (it did not signal it was ready)" : "");
+                ProcessRuntime.TerminateCore(_ctx.Core, Runtime.Resolve(pid));
+            }
+        }
+        if (error is not null)
         {
             _byPid.Remove(pid);
             child.Pid = null;
@@ -291,7 +323,7 @@ internal sealed class SupervisorProcess
         if (child.Pid is not { } pid) return;
         _byPid.Remove(pid);
         child.Pid = null;
-        var shutdown = child.Spec.EffectiveShutdown;
+        var shutdown = child.Shutdown;
         var target = Runtime.Resolve(pid);
         // Not alive any more: its Exit is queued (it is monitored), and awaited below all the same.
         _ = shutdown.IsBrutal
@@ -327,7 +359,20 @@ internal sealed class SupervisorProcess
 
     private async ValueTask OnCallAsync(Message message)
     {
-        if (message.Payload is not SupervisorRequest request)
+        var asTable = message.Payload is PayloadTable;
+        SupervisorRequest request;
+        if (message.Payload is SupervisorRequest typed) request = typed;
+        else if (message.Payload is PayloadTable table)
+        {
+            // A Lua process's call (the supervisor module): answered with a table.
+            var parsed = SupervisorTables.Parse(table, _ctx.Self.Host);
+            if (!parsed.TryGetValue(out request!))
+            {
+                message.Reply(SupervisorTables.Reply(Fail(parsed.Error!)));
+                return;
+            }
+        }
+        else
         {
             message.Reply(new SupervisorReply(null, "not a supervisor request", null));
             return;
@@ -340,12 +385,12 @@ internal sealed class SupervisorProcess
             SupervisorRequest.Operation.DeleteChild => DeleteChild(request.Id),
             _ => new SupervisorReply(null, null, Children()),
         };
-        message.Reply(reply);
+        message.Reply(asTable ? SupervisorTables.Reply(reply) : reply);
     }
 
     /// <summary>Its children as <see cref="SupervisorClient.WhichChildrenAsync"/> and the introspection snapshot show them.</summary>
     private ChildInfo[] Children() => _children
-        .Select(c => new ChildInfo(c.Spec.Id, c.Pid, c.Spec.SupervisorSpec is not null, c.Spec.Restart, c.RestartDue is not null))
+        .Select(c => new ChildInfo(c.Spec.Id, c.Pid, c.IsSupervisor || c.Spec.SupervisorSpec is not null, c.Spec.Restart, c.RestartDue is not null))
         .ToArray();
 
     /// <summary>Publishes its children for <see cref="ProcessRuntime.Inspect"/> (read from other threads; the array is never

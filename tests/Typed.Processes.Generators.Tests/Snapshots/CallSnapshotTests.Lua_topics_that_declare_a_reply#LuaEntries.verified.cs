@@ -79,6 +79,10 @@ namespace UserProject
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object?[] args, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, args, cancellationToken);
 
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.calc:calculator</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, args);
+
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>>.Success(new global::Typed.Processes.Pid<Calculator>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Calculator>>.Failure(pid.Error!);
             }

@@ -61,6 +61,11 @@ namespace App.Services
         public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<string>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, string name, global::System.Threading.CancellationToken cancellationToken = default) =>
             global::Typed.Processes.GeneratedStubs.RunAsync<string>(runtime, EntryReference, host, new object?[] { name }, cancellationToken);
 
+        /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <see cref="Greeting"/> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, string name) =>
+            new global::Typed.Processes.ChildSpec(childId, EntryReference, host, new object?[] { name });
+
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>>.Success(new global::Typed.Processes.Pid<Greeting>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Greeting>>.Failure(pid.Error!);
 

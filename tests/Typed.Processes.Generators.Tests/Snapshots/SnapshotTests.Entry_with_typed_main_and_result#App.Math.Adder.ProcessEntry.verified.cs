@@ -61,6 +61,11 @@ namespace App.Math
         public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<long>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, long a, long b, string? label, global::System.Threading.CancellationToken cancellationToken = default) =>
             global::Typed.Processes.GeneratedStubs.RunAsync<long>(runtime, EntryReference, host, new object?[] { a, b, label }, cancellationToken);
 
+        /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <see cref="Adder"/> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, long a, long b, string? label) =>
+            new global::Typed.Processes.ChildSpec(childId, EntryReference, host, new object?[] { a, b, label });
+
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>>.Success(new global::Typed.Processes.Pid<Adder>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Adder>>.Failure(pid.Error!);
 

@@ -71,6 +71,11 @@ namespace App.Data
         public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
             global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
 
+        /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <see cref="Store"/> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+        public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host) =>
+            new global::Typed.Processes.ChildSpec(childId, EntryReference, host, global::System.Array.Empty<object?>());
+
         private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
             pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>>.Success(new global::Typed.Processes.Pid<Store>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Store>>.Failure(pid.Error!);
 

@@ -67,6 +67,10 @@ namespace UserProject
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object?[] args, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, args, cancellationToken);
 
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.lua:echo</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, args);
+
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>>.Success(new global::Typed.Processes.Pid<Echo>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Echo>>.Failure(pid.Error!);
             }
@@ -125,6 +129,10 @@ namespace UserProject
                 /// <summary>Runs a <c>app.lua:task_worker</c> process on <paramref name="host"/> from outside any process; <paramref name="args"/> reach its main function, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object?[] args, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, args, cancellationToken);
+
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.lua:task_worker</c> process on <paramref name="host"/>; <paramref name="args"/> reach its main function; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, params object?[] args) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, args);
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>>.Success(new global::Typed.Processes.Pid<TaskWorker>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<TaskWorker>>.Failure(pid.Error!);

@@ -60,6 +60,10 @@ namespace UserProject
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, object? arg1, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, new object?[] { arg1 }, cancellationToken);
 
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.typed:broken</c> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, object? arg1) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, new object?[] { arg1 });
+
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>>.Success(new global::Typed.Processes.Pid<Broken>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Broken>>.Failure(pid.Error!);
             }
@@ -109,6 +113,10 @@ namespace UserProject
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, long count, string label, object? hostArg, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, new object?[] { count, label, hostArg }, cancellationToken);
 
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.typed:labeller</c> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, long count, string label, object? hostArg) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, new object?[] { count, label, hostArg });
+
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Labeller>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Labeller>>.Success(new global::Typed.Processes.Pid<Labeller>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Labeller>>.Failure(pid.Error!);
             }
@@ -155,6 +163,10 @@ namespace UserProject
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
 
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.typed:none</c> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, global::System.Array.Empty<object?>());
+
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<None>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<None>>.Success(new global::Typed.Processes.Pid<None>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<None>>.Failure(pid.Error!);
             }
@@ -200,6 +212,10 @@ namespace UserProject
                 /// <summary>Runs a <c>app.typed:summer</c> process on <paramref name="host"/> from outside any process, and waits for its end: main's result, or the spawn's or the process's error; <paramref name="cancellationToken"/> terminates it.</summary>
                 public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, long arg1, long arg2, global::System.Threading.CancellationToken cancellationToken = default) =>
                     global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, new object?[] { arg1, arg2 }, cancellationToken);
+
+                /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <c>app.typed:summer</c> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+                public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host, long arg1, long arg2) =>
+                    new global::Typed.Processes.ChildSpec(childId, EntryReference, host, new object?[] { arg1, arg2 });
 
                 private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Summer>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                     pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Summer>>.Success(new global::Typed.Processes.Pid<Summer>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Summer>>.Failure(pid.Error!);

@@ -70,6 +70,11 @@ namespace Outer.Space
             public static global::System.Threading.Tasks.Task<global::Typed.Processes.Result<object?>> RunAsync(global::Typed.Processes.ProcessRuntime runtime, global::Typed.Processes.HostRef host, global::System.Threading.CancellationToken cancellationToken = default) =>
                 global::Typed.Processes.GeneratedStubs.RunAsync<object?>(runtime, EntryReference, host, global::System.Array.Empty<object?>(), cancellationToken);
 
+            /// <summary>A supervisor child (<c>ChildSpec</c>) that runs a <see cref="Inner"/> process on <paramref name="host"/>; <paramref name="childId"/> names it among its siblings. Set Restart, Shutdown and Name with <c>with</c>.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Typed.Processes.Generators", "1.0.0")]
+            public static global::Typed.Processes.ChildSpec Child(string childId, global::Typed.Processes.HostRef host) =>
+                new global::Typed.Processes.ChildSpec(childId, EntryReference, host, global::System.Array.Empty<object?>());
+
             private static global::Typed.Processes.Result<global::Typed.Processes.Pid<Inner>> AsTypedPid(global::Typed.Processes.Result<global::Typed.Processes.Pid> pid) =>
                 pid.Ok ? global::Typed.Processes.Result<global::Typed.Processes.Pid<Inner>>.Success(new global::Typed.Processes.Pid<Inner>(pid.Value)) : global::Typed.Processes.Result<global::Typed.Processes.Pid<Inner>>.Failure(pid.Error!);
 
