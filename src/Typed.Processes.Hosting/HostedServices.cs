@@ -29,53 +29,37 @@ internal sealed class HostedServices
 
     /// <summary>
     /// Reads the configured services as what they are, manifest entries of kind <c>process.service</c>: one manifest per
-    /// namespace, loaded by <see cref="LuaApplication.Load"/>, so that the manifest reader's rules (fields, Go durations,
+    /// namespace, read by <see cref="LuaApplication.LoadText"/> (no files), so that the manifest reader's rules (fields, Go durations,
     /// defaults, <c>requires</c> order and cycles) are the only ones. Null when none is configured; every problem is a
     /// <see cref="ProcessException"/> naming the configuration section.
     /// </summary>
     public static LuaApplication? LoadConfigured(TypedProcessesOptions options)
     {
         if (options.Services.Count == 0 || options.Services.All(ns => ns.Value.Count == 0)) return null;
-        var folder = Directory.CreateTempSubdirectory("typed-processes-services-");
-        try
-        {
-            var files = new List<string>();
-            int index = 0;
-            foreach (var (ns, services) in options.Services.OrderBy(n => n.Key, StringComparer.Ordinal))
-            {
-                if (services.Count == 0) continue;
-                var dir = Directory.CreateDirectory(Path.Combine(folder.FullName, (index++).ToString(CultureInfo.InvariantCulture)));
-                var file = Path.Combine(dir.FullName, "_index.yaml");
-                File.WriteAllText(file, Manifest(ns, services), Encoding.UTF8);
-                files.Add(file);
-            }
-            var app = LuaApplication.Load(folder.FullName);
-            if (app.Errors.Count > 0)
-                throw new ProcessException(string.Join(Environment.NewLine, app.Errors.Select(e => Located(e, files))));
-            return app;
-        }
-        finally
-        {
-            try { folder.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        var manifests = options.Services
+            .Where(ns => ns.Value.Count > 0)
+            .OrderBy(ns => ns.Key, StringComparer.Ordinal)
+            .Select(ns => KeyValuePair.Create(Section, Manifest(ns.Key, ns.Value)))
+            .ToList();
+        var app = LuaApplication.LoadText(manifests);
+        if (app.Errors.Count > 0)
+            throw new ProcessException(string.Join(Environment.NewLine, app.Errors.Select(Located)));
+        return app;
     }
 
-    /// <summary>A problem of a configured service: the generated manifest's path and line replaced by the section's name.</summary>
-    public static string Located(string problem, IEnumerable<string> files)
+    /// <summary>A problem of a configured service, named by the section: the generated manifest's line (which the user
+    /// never sees) dropped.</summary>
+    public static string Located(string problem)
     {
-        foreach (var file in files)
+        if (!problem.StartsWith(Section, StringComparison.Ordinal)) return problem;
+        var rest = problem[Section.Length..];
+        int i = 0;
+        if (rest.StartsWith(':') && rest.Length > 1 && char.IsAsciiDigit(rest[1]))
         {
-            if (!problem.StartsWith(file, StringComparison.Ordinal)) continue;
-            var rest = problem[file.Length..];
-            int i = 0;
-            if (rest.StartsWith(':') && rest.Length > 1 && char.IsAsciiDigit(rest[1]))
-            {
-                i = 1;
-                while (i < rest.Length && char.IsAsciiDigit(rest[i])) i++;
-            }
-            return Section + rest[i..];
+            i = 1;
+            while (i < rest.Length && char.IsAsciiDigit(rest[i])) i++;
         }
-        return problem;
+        return Section + rest[i..];
     }
 
     /// <summary>A manifest of one namespace's configured services.</summary>

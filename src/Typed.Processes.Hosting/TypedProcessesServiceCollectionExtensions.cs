@@ -92,7 +92,7 @@ internal sealed partial class TypedProcessesHostedService(
             if (!started.TryGetValue(out var running))
             {
                 await StopServicesAsync(cancellationToken).ConfigureAwait(false);
-                var error = ReferenceEquals(app, services.Configured) ? HostedServices.Located(started.Error!, app.Services.Select(s => s.File)) : started.Error;
+                var error = ReferenceEquals(app, services.Configured) ? HostedServices.Located(started.Error!) : started.Error;
                 throw new ProcessException("could not start the services: " + error);
             }
             services.Started(running);

@@ -98,6 +98,33 @@ public sealed class LuaApplication
         return app;
     }
 
+    /// <summary>
+    /// Reads manifests given as text, as <see cref="Load"/> reads <c>_index.yaml</c> files: the same reader, rules and
+    /// messages, each problem named by the manifest's <c>name</c> (in place of a file path) and line. For manifests
+    /// that are not files (configuration, tests): an entry whose source is a file (<c>file://</c>) is an error, since
+    /// such a manifest has no folder; inline sources are read. Never throws.
+    /// </summary>
+    /// <param name="manifests">Each manifest's name (used in messages) and YAML text, in load order.</param>
+    /// <param name="options">Lua options, as for <see cref="Load"/>.</param>
+    public static LuaApplication LoadText(IEnumerable<KeyValuePair<string, string>> manifests, LuaOptions? options = null)
+    {
+        var app = new LuaApplication();
+        if (manifests is null)
+        {
+            app._errors.Add("no manifests were given");
+            return app;
+        }
+        try
+        {
+            new Loader(app, options).RunText(manifests);
+        }
+        catch (Exception ex)
+        {
+            app._errors.Add($"could not load the manifests: {SafeMessage(ex)}");
+        }
+        return app;
+    }
+
     internal static string SafeMessage(Exception ex)
     {
         try { return ex.Message; }
@@ -121,7 +148,7 @@ public sealed class LuaApplication
     /// </summary>
     private sealed class Loader(LuaApplication app, LuaOptions? options)
     {
-        private readonly record struct Pending(ManifestEntry Entry, string File, string Dir, string RealDir);
+        private readonly record struct Pending(ManifestEntry Entry, string File, string? Dir, string? RealDir);
 
         // Every entry reference (of any kind) and where it was first declared: Wippy's registry has one namespace
         // for all kinds, so a host and a process with the same reference are a duplicate too.
@@ -142,6 +169,21 @@ public sealed class LuaApplication
             var manifests = Directory.GetFiles(directory, "_index.yaml", walk).Order(StringComparer.Ordinal).ToList();
             if (manifests.Count == 0) app._errors.Add($"no _index.yaml under '{directory}'");
             foreach (var file in manifests) LoadManifest(file);
+            Finish();
+        }
+
+        public void RunText(IEnumerable<KeyValuePair<string, string>> manifests)
+        {
+            foreach (var (name, text) in manifests)
+            {
+                if (text is null || System.Text.Encoding.UTF8.GetByteCount(text) > ManifestReader.MaxManifestBytes) { Error(name ?? "", 0, ManifestReader.TooLarge); continue; }
+                ReadManifest(name ?? "", text, null, null);
+            }
+            Finish();
+        }
+
+        private void Finish()
+        {
             foreach (var p in _pending) AddProcess(p);
             OrderServices();
             CheckSupervisorCycles();
@@ -244,10 +286,15 @@ public sealed class LuaApplication
                 Error(file, 0, ManifestReader.OneLine(SafeMessage(ex)));
                 return;
             }
+            var dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
+            ReadManifest(file, text, dir, RealPath(dir) ?? dir);
+        }
+
+        /// <summary>One manifest's text; <paramref name="dir"/> is null for a manifest that is not a file.</summary>
+        private void ReadManifest(string file, string text, string? dir, string? realDir)
+        {
             var manifest = ManifestReader.Read(file, text, _declared);
             foreach (var problem in manifest.Problems) (problem.IsError ? app._errors : app._warnings).Add(problem.Format(file));
-            var dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
-            var realDir = RealPath(dir) ?? dir;
             foreach (var entry in manifest.Entries)
             {
                 switch (entry.Kind)
@@ -339,12 +386,17 @@ public sealed class LuaApplication
             app._entries.Add(new LuaEntry(entry.Reference, src.Value.Text, src.Value.Chunk, entry.Method, libs, options) { Meta = entry.Meta });
         }
 
-        private (string Text, string Chunk)? ReadSource(string file, string dir, string realDir, ManifestEntry entry)
+        private (string Text, string Chunk)? ReadSource(string file, string? dir, string? realDir, ManifestEntry entry)
         {
             var (reference, source, line) = (entry.Reference, entry.Source!, entry.SourceLine);
             string text, chunk;
             if (source.StartsWith("file://", StringComparison.Ordinal))
             {
+                if (dir is null || realDir is null)
+                {
+                    Error(file, line, $"entry '{reference}': a manifest given as text has no folder to read '{source}' from; use an inline source");
+                    return null;
+                }
                 var relative = source["file://".Length..];
                 string lexical;
                 try

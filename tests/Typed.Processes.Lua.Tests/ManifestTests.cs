@@ -238,3 +238,54 @@ public class ManifestTests
         Assert.StartsWith($"{file}:4: collections nested more than 64 levels deep", Assert.Single(app.Errors));
     }
 }
+
+/// <summary><see cref="LuaApplication.LoadText"/>: manifests that are not files, read by the same reader.</summary>
+public class ManifestTextTests
+{
+    [Fact]
+    public async Task Manifests_given_as_text_declare_hosts_inline_processes_and_services_that_run()
+    {
+        var app = LuaApplication.LoadText([
+            KeyValuePair.Create("config", ManifestTests.HostYaml),
+            KeyValuePair.Create("config", """
+                namespace: app
+                entries:
+                  - name: worker
+                    kind: process.lua
+                    method: main
+                    source: |
+                      return { main = function(n) return n * 2 end }
+                  - name: doubled
+                    kind: process.service
+                    process: app:worker
+                    host: app:processes
+                    input: [21]
+                    lifecycle: { auto_start: true }
+                """),
+        ]);
+        Assert.Empty(app.Errors);
+        Assert.Equal(["app:doubled"], app.Services.Select(s => s.Reference));
+        await using var runtime = new ProcessRuntime();
+        app.AddTo(runtime);
+        var exit = await runtime.RunAsync("app:worker", "app:processes", 21L).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Null(exit.Error);
+        Assert.Equal(42L, exit.Result);
+    }
+
+    [Fact]
+    public void Problems_are_named_by_the_manifest_s_name_and_line_and_a_file_source_is_an_error()
+    {
+        var app = LuaApplication.LoadText([
+            KeyValuePair.Create("TypedProcesses:Services", "namespace: app\nentries:\n  - name: w\n    kind: process.lua\n    source: file://w.lua\n  - name: s\n    kind: process.service\n    process: app:w\n    host: app:processes\n    lifecycle: { start_timeout: 10 parsecs }\n"),
+        ]);
+        Assert.True(app.Errors.Any(e => e.StartsWith("TypedProcesses:Services:5:", StringComparison.Ordinal) && e.Contains("has no folder", StringComparison.Ordinal)), string.Join("\n", app.Errors));
+        Assert.True(app.Errors.Any(e => e.StartsWith("TypedProcesses:Services:", StringComparison.Ordinal) && e.Contains("start_timeout", StringComparison.Ordinal)), string.Join("\n", app.Errors));
+    }
+
+    [Fact]
+    public void Null_manifests_are_an_error_not_an_exception()
+    {
+        Assert.Equal(["no manifests were given"], LuaApplication.LoadText(null!).Errors);
+        Assert.NotEmpty(LuaApplication.LoadText([KeyValuePair.Create("m", (string)null!)]).Errors);
+    }
+}
