@@ -20,7 +20,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
 
         public async ValueTask InitializeAsync()
         {
-            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes", "src/Typed.Processes.Lua", "src/Typed.Processes.Hosting" })
+            foreach (var project in new[] { "src/Typed.Processes.Abstractions", "src/Typed.Processes", "src/Typed.Processes.Lua", "src/Typed.Processes.Hosting", "src/Typed.Processes.LiveView" })
                 await Dotnet(RepoRoot(), $"pack {project} -c Release -o \"{Feed}\"", TimeSpan.FromMinutes(4));
         }
 
@@ -29,6 +29,25 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
             try { Work.Delete(recursive: true); } catch (IOException) { }
             return ValueTask.CompletedTask;
         }
+    }
+
+    [Fact]
+    public void The_live_view_package_carries_its_page_and_asks_for_ASP_NET_Core_and_the_runtime()
+    {
+        using var package = ZipFile.OpenRead(Directory.GetFiles(packed.Feed, "Typed.Processes.LiveView.0.*.nupkg").Single());
+        Assert.Contains("lib/net10.0/Typed.Processes.LiveView.dll", package.Entries.Select(e => e.FullName));
+        using (var dll = package.GetEntry("lib/net10.0/Typed.Processes.LiveView.dll")!.Open())
+        {
+            using var copy = new MemoryStream();
+            dll.CopyTo(copy);
+            // The page is embedded (no file to deploy beside the app, no CDN): its resource name is in the assembly.
+            Assert.True(copy.ToArray().AsSpan().IndexOf("Typed.Processes.LiveView.live-view.html"u8) >= 0, "the page is not embedded");
+        }
+        var nuspec = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+        using var reader = new StreamReader(nuspec.Open());
+        var text = reader.ReadToEnd();
+        Assert.Contains("<frameworkReference name=\"Microsoft.AspNetCore.App\"", text, StringComparison.Ordinal);
+        Assert.Contains("<dependency id=\"Typed.Processes\"", text, StringComparison.Ordinal);
     }
 
     [Fact]
