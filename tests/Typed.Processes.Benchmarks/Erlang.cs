@@ -14,6 +14,8 @@ public static class Erlang
     public const string RowName = "Erlang/OTP";
     public const string Skipped = "Erlang/OTP: erl not on PATH, rows skipped";
 
+    private const string MaxProcesses = "2097152";
+
     private static readonly Lazy<string?> Erl = new(FindOnPath);
     private static Task<string>? s_compiled;
 
@@ -57,12 +59,13 @@ public static class Erlang
         {
             var dir = await (s_compiled ??= Compile(erl));
             var psi = new ProcessStartInfo(erl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "-noshell", "+S", Systems.Workers.ToString(CultureInfo.InvariantCulture), "-pa", dir,
+            // +P: the default limit of 262,144 live processes is too small for skynet at 1M leaves (about 1.1M processes).
+            foreach (var a in new[] { "-noshell", "+S", Systems.Workers.ToString(CultureInfo.InvariantCulture), "+P", MaxProcesses, "-pa", dir,
                                       "-run", "tp_bench", "main", scenario, warmups.ToString(CultureInfo.InvariantCulture),
                                       iterations.ToString(CultureInfo.InvariantCulture) })
                 psi.ArgumentList.Add(a);
             foreach (var a in args) psi.ArgumentList.Add(a.ToString(CultureInfo.InvariantCulture));
-            var (code, output) = await RunToEnd(psi, TimeSpan.FromMinutes(15));
+            var (code, output) = await RunToEnd(psi, TimeSpan.FromMinutes(5));
             var lines = output.Split('\n', StringSplitOptions.TrimEntries);
             Version ??= lines.FirstOrDefault(l => l.StartsWith("TP_BENCH_OTP ", StringComparison.Ordinal))?["TP_BENCH_OTP ".Length..];
             var result = lines.FirstOrDefault(l => l.StartsWith("TP_BENCH ", StringComparison.Ordinal));
@@ -87,6 +90,10 @@ public static class Erlang
         if (!File.Exists(source)) throw new FileNotFoundException($"{source} is missing (it is copied to the output on build)");
         var dir = Path.Combine(Path.GetTempPath(), $"tp-bench-erlang-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
         var erlc = Path.Combine(Path.GetDirectoryName(erl)!, OperatingSystem.IsWindows() ? "erlc.exe" : "erlc");
         ProcessStartInfo psi;
         if (File.Exists(erlc))
@@ -103,10 +110,6 @@ public static class Erlang
         psi.UseShellExecute = false;
         var (code, output) = await RunToEnd(psi, TimeSpan.FromMinutes(2));
         if (code != 0) throw new InvalidOperationException($"compiling tp_bench.erl failed ({code}): {output.Trim()}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        };
         return dir;
     }
 

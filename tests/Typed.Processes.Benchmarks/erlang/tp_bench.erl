@@ -1,6 +1,6 @@
 %% The Erlang/OTP peer rows of tests/Typed.Processes.Benchmarks (see Erlang.cs, which compiles and runs this module).
 %%
-%% erl -noshell +S <workers> -pa <dir> -run tp_bench main <scenario> <warmups> <iterations> <arg>...
+%% erl -noshell +S <workers> +P 2097152 -pa <dir> -run tp_bench main <scenario> <warmups> <iterations> <arg>...
 %%
 %% Each scenario mirrors the C# scenario of the same name (same counts, warm-ups and iterations; the harness passes
 %% them). The module prints one line "TP_BENCH_OTP <release>", then one line "TP_BENCH <value>..." with the figure of
