@@ -44,6 +44,7 @@ public static class FanOut
             note: luaWorkers == workers ? null : $"{luaWorkers:N0} workers");
         var akka = table.Add("Akka.NET", await Akka(workers));
         var proto = table.Add("Proto.Actor", await Proto(workers));
+        await Erlang.Add(table, "fanout", RoundWarmups, RoundIterations, workers);
         return table;
     }
 
@@ -100,13 +101,16 @@ public static class FanOut
         return await Rounds(() => rt.Send(coord, "go", 1).ThrowIfFailed(), round);
     }
 
+    private static int RoundIterations => Harness.Quick ? 5 : 15;
+    private const int RoundWarmups = 2;
+
     private static Task<Stats> Rounds(Action go, Countdown round) =>
         Harness.Measure(async () => 1000 * await Harness.Time(async () =>
         {
             var t = round.Reset(1);
             go();
             await t;
-        }), Harness.Quick ? 5 : 15, 2);
+        }), RoundIterations, RoundWarmups);
 
     // ---- Akka.NET ----
     private sealed record AkkaInit(int Count, Countdown Round);

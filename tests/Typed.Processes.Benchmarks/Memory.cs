@@ -47,6 +47,14 @@ public static class Memory
         var (bareKb, processKb) = await LuaHeapSizes();
         ws.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {bareKb:0.0} KB; a Typed.Processes Lua process state (libraries + prelude + entry) {processKb:0.0} KB, before allocator overhead."));
+        // Erlang/OTP: one fresh BEAM; erlang:memory(processes) is the BEAM's own count of process memory (heaps,
+        // stacks, process control blocks), the counterpart of a GC heap; the resident set is read from /proc/self/statm.
+        if (await Erlang.Run(heap, "memory", 0, 1, count) is [var erlHeap, var erlRss])
+        {
+            heap.Add(Erlang.RowName, Stats.Once(erlHeap), note: "erlang:memory(processes)");
+            if (erlRss >= 0) ws.Add(Erlang.RowName, Stats.Once(erlRss), note: "resident set");
+        }
+        else ws.Notes.Add(heap.Notes[^1]);
         heap.Notes.Add($"The Lua row's GC heap figure ({Harness.Format(luaHeap)} bytes) excludes the lua_State, which is allocated natively; see the working-set table.");
         return [heap, ws];
     }

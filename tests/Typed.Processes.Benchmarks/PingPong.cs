@@ -19,6 +19,7 @@ public static class PingPong
         if (Environment.GetEnvironmentVariable("BENCH_OURS_ONLY") == "1") return table; // profiling aid
         var akka = table.Add("Akka.NET", await Akka(pairs, roundTripsPerPair, total));
         var proto = table.Add("Proto.Actor", await Proto(pairs, roundTripsPerPair, total));
+        await Erlang.Add(table, "pingpong", Harness.Warmups, Harness.Iterations, pairs, roundTripsPerPair);
         var chan = table.Add("System.Threading.Channels (limit)", await Channels(pairs, roundTripsPerPair, total), limit: true);
         table.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"Allocated bytes per round trip (all threads, one extra run): ours {Alloc["ours"]:0}, Akka.NET {Alloc["akka"]:0}, Proto.Actor {Alloc["proto"]:0}, channels {Alloc["chan"]:0}."));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Typed.Processes.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/Typed.Processes.Benchmarks -- [--quick] [--only <scenario,...>] [--no-report]
+// Erlang/OTP rows need erl on the PATH (see Erlang.cs); BENCH_NO_ERLANG=1 skips them as if it were missing.
 // Hidden: --child <scenario> <args...>  (memory scenarios re-execute this binary so that their heap/working-set
 // deltas are not polluted by other scenarios)
 if (args.Length > 0 && args[0] == "--child") return await Memory.RunChild(args[1..]);

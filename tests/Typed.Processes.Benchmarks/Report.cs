@@ -44,8 +44,10 @@ public static class Report
         sb.AppendLine(Inv, $"- Machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription.Trim()} ({RuntimeInformation.OSArchitecture}), " +
                       $"{(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024)).ToString("0.0", Inv)} GB available to .NET");
         sb.AppendLine(Inv, $"- .NET: {RuntimeInformation.FrameworkDescription}, workstation non-concurrent GC, Release build, tiered PGO");
+        string erlang = Erlang.Missing ? "Erlang/OTP not run (erl not on PATH)"
+            : $"Erlang/OTP {Erlang.Version ?? "?"} (erl -noshell +S {Systems.Workers} +P 2097152, tests/Typed.Processes.Benchmarks/erlang/tp_bench.erl)";
         sb.AppendLine(Inv, $"- Peers (package versions): Akka.NET {PackageVersion(typeof(Akka.Actor.ActorSystem))}, " +
-                      $"Proto.Actor {PackageVersion(typeof(Proto.ActorSystem))}, KeraLua {PackageVersion(typeof(KeraLua.Lua))} (Lua 5.4)");
+                      $"Proto.Actor {PackageVersion(typeof(Proto.ActorSystem))}, KeraLua {PackageVersion(typeof(KeraLua.Lua))} (Lua 5.4), {erlang}");
         sb.AppendLine();
         sb.AppendLine(preamble);
         sb.AppendLine();

@@ -14,6 +14,7 @@ public static class Spawn
         table.Add("Typed.Processes (C#)", await OursSpawnExit(count), ours: true);
         table.Add("Akka.NET", await AkkaSpawnExit(count));
         table.Add("Proto.Actor", await ProtoSpawnExit(count));
+        await Erlang.Add(table, "spawn", Harness.Warmups, Harness.Iterations, count);
         return table;
     }
 
@@ -108,6 +109,7 @@ public static class Spawn
         var ours = table.Add("Typed.Processes (C#)", await OursSkynet(leaves, expected, iterations, warmups), ours: true);
         var akka = table.Add("Akka.NET", await RunAkkaSkynet(leaves, expected, iterations, warmups));
         var proto = table.Add("Proto.Actor", await RunProtoSkynet(leaves, expected, iterations, warmups));
+        await Erlang.Add(table, "skynet", warmups, iterations, leaves);
         table.Targets.Add(Report.Target("faster than Akka.NET", table.Ratio(ours, akka), 1.0));
         table.Targets.Add(Report.Target("faster than Proto.Actor", table.Ratio(ours, proto), 1.0));
         return table;
