@@ -349,4 +349,27 @@ public sealed class SupervisorTests : RuntimeTest
         Assert.Equal(0, Runtime.ProcessCount);
         Assert.False(_kit.Starts.ContainsKey("c"));
     }
+
+    // Review of issue 12: a start timeout beyond what a timer takes (about 49 days) made the supervisor throw
+    // (CancellationTokenSource's ArgumentOutOfRangeException) while starting the child: a start_child with one crashed a
+    // running supervisor and every child it had.
+    [Fact]
+    public async Task A_start_timeout_longer_than_a_timer_takes_is_an_error_and_does_not_crash_the_supervisor()
+    {
+        var sup = await Start(new SupervisorSpec { Children = [Child("a")] });
+        await ExpectStarts("a");
+        var late = Child("b") with { StartTimeout = TimeSpan.FromDays(60) };
+        var started = await Runtime.Supervisor(sup.Pid).StartChildAsync(late).AsTask().WaitAsync(Guard);
+        Assert.False(started.Ok);
+        Assert.Contains("child 'b': the start timeout must be at most 4294967294ms", started.Error);
+        Assert.False(sup.Exit.IsCompleted);
+        Assert.Equal(["a"], (await Children(sup.Pid)).Select(c => c.Id));
+        var direct = await Runtime.StartSupervisorAsync(new SupervisorSpec { Children = [late] }, Host).WaitAsync(Guard);
+        Assert.False(direct.Ok);
+        Assert.Contains("the start timeout must be at most 4294967294ms", direct.Error);
+        var longest = Child("c") with { StartTimeout = ChildSpec.MaxStartTimeout };
+        Assert.True((await Runtime.Supervisor(sup.Pid).StartChildAsync(longest).AsTask().WaitAsync(Guard)).Ok);
+        await ExpectStarts("c");
+        AssertNoMoreRecords();
+    }
 }
