@@ -372,4 +372,39 @@ public sealed class SupervisorTests : RuntimeTest
         await ExpectStarts("c");
         AssertNoMoreRecords();
     }
+
+    // Review of issue 12: a supervisor entry that is its own descendant (here directly, and through a second entry)
+    // started copies of itself without end (each one waiting for its child), until the host ran out of memory. Lua
+    // manifests check their own cycles at load; entries registered in C# and cycles across applications did not.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_supervisor_entry_that_is_its_own_descendant_fails_to_start_instead_of_spawning_without_end(bool throughAnother)
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        string self = $"test:loop{id}", other = $"test:other{id}";
+        Runtime.Entries.Add(new SupervisorEntry(self, new SupervisorSpec { Children = [new ChildSpec("down", throughAnother ? other : self, Host)] }));
+        Runtime.Entries.Add(new SupervisorEntry(other, new SupervisorSpec { Children = [new ChildSpec("up", self, Host)] }));
+        var run = Runtime.Start(self, Host);
+        Assert.True(run.Ok, run.Error);
+        var exit = await run.Value.Exit.WaitAsync(Guard);
+        Assert.NotNull(exit.Error);
+        Assert.Contains($"supervisor '{self}' would be its own descendant", exit.Error);
+        Assert.Equal(0, Runtime.ProcessCount);
+    }
+
+    // The same entry may still be started under a supervisor of that entry that has started: what it starts is finite.
+    [Fact]
+    public async Task A_started_supervisor_may_start_a_child_of_its_own_entry()
+    {
+        var reference = $"test:sup{Guid.NewGuid():N}"[..20];
+        Runtime.Entries.Add(new SupervisorEntry(reference, new SupervisorSpec { Children = [Child("a")] }));
+        var run = Runtime.Start(reference, Host);
+        Assert.True(run.Ok, run.Error);
+        await ExpectStarts("a");
+        var nested = await Runtime.Supervisor(run.Value.Pid).StartChildAsync(new ChildSpec("copy", reference, Host)).AsTask().WaitAsync(Guard);
+        Assert.True(nested.Ok, nested.Error);
+        await ExpectStarts("a");
+        Assert.Equal(["a", "copy"], (await Children(run.Value.Pid)).Select(c => c.Id));
+    }
 }
