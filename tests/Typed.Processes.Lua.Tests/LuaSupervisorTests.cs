@@ -508,4 +508,51 @@ public sealed class LuaSupervisorTests : IAsyncLifetime
         Assert.Equal(_kit.Pids["a"], only.Pid);
         Assert.False(_kit.TryNext(out var extra), "unexpected: " + extra);
     }
+
+    // Review of issue 12: the supervisor module called on a process that answers its topic but is no supervisor. A
+    // number as the answer raised "attempt to index a number value" in the caller, a string made start_child return
+    // nil without an error.
+    [Fact]
+    public async Task The_supervisor_module_on_a_process_that_is_no_supervisor_returns_errors()
+    {
+        int answers = 0;
+        _runtime.Entries.Add("app:fake", async ctx =>
+        {
+            var inbox = ctx.Inbox();
+            while (true)
+            {
+                var m = await inbox.ReceiveAsync();
+                m.Reply(++answers % 2 == 1 ? (object)42L : "not a table");
+            }
+        });
+        File.WriteAllText(Path.Combine(_dir, "_index.yaml"), """
+            namespace: app
+            entries:
+              - name: asker
+                kind: process.lua
+                source: |
+                  local supervisor = require("supervisor")
+                  return { main = function(fake)
+                    local out = {}
+                    local function note(v, err) out[#out + 1] = v == nil and tostring(err) or "value" end
+                    note(supervisor.which_children(fake))
+                    note(supervisor.start_child(fake, { process = "app:a" }))
+                    note(supervisor.count_children(fake))
+                    note(supervisor.terminate_child(fake, "x"))
+                    return table.concat(out, "|")
+                  end }
+                method: main
+            """);
+        var app = LuaApplication.Load(_dir);
+        Assert.Empty(app.Errors);
+        app.AddTo(_runtime);
+        var fake = _runtime.Spawn("app:fake", Host);
+        Assert.True(fake.Ok, fake.Error);
+        var run = _runtime.Start("app:asker", Host, fake.Value.ToString());
+        Assert.True(run.Ok, run.Error);
+        var exit = await run.Value.Exit.WaitAsync(Guard);
+        Assert.Null(exit.Error);
+        Assert.Equal("not a supervisor's answer (a number)|not a supervisor's answer (a string)|" +
+                     "not a supervisor's answer (a number)|not a supervisor's answer (a string)", exit.Result);
+    }
 }
