@@ -754,6 +754,8 @@ local supervisor = {}
 local function sup_call(sup, req, timeout)
   local r, err = lib.call(sup, "typed.supervisor", req, timeout or "60s")
   if r == nil then return nil, err end
+  -- a process that is no supervisor may answer on that topic: an error, not an index error (or a silent nil)
+  if type(r) ~= "table" then return nil, "not a supervisor's answer (a " .. type(r) .. ")" end
   if r.error ~= nil then return nil, r.error end
   return r
 end

@@ -439,4 +439,120 @@ public sealed class LuaSupervisorTests : IAsyncLifetime
         Assert.Contains(app.Errors, e => e.Contains("_index.yaml:17: supervisor 'app:bad': child 'app:a': 'shutdown' must be brutal, infinity or a duration", StringComparison.Ordinal));
         Assert.Empty(app.Supervisors);
     }
+
+    // Review of issue 12: the supervisor module with hostile arguments. Every one is an error to the caller; the
+    // supervisor keeps running with its children. A start_timeout beyond what a timer takes (about 49 days) used to
+    // crash the supervisor (and with it every child) while it started the child.
+    [Fact]
+    public async Task Hostile_start_child_arguments_from_Lua_are_errors_and_the_supervisor_keeps_its_children()
+    {
+        File.WriteAllText(Path.Combine(_dir, "hostile.lua"), """
+            local supervisor = require("supervisor")
+            local function main(sup)
+              local out = {}
+              local function try(child)
+                local pid, err = supervisor.start_child(sup, child)
+                out[#out + 1] = pid == nil and tostring(err) or "started " .. tostring(pid)
+              end
+              try({ id = "late", process = "app:b", start_timeout = "2000h" })
+              try({ id = 42, process = "app:b" })
+              try({ id = "", process = "app:b" })
+              try({ process = {} })
+              try({ process = "app:b", shutdown = 0 / 0 })
+              try("not a table")
+              try({ process = "app:b", bogus = true })
+              try({ process = "app:b", start_timeout = -1 })
+              local ok, err = supervisor.terminate_child(sup, {})
+              out[#out + 1] = ok == nil and tostring(err) or "terminated"
+              return table.concat(out, "\n")
+            end
+            return { main = main }
+            """);
+        var (_, services) = await Start("""
+            namespace: app
+            entries:
+              - name: svc
+                kind: process.service
+                process: app:hub
+                host: app:processes
+              - name: hub
+                kind: process.supervisor
+                host: app:processes
+                children:
+                  - process: app:a
+              - name: hostile
+                kind: process.lua
+                source: file://hostile.lua
+                method: main
+            """);
+        Assert.Equal("start a", await _kit.Next());
+        var hub = await ServiceProcess(services, "app:svc");
+        var run = _runtime.Start("app:hostile", Host, hub.ToString());
+        Assert.True(run.Ok, run.Error);
+        var exit = await run.Value.Exit.WaitAsync(Guard);
+        Assert.Null(exit.Error);
+        var lines = ((string)exit.Result!).Split('\n');
+        Assert.Equal(9, lines.Length);
+        Assert.Contains("child 'late': the start timeout must be at most 4294967294ms", lines[0]);
+        Assert.Contains("'id' must be a string", lines[1]);
+        Assert.Contains("a child's id must be a non-empty string", lines[2]);
+        Assert.Contains("a child needs 'process'", lines[3]);
+        Assert.Contains("'shutdown' must be", lines[4]);
+        Assert.Contains("the child specification must be a table", lines[5]);
+        Assert.Contains("unknown child field 'bogus'", lines[6]);
+        Assert.Contains("'start_timeout' must be a positive duration", lines[7]);
+        Assert.Contains("the child id must be a non-empty string", lines[8]);
+        var children = await Children(hub);
+        var only = Assert.Single(children);
+        Assert.Equal("app:a", only.Id);
+        Assert.Equal(_kit.Pids["a"], only.Pid);
+        Assert.False(_kit.TryNext(out var extra), "unexpected: " + extra);
+    }
+
+    // Review of issue 12: the supervisor module called on a process that answers its topic but is no supervisor. A
+    // number as the answer raised "attempt to index a number value" in the caller, a string made start_child return
+    // nil without an error.
+    [Fact]
+    public async Task The_supervisor_module_on_a_process_that_is_no_supervisor_returns_errors()
+    {
+        int answers = 0;
+        _runtime.Entries.Add("app:fake", async ctx =>
+        {
+            var inbox = ctx.Inbox();
+            while (true)
+            {
+                var m = await inbox.ReceiveAsync();
+                m.Reply(++answers % 2 == 1 ? (object)42L : "not a table");
+            }
+        });
+        File.WriteAllText(Path.Combine(_dir, "_index.yaml"), """
+            namespace: app
+            entries:
+              - name: asker
+                kind: process.lua
+                source: |
+                  local supervisor = require("supervisor")
+                  return { main = function(fake)
+                    local out = {}
+                    local function note(v, err) out[#out + 1] = v == nil and tostring(err) or "value" end
+                    note(supervisor.which_children(fake))
+                    note(supervisor.start_child(fake, { process = "app:a" }))
+                    note(supervisor.count_children(fake))
+                    note(supervisor.terminate_child(fake, "x"))
+                    return table.concat(out, "|")
+                  end }
+                method: main
+            """);
+        var app = LuaApplication.Load(_dir);
+        Assert.Empty(app.Errors);
+        app.AddTo(_runtime);
+        var fake = _runtime.Spawn("app:fake", Host);
+        Assert.True(fake.Ok, fake.Error);
+        var run = _runtime.Start("app:asker", Host, fake.Value.ToString());
+        Assert.True(run.Ok, run.Error);
+        var exit = await run.Value.Exit.WaitAsync(Guard);
+        Assert.Null(exit.Error);
+        Assert.Equal("not a supervisor's answer (a number)|not a supervisor's answer (a string)|" +
+                     "not a supervisor's answer (a number)|not a supervisor's answer (a string)", exit.Result);
+    }
 }

@@ -11,7 +11,7 @@ public sealed class LuaTelemetryCollection;
 
 /// <summary>Trace context through Lua processes, Lua calls as spans, and the Lua memory gauge.</summary>
 [Collection(nameof(LuaTelemetryCollection))]
-public sealed class LuaTelemetryTests : LuaTest, IDisposable
+public sealed class LuaTelemetryTests : LuaTest, IAsyncDisposable
 {
     private readonly ConcurrentQueue<Activity> _activities = new();
     private readonly SemaphoreSlim _stopped = new(0);
@@ -32,7 +32,13 @@ public sealed class LuaTelemetryTests : LuaTest, IDisposable
         ActivitySource.AddActivityListener(_spans);
     }
 
-    public void Dispose() => _spans.Dispose();
+    // xUnit v3 calls only DisposeAsync on a class that is also IAsyncDisposable (LuaTest is): a Dispose() here never
+    // ran, so every test's listener stayed attached and later tests (Lua_code_sees_no_traceparent_...) were traced.
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        _spans.Dispose();
+        await DisposeAsync();
+    }
 
     private async Task<List<Activity>> SpansWhen(Func<List<Activity>, bool> done)
     {

@@ -349,4 +349,62 @@ public sealed class SupervisorTests : RuntimeTest
         Assert.Equal(0, Runtime.ProcessCount);
         Assert.False(_kit.Starts.ContainsKey("c"));
     }
+
+    // Review of issue 12: a start timeout beyond what a timer takes (about 49 days) made the supervisor throw
+    // (CancellationTokenSource's ArgumentOutOfRangeException) while starting the child: a start_child with one crashed a
+    // running supervisor and every child it had.
+    [Fact]
+    public async Task A_start_timeout_longer_than_a_timer_takes_is_an_error_and_does_not_crash_the_supervisor()
+    {
+        var sup = await Start(new SupervisorSpec { Children = [Child("a")] });
+        await ExpectStarts("a");
+        var late = Child("b") with { StartTimeout = TimeSpan.FromDays(60) };
+        var started = await Runtime.Supervisor(sup.Pid).StartChildAsync(late).AsTask().WaitAsync(Guard);
+        Assert.False(started.Ok);
+        Assert.Contains("child 'b': the start timeout must be at most 4294967294ms", started.Error);
+        Assert.False(sup.Exit.IsCompleted);
+        Assert.Equal(["a"], (await Children(sup.Pid)).Select(c => c.Id));
+        var direct = await Runtime.StartSupervisorAsync(new SupervisorSpec { Children = [late] }, Host).WaitAsync(Guard);
+        Assert.False(direct.Ok);
+        Assert.Contains("the start timeout must be at most 4294967294ms", direct.Error);
+        var longest = Child("c") with { StartTimeout = ChildSpec.MaxStartTimeout };
+        Assert.True((await Runtime.Supervisor(sup.Pid).StartChildAsync(longest).AsTask().WaitAsync(Guard)).Ok);
+        await ExpectStarts("c");
+        AssertNoMoreRecords();
+    }
+
+    // Review of issue 12: a supervisor entry that is its own descendant (here directly, and through a second entry)
+    // started copies of itself without end (each one waiting for its child), until the host ran out of memory. Lua
+    // manifests check their own cycles at load; entries registered in C# and cycles across applications did not.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_supervisor_entry_that_is_its_own_descendant_fails_to_start_instead_of_spawning_without_end(bool throughAnother)
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        string self = $"test:loop{id}", other = $"test:other{id}";
+        Runtime.Entries.Add(new SupervisorEntry(self, new SupervisorSpec { Children = [new ChildSpec("down", throughAnother ? other : self, Host)] }));
+        Runtime.Entries.Add(new SupervisorEntry(other, new SupervisorSpec { Children = [new ChildSpec("up", self, Host)] }));
+        var run = Runtime.Start(self, Host);
+        Assert.True(run.Ok, run.Error);
+        var exit = await run.Value.Exit.WaitAsync(Guard);
+        Assert.NotNull(exit.Error);
+        Assert.Contains($"supervisor '{self}' would be its own descendant", exit.Error);
+        Assert.Equal(0, Runtime.ProcessCount);
+    }
+
+    // The same entry may still be started under a supervisor of that entry that has started: what it starts is finite.
+    [Fact]
+    public async Task A_started_supervisor_may_start_a_child_of_its_own_entry()
+    {
+        var reference = $"test:sup{Guid.NewGuid():N}"[..20];
+        Runtime.Entries.Add(new SupervisorEntry(reference, new SupervisorSpec { Children = [Child("a")] }));
+        var run = Runtime.Start(reference, Host);
+        Assert.True(run.Ok, run.Error);
+        await ExpectStarts("a");
+        var nested = await Runtime.Supervisor(run.Value.Pid).StartChildAsync(new ChildSpec("copy", reference, Host)).AsTask().WaitAsync(Guard);
+        Assert.True(nested.Ok, nested.Error);
+        await ExpectStarts("a");
+        Assert.Equal(["a", "copy"], (await Children(run.Value.Pid)).Select(c => c.Id));
+    }
 }

@@ -90,6 +90,10 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     /// <summary>True: <see cref="StartSignal"/> waits for <see cref="SignalReady"/>, not for main's first run.</summary>
     internal bool AwaitsReady { get; set; }
 
+    /// <summary>A supervisor process that is starting its children (set by <see cref="SupervisorProcess"/>): a supervisor
+    /// entry under it that runs the same entry would start copies of itself without end.</summary>
+    internal volatile bool SupervisorStarting;
+
     /// <summary>The first process this one is linked to (at its first run: the spawner of a linked spawn), or null.</summary>
     internal Pid? FirstLink()
     {

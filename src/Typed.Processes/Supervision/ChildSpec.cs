@@ -81,9 +81,13 @@ public sealed record ChildSpec
     /// <summary>
     /// How long the child may take to be started (see <see cref="SignalsReady"/>), on the runtime's clock; past it the
     /// child is terminated and its start has failed (a service's <c>lifecycle.start_timeout</c>). Null (the default):
-    /// no limit. For a nested supervisor: the time to start all its children.
+    /// no limit. For a nested supervisor: the time to start all its children. At most 4294967294 ms (about 49 days, what
+    /// a timer takes); a longer one makes the child's start an error.
     /// </summary>
     public TimeSpan? StartTimeout { get; init; }
+
+    /// <summary>The longest <see cref="StartTimeout"/>: what a timer takes (<see cref="uint.MaxValue"/> - 1 ms).</summary>
+    internal static readonly TimeSpan MaxStartTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
 
     /// <summary>The same child with other (already checked and copied) arguments.</summary>
     internal ChildSpec WithArgs(object?[] args) => new(this, args);
@@ -115,6 +119,9 @@ public sealed record ChildSpec
         if (string.IsNullOrEmpty(Id)) return "a child's id must be a non-empty string";
         if (EntryReference.Check(Host, "host") is { } host) return $"child '{Id}': {host}";
         if (StartTimeout <= TimeSpan.Zero) return $"child '{Id}': the start timeout must be positive";
+        // The wait runs on a timer of the runtime's clock (CancellationTokenSource), which takes at most this much.
+        if (StartTimeout > MaxStartTimeout)
+            return $"child '{Id}': the start timeout must be at most {MaxStartTimeout.TotalMilliseconds:0}ms (about 49 days), got {StartTimeout.Value.TotalMilliseconds:0}ms";
         if (SupervisorSpec is { } spec) return spec.Check() is { } nested ? $"child '{Id}': {nested}" : null;
         if (EntryReference.Check(Entry, "entry") is { } entry) return $"child '{Id}': {entry}";
         if (Restart is < RestartType.Permanent or > RestartType.Temporary) return $"child '{Id}': unknown restart type {Restart}";

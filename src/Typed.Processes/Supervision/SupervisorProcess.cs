@@ -78,6 +78,7 @@ internal sealed class SupervisorProcess
             ctx.Aborted.UnsafeRegister(static s => ((TaskCompletionSource<string?>)s!).TrySetResult("the supervisor ended while starting its children"), _ack);
         _events = ctx.Events();
         var calls = ctx.ListenMessages(CallTopic);
+        ctx.Core.SupervisorStarting = true;
         foreach (var spec in _spec.Children)
         {
             var child = new Child(spec);
@@ -93,6 +94,7 @@ internal sealed class SupervisorProcess
                 return new ProcessFailure(failure);
             }
         }
+        ctx.Core.SupervisorStarting = false;
         _ack?.TrySetResult(null);
         ctx.SignalReady(); // a SupervisorEntry's process: started now
         while (!_stop)
@@ -273,6 +275,11 @@ internal sealed class SupervisorProcess
     private async ValueTask<string?> StartAsync(Child child)
     {
         var spec = child.Spec;
+        // A supervisor entry that is its own descendant (a cycle through C# [Supervisor] classes, SupervisorEntry
+        // objects or several applications' manifests) would spawn copies of itself without end: an error instead.
+        if (spec.SupervisorSpec is null && Runtime.Entries.TryGet(spec.Entry, out var entry) && entry is SupervisorEntry &&
+            StartingAncestor(spec.Entry) is { } ancestor)
+            return $"supervisor '{spec.Entry}' would be its own descendant ({ancestor} runs it and is starting its children)";
         var started = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new SpawnOptions { RegisterAs = spec.RegisteredName, Supervised = true };
         // A nested supervisor is started once it has started its children; a worker once its main runs, or once it
@@ -312,6 +319,19 @@ internal sealed class SupervisorProcess
             child.Pid = null;
             await WaitExitAsync(pid).ConfigureAwait(true);
             return error;
+        }
+        return null;
+    }
+
+    /// <summary>This supervisor or a process above it (through the spawners) that runs <paramref name="entry"/> and is still
+    /// starting its children, or null.</summary>
+    private Pid? StartingAncestor(string entry)
+    {
+        ProcessCore? p = _ctx.Core;
+        while (p is not null)
+        {
+            if (p.SupervisorStarting && p.Pid.Entry == entry) return p.Pid;
+            p = p.Parent is { } parent ? Runtime.Find(parent) : null;
         }
         return null;
     }
