@@ -17,6 +17,10 @@ internal static class LiveCommands
     internal static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
     internal static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
 
+    /// <summary>The shortest refresh: below it a refresh loop is a busy loop (timers round tiny delays to 0) and the
+    /// messages/s span too short to mean anything.</summary>
+    internal static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Checks an <c>--http</c> address (<c>host:port</c>, port 0 for any free one); null if it is fine.</summary>
     internal static string? CheckAddress(string address)
     {

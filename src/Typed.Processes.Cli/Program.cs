@@ -103,7 +103,7 @@ internal static class Program
         var topDir = new Argument<string>("app-dir") { Description = "The application folder." };
         var topEntry = new Argument<string?>("entry-ref") { Description = "An entry to run besides the services (optional).", Arity = ArgumentArity.ZeroOrOne };
         var topArgs = new Argument<string[]>("args") { Description = "Arguments passed to the entry's main.", Arity = ArgumentArity.ZeroOrMore };
-        var interval = DurationOption("--interval", "How often the table refreshes (and the span messages/s is measured over).", LiveCommands.DefaultInterval, LiveCommands.MaxInterval);
+        var interval = DurationOption("--interval", "How often the table refreshes (and the span messages/s is measured over).", LiveCommands.DefaultInterval, LiveCommands.MaxInterval, LiveCommands.MinInterval);
         var sortNames = string.Join(", ", TopView.Sorts.Select(s => s.Name));
         var sort = new Option<string?>("--sort") { Description = $"The column to sort by: {sortNames}. Default reductions; keys change it while it runs.", HelpName = "column" };
         sort.Validators.Add(result =>
@@ -132,15 +132,16 @@ internal static class Program
     }
 
     // No DefaultValueFactory: help would print the default as 00:05:00; the description gives it in the option's own syntax.
-    private static Option<TimeSpan?> DurationOption(string name, string description, TimeSpan defaultValue, TimeSpan max) => new(name)
+    private static Option<TimeSpan?> DurationOption(string name, string description, TimeSpan defaultValue, TimeSpan max, TimeSpan? min = null) => new(name)
     {
-        Description = $"{description} Default {FormatDuration(defaultValue)}, at most {FormatDuration(max)}.",
+        Description = $"{description} Default {FormatDuration(defaultValue)}, " + (min is { } least ? $"at least {FormatDuration(least)}, " : "") + $"at most {FormatDuration(max)}.",
         HelpName = "duration",
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
             if (!Duration.TryParse(text, out var value, out var error)) result.AddError($"{name}: {error}");
             else if (value <= TimeSpan.Zero) result.AddError($"{name}: the duration must be positive (got '{text}')");
+            else if (min is { } least && value < least) result.AddError($"{name}: '{text}' is too short (at least {FormatDuration(least)})");
             else if (value > max) result.AddError($"{name}: '{text}' is too long (at most {FormatDuration(max)})");
             return value;
         },

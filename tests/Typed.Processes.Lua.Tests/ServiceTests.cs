@@ -158,6 +158,30 @@ public sealed class ServiceTests : IAsyncLifetime
         Assert.Equal(0, _runtime.ProcessCount);
     }
 
+    [Fact]
+    public async Task Readiness_signalled_by_a_Lua_chunk_s_top_level_is_remembered()
+    {
+        // The chunk runs at spawn, before the supervisor's wait is attached: process.ready() there must not be lost.
+        File.WriteAllText(Path.Combine(_dir, "early.lua"), """
+            process.ready()
+            local function main()
+              process.events():receive()
+            end
+            return { main = main }
+            """);
+        var start = StartAsync(Readiness.Replace("process: app:slow_main", "process: app:lua_db") + """
+
+              - name: lua_db
+                kind: process.lua
+                source: file://early.lua
+                method: main
+            """);
+        var services = await start.WaitAsync(Guard);
+        Assert.True(services.Ok, services.Error);
+        Assert.Equal("start cache", await _kit.Next());
+        await services.Value.StopAsync().WaitAsync(Guard);
+    }
+
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
     public async ValueTask DisposeAsync()

@@ -109,6 +109,7 @@ public class TopTests
     [InlineData("--sort", "size", "--sort: unknown column 'size' (one of: pid, mailbox, memory, msgs, reductions, cpu)")]
     [InlineData("--http", "nowhere", "--http: 'nowhere' is not host:port (e.g. 127.0.0.1:5080)")]
     [InlineData("--interval", "0s", "--interval: the duration must be positive (got '0s')")]
+    [InlineData("--interval", "1ms", "--interval: '1ms' is too short (at least 100ms)")]
     public async Task Bad_options_exit_2_with_one_line(string option, string value, string message)
     {
         var (code, _, err) = await CliTests.Tproc("top", LiveApp, option, value);

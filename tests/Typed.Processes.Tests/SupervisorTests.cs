@@ -373,6 +373,22 @@ public sealed class SupervisorTests : RuntimeTest
         AssertNoMoreRecords();
     }
 
+    // Review of issue 12: a restart delay past what a timer takes overflowed the due time (now + delay) and crashed the
+    // supervisor at the child's first failure; it is refused when the supervisor starts.
+    [Fact]
+    public async Task A_backoff_longer_than_a_timer_takes_is_refused_at_start()
+    {
+        var huge = TimeSpan.FromDays(3_650_000);
+        var started = await Runtime.StartSupervisorAsync(new SupervisorSpec
+        {
+            Children = [Child("a")],
+            Backoff = new RestartBackoff { InitialDelay = huge, MaxDelay = huge },
+        }, Host).WaitAsync(Guard);
+        Assert.False(started.Ok);
+        Assert.Contains("backoff: the max delay must be at most 4294967294ms", started.Error);
+        AssertNoMoreRecords();
+    }
+
     // Review of issue 12: a supervisor entry that is its own descendant (here directly, and through a second entry)
     // started copies of itself without end (each one waiting for its child), until the host ran out of memory. Lua
     // manifests check their own cycles at load; entries registered in C# and cycles across applications did not.

@@ -108,7 +108,15 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
 
     /// <summary>The process says it is ready (<see cref="ProcessContext.SignalReady"/>, Lua's <c>process.ready()</c>):
     /// true if a supervisor waited for that.</summary>
-    internal bool SignalReady() => StartSignal is { } signal && AwaitsReady && signal.TrySetResult(null);
+    internal bool SignalReady()
+    {
+        SignalledReady = true;
+        return StartSignal is { } signal && AwaitsReady && signal.TrySetResult(null);
+    }
+
+    /// <summary>The process has called <see cref="SignalReady"/>, perhaps before a supervisor's wait was attached (a Lua
+    /// chunk's top level runs at spawn): the spawn completes <see cref="StartSignal"/> then.</summary>
+    internal bool SignalledReady { get; private set; }
 
     internal ExitInfo? ExitInfo => _exit;
 

@@ -310,6 +310,7 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
         process.Parent = parent?.Pid;
         process.StartSignal = options?.StartSignal;
         process.AwaitsReady = options is { AwaitsReady: true } || definition.SignalsReady;
+        if (process.AwaitsReady && process.SignalledReady) process.StartSignal?.TrySetResult(null);
         if (observer is not null) process.AddMonitor(observer);
         if ((mode is SpawnMode.Linked or SpawnMode.LinkedMonitored) && !parent!.LinkNewChild(process))
         {

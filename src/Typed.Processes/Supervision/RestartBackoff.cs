@@ -11,7 +11,7 @@ public sealed record RestartBackoff
     /// <summary>The delay before the first restart (default 1 s).</summary>
     public TimeSpan InitialDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest delay (default 90 s).</summary>
+    /// <summary>The longest delay (default 90 s; at most 4294967294 ms, about 49 days, what a timer takes).</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>The growth of the delay per consecutive restart (default 2).</summary>
@@ -32,6 +32,7 @@ public sealed record RestartBackoff
     internal string? Check() =>
         InitialDelay < TimeSpan.Zero ? "backoff: the initial delay must not be negative"
         : MaxDelay < InitialDelay ? "backoff: the max delay must not be less than the initial delay"
+        : MaxDelay > ChildSpec.MaxStartTimeout ? $"backoff: the max delay must be at most {ChildSpec.MaxStartTimeout.TotalMilliseconds:0}ms (about 49 days, what a timer takes), got {MaxDelay.TotalMilliseconds:0}ms"
         : !(Factor >= 1.0) || double.IsInfinity(Factor) ? "backoff: the factor must be a finite number of at least 1"
         : !(Jitter is >= 0.0 and <= 1.0) ? "backoff: the jitter must be between 0 and 1"
         : StableAfter < TimeSpan.Zero ? "backoff: the stable time must not be negative"
