@@ -133,17 +133,14 @@ public sealed class ServiceTests : IAsyncLifetime
         Assert.Equal(0, _runtime.ProcessCount);
     }
 
-    [Fact]
-    public async Task A_Lua_service_signals_readiness_with_process_ready()
+    // In main (true the first time a supervisor waits, false after), or at the chunk's top level, which runs at spawn
+    // before the supervisor's wait is attached (it must be remembered, not lost).
+    [Theory]
+    [InlineData("local function main()\n  assert(process.ready() == true)\n  assert(process.ready() == false)\n  process.events():receive()\nend\nreturn { main = main }\n")]
+    [InlineData("process.ready()\nlocal function main()\n  process.events():receive()\nend\nreturn { main = main }\n")]
+    public async Task A_Lua_service_signals_readiness_with_process_ready(string source)
     {
-        File.WriteAllText(Path.Combine(_dir, "ready.lua"), """
-            local function main()
-              assert(process.ready() == true)
-              assert(process.ready() == false)
-              process.events():receive()
-            end
-            return { main = main }
-            """);
+        File.WriteAllText(Path.Combine(_dir, "ready.lua"), source);
         var start = StartAsync(Readiness.Replace("process: app:slow_main", "process: app:lua_db") + """
 
               - name: lua_db
@@ -156,30 +153,6 @@ public sealed class ServiceTests : IAsyncLifetime
         Assert.Equal("start cache", await _kit.Next());
         await services.Value.StopAsync().WaitAsync(Guard);
         Assert.Equal(0, _runtime.ProcessCount);
-    }
-
-    [Fact]
-    public async Task Readiness_signalled_by_a_Lua_chunk_s_top_level_is_remembered()
-    {
-        // The chunk runs at spawn, before the supervisor's wait is attached: process.ready() there must not be lost.
-        File.WriteAllText(Path.Combine(_dir, "early.lua"), """
-            process.ready()
-            local function main()
-              process.events():receive()
-            end
-            return { main = main }
-            """);
-        var start = StartAsync(Readiness.Replace("process: app:slow_main", "process: app:lua_db") + """
-
-              - name: lua_db
-                kind: process.lua
-                source: file://early.lua
-                method: main
-            """);
-        var services = await start.WaitAsync(Guard);
-        Assert.True(services.Ok, services.Error);
-        Assert.Equal("start cache", await _kit.Next());
-        await services.Value.StopAsync().WaitAsync(Guard);
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
