@@ -54,7 +54,8 @@ public static class Isolation
             var empty = await Harness.Measure(async () => await Harness.Time(() => RunOurs(rt, kind, 0, Expected(kind, 0))));
             var ours = table.Add("Typed.Processes (Lua process)", await Harness.Measure(async () =>
                 (await Harness.Time(() => RunOurs(rt, kind, n, expected)) - empty.Median) * 1e9 / n), ours: true);
-            var bare = table.Add("bare lua_State + openlibs (limit)", await Harness.Measure(() => Task.FromResult(RunBare(kind, n, expected))), limit: true);
+            var bare = table.Add("bare lua_State + openlibs (limit)", await Harness.Measure(() => Task.FromResult(RunBare(kind, n, expected, hook: false))), limit: true);
+            table.Add("bare lua_State + openlibs + an empty count hook every 1,000 instructions", await Harness.Measure(() => Task.FromResult(RunBare(kind, n, expected, hook: true))));
             table.Notes.Add($"Ours ÷ bare: **{(ours.Stats.Median / bare.Stats.Median).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}x** " +
                             $"(the time a call takes inside a process, in units of the same call in plain Lua); start to exit of the empty process, subtracted: {Harness.Format(empty.Median * 1e6)} µs.");
             Console.WriteLine("  " + table.Title + " | " + table.Notes[^1]);
@@ -78,10 +79,14 @@ public static class Isolation
             throw new InvalidOperationException($"isolation {kind}: main returned {exit.Result}, expected {expected}");
     }
 
-    private static double RunBare(string kind, int n, long expected)
+    /// <summary>A count hook that does nothing: what the VM's hooked mode costs by itself (ours preempts with one).</summary>
+    private static readonly LuaHookFunction EmptyHook = (_, _) => { };
+
+    private static double RunBare(string kind, int n, long expected, bool hook)
     {
         using var lua = new KeraLua.Lua();
         lua.OpenLibs();
+        if (hook) lua.SetHook(EmptyHook, LuaHookMask.Count, 1000);
         if (lua.LoadString(Source, "isolation") != LuaStatus.OK || lua.PCall(0, 1, 0) != LuaStatus.OK)
             throw new InvalidOperationException(lua.ToString(-1));
         lua.GetField(-1, "main");
