@@ -51,6 +51,8 @@ await Scenario("memory", async () => await Memory.Run(100_000, quick ? 20_000 : 
 
 await Scenario("lua", async () => await LuaBench.Run(quick ? 2_000 : 10_000, quick ? 50_000 : 200_000));
 
+await Scenario("isolation", async () => await Isolation.Run(1_000_000));
+
 await Scenario("fanout", async () => [await FanOut.Run(10_000, 10_000)]);
 
 if (only.Contains("luaecho")) await LuaBench.Run(0, 200_000); // profiling aid: the echo alone
