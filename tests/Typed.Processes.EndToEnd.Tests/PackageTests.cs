@@ -72,18 +72,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
             }
 
             var consumer = NewConsumer(work, "consumer");
-            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
-                    <RestoreAdditionalProjectSources>{feed}</RestoreAdditionalProjectSources>
-                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
-                  </PropertyGroup>
-                  <ItemGroup><PackageReference Include="Typed.Processes" Version="0.1.0" /></ItemGroup>
-                </Project>
-                """);
+            WriteProject(consumer, "Consumer", work, [("Typed.Processes", "0.1.0")], globalPackagesFallback: false);
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
                 using Typed.Processes;
                 [assembly: ProcessHost("app:main", Workers = 2)]
@@ -136,23 +125,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         try
         {
             var consumer = NewConsumer(work, "aot");
-            File.WriteAllText(Path.Combine(consumer, "Aot.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                    <PublishAot>true</PublishAot><RootNamespace>Aot</RootNamespace>
-                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
-                    <RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>
-                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
-                    <RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Typed.Processes" Version="0.1.0" />
-                    <PackageReference Include="Typed.Processes.Lua" Version="0.1.0" />
-                  </ItemGroup>
-                </Project>
-                """);
+            WriteProject(consumer, "Aot", work, [("Typed.Processes", "0.1.0"), ("Typed.Processes.Lua", "0.1.0")], extraProperties: "<PublishAot>true</PublishAot><RootNamespace>Aot</RootNamespace>");
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
                 using Typed.Processes;
                 using Typed.Processes.Lua;
@@ -214,19 +187,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllText(path, text);
             }
-            File.WriteAllText(Path.Combine(consumer, "Readme.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
-                    <RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>
-                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
-                    <RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>
-                  </PropertyGroup>
-                  <ItemGroup><PackageReference Include="Typed.Processes.Lua" Version="0.1.0" /></ItemGroup>
-                </Project>
-                """);
+            WriteProject(consumer, "Readme", work, [("Typed.Processes.Lua", "0.1.0")]);
             var output = await Dotnet(consumer, "run", TimeSpan.FromMinutes(4));
             Assert.Contains("total 60, pricer said bye", output);
         }
@@ -248,22 +209,7 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
         try
         {
             var consumer = NewConsumer(work, "hosted");
-            File.WriteAllText(Path.Combine(consumer, "Hosted.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                    <TypedProcessesLuaApp>app</TypedProcessesLuaApp>
-                    <RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>
-                    <RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>
-                    <RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Typed.Processes.Hosting" Version="0.1.0" />
-                    <PackageReference Include="Microsoft.Extensions.Hosting" Version="11.0.0" />
-                  </ItemGroup>
-                </Project>
-                """);
+            WriteProject(consumer, "Hosted", work, [("Typed.Processes.Hosting", "0.1.0"), ("Microsoft.Extensions.Hosting", "11.0.0")]);
             File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
                 using Microsoft.Extensions.DependencyInjection;
                 using Microsoft.Extensions.Hosting;
@@ -337,6 +283,37 @@ public class PackageTests(PackageTests.PackedFeed packed) : IClassFixture<Packag
     }
 
     /// <summary>A fresh project folder with the e2e Lua application in its <c>app</c> folder.</summary>
+    /// <summary>
+    /// Writes <c>{name}.csproj</c>: a console app (warnings as errors, the e2e Lua app as <c>TypedProcessesLuaApp</c>)
+    /// that restores the given packages from the packed feed into its own folder, and, unless told otherwise, from the
+    /// machine's global packages as a fallback for third-party ones.
+    /// </summary>
+    private void WriteProject(string consumer, string name, DirectoryInfo work, (string Id, string Version)[] packages,
+        string extraProperties = "", bool globalPackagesFallback = true)
+    {
+        var properties = new List<string>
+        {
+            "<OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>",
+            "<ImplicitUsings>enable</ImplicitUsings><TreatWarningsAsErrors>true</TreatWarningsAsErrors>",
+        };
+        if (extraProperties.Length > 0) properties.Add(extraProperties);
+        properties.Add("<TypedProcessesLuaApp>app</TypedProcessesLuaApp>");
+        properties.Add($"<RestoreAdditionalProjectSources>{packed.Feed}</RestoreAdditionalProjectSources>");
+        properties.Add($"<RestorePackagesPath>{Path.Combine(work.FullName, "packages")}</RestorePackagesPath>");
+        if (globalPackagesFallback) properties.Add($"<RestoreFallbackFolders>{GlobalPackages()}</RestoreFallbackFolders>");
+        var references = packages.Select(p => $"<PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />");
+        File.WriteAllText(Path.Combine(consumer, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                {string.Join("\n    ", properties)}
+              </PropertyGroup>
+              <ItemGroup>
+                {string.Join("\n    ", references)}
+              </ItemGroup>
+            </Project>
+            """);
+    }
+
     private static string NewConsumer(DirectoryInfo work, string name)
     {
         var consumer = Path.Combine(work.FullName, name);
