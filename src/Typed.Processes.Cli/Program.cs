@@ -147,27 +147,38 @@ internal static class Program
         },
     };
 
-    private static async Task<int> Execute(string dir, string? entry, string[] arguments, string? host, TimeSpan timeout, TimeSpan grace,
-        TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    /// <summary>Loads the application, printing its warnings; null, after printing its errors, when it has any.</summary>
+    private static LuaApplication? LoadApp(string dir, TextWriter stderr)
     {
         var app = LuaApplication.Load(dir);
         foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
-        if (app.Errors.Count > 0)
-        {
-            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
-            return 2;
-        }
-        using var loggerFactory = new LineLoggerFactory(stdout, stderr);
-        await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
+        if (app.Errors.Count == 0) return app;
+        foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
+        return null;
+    }
+
+    /// <summary>Adds the application's hosts and entries to the runtime; false, after one line, when the runtime refuses them.</summary>
+    private static bool AddApp(LuaApplication app, ProcessRuntime runtime, TextWriter stderr)
+    {
         try
         {
             app.AddTo(runtime);
+            return true;
         }
         catch (Exception ex) when (ex is ArgumentException or ProcessException)
         {
             stderr.WriteLine("tproc: " + OneLine(ex.Message));
-            return 2;
+            return false;
         }
+    }
+
+    private static async Task<int> Execute(string dir, string? entry, string[] arguments, string? host, TimeSpan timeout, TimeSpan grace,
+        TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
+    {
+        if (LoadApp(dir, stderr) is not { } app) return 2;
+        using var loggerFactory = new LineLoggerFactory(stdout, stderr);
+        await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
+        if (!AddApp(app, runtime, stderr)) return 2;
         var session = new Session(runtime, timeout, grace, stderr, interrupt?.Signal ?? new TaskCompletionSource<PosixSignal>().Task);
         if (entry is null) return await RunTests(session, app, host, stdout, stderr);
         // `run` starts the auto_start services first (in requires order); the runtime's disposal stops them.
@@ -202,13 +213,7 @@ internal static class Program
 
     private static async Task<int> Serve(string dir, TimeSpan grace, string? http, TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
     {
-        var app = LuaApplication.Load(dir);
-        foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
-        if (app.Errors.Count > 0)
-        {
-            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
-            return 2;
-        }
+        if (LoadApp(dir, stderr) is not { } app) return 2;
         if (!app.Services.Any(s => s.AutoStart))
         {
             stderr.WriteLine($"tproc: '{OneLine(dir)}' declares no auto_start process.service to serve");
@@ -216,7 +221,7 @@ internal static class Program
         }
         using var loggerFactory = new LineLoggerFactory(stdout, stderr);
         await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
-        app.AddTo(runtime);
+        if (!AddApp(app, runtime, stderr)) return 2;
         var (services, exit) = await StartServices(app, runtime, stderr);
         if (services is null) return exit;
         await using var web = http is null ? null : await LiveCommands.StartHttpAsync(http, runtime, stderr);
@@ -238,13 +243,7 @@ internal static class Program
     private static async Task<int> Top(string dir, string? entry, string[] arguments, string? host, LiveCommands.TopOptions options, TimeSpan grace,
         TextWriter stdout, TextWriter stderr, Interrupt? interrupt)
     {
-        var app = LuaApplication.Load(dir);
-        foreach (var w in app.Warnings) stderr.WriteLine("tproc: warning: " + OneLine(w));
-        if (app.Errors.Count > 0)
-        {
-            foreach (var e in app.Errors) stderr.WriteLine("tproc: " + OneLine(e));
-            return 2;
-        }
+        if (LoadApp(dir, stderr) is not { } app) return 2;
         if (entry is null && !app.Services.Any(s => s.AutoStart))
         {
             stderr.WriteLine($"tproc: '{OneLine(dir)}' declares no auto_start process.service, and no entry was given to run");
@@ -255,15 +254,7 @@ internal static class Program
         bool plain = !ReferenceEquals(stdout, Console.Out) || Console.IsOutputRedirected || options.Once;
         using var loggerFactory = new LineLoggerFactory(TextWriter.Null, plain ? stderr : TextWriter.Null);
         await using var runtime = new ProcessRuntime(new ProcessRuntimeOptions { LoggerFactory = loggerFactory });
-        try
-        {
-            app.AddTo(runtime);
-        }
-        catch (Exception ex) when (ex is ArgumentException or ProcessException)
-        {
-            stderr.WriteLine("tproc: " + OneLine(ex.Message));
-            return 2;
-        }
+        if (!AddApp(app, runtime, stderr)) return 2;
         if (entry is not null && !runtime.Entries.Contains(entry))
         {
             stderr.WriteLine($"tproc: unknown entry '{OneLine(entry)}' (declared: {string.Join(", ", app.Entries.Select(e => e.Reference))})");
