@@ -47,11 +47,8 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
     /// <summary>Processes alive now.</summary>
     public int ProcessCount => _processes.Count;
 
-    /// <summary>The PIDs of the processes alive now (a snapshot; for the telemetry gauges).</summary>
     /// <summary>The processes alive now (telemetry's observable instruments walk them).</summary>
     internal IEnumerable<ProcessCore> LiveProcesses() => _processes.Values.Where(p => p.IsAlive);
-
-    internal List<Pid> LivePids() => _processes.Values.Where(p => p.IsAlive).Select(p => p.Pid).ToList();
 
     /// <summary>Processes spawned so far.</summary>
     public long SpawnedCount => Interlocked.Read(ref _spawned);

@@ -81,8 +81,8 @@ internal static class ProcessTelemetry
         {
             var counts = new Dictionary<(string Host, string Entry), long>();
             var seen = SeenPairs.GetOrCreateValue(runtime);
-            foreach (var pid in runtime.LivePids())
-                counts[(pid.Host, pid.Entry)] = counts.GetValueOrDefault((pid.Host, pid.Entry)) + 1;
+            foreach (var p in runtime.LiveProcesses())
+                counts[(p.Pid.Host, p.Pid.Entry)] = counts.GetValueOrDefault((p.Pid.Host, p.Pid.Entry)) + 1;
             lock (seen)
             {
                 foreach (var pair in counts.Keys) seen.Add(pair);
