@@ -7,6 +7,21 @@ public sealed record LuaOptions
 {
     /// <summary>Native memory one Lua process may use (0 = unlimited). Exceeding it ends only that process with "not enough memory".</summary>
     public long MemoryLimitBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How a process of the entry is isolated from the others (manifest field <c>isolation</c>); see
+    /// docs/lua-isolation.md.</summary>
+    public LuaIsolation Isolation { get; init; } = LuaIsolation.Shared;
+}
+
+/// <summary>How Lua processes are isolated from each other.</summary>
+public enum LuaIsolation
+{
+    /// <summary>The process is a coroutine with its own globals in a Lua state shared with other processes of its host;
+    /// the standard libraries and the runtime's modules are shared and frozen (manifest: <c>isolation: shared</c>).</summary>
+    Shared = 0,
+
+    /// <summary>The process has a whole Lua state of its own (manifest: <c>isolation: state</c>).</summary>
+    State = 1,
 }
 
 /// <summary>A Lua library (manifest kind <c>library.lua</c>) made available to <c>require</c> by its name.</summary>

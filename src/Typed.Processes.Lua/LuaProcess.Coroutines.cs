@@ -106,6 +106,9 @@ internal partial class LuaProcess
         _current = co;
         try { status = co.Thread.Resume(null, nargs, out nres); }
         finally { _current = null; }
+        // Started once main's first run has ended (it waits, is preempted or returns): what it does before that is
+        // done before its supervisor starts the next child.
+        if (co.IsMain) MainRuns();
         ExitIfDoomed();
         if (!IsAlive) return;
         var thread = co.Thread;

@@ -166,7 +166,6 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     public override void Execute()
     {
         if (!IsAlive) { CloseState(); return; }
-        MainRuns();
         Interlocked.Exchange(ref _runState, Running);
         TakeWoken();
         if (_ready.Count == 0)

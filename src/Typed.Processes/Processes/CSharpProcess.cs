@@ -12,7 +12,6 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
     {
         if (!IsAlive) return;
         RunSlices++;
-        MainRuns();
         ValueTask<object?> running;
         try
         {
@@ -20,9 +19,13 @@ internal sealed class CSharpProcess(ProcessRuntime runtime, ProcessHost host, Pi
         }
         catch (Exception ex)
         {
+            MainRuns();
             Fail(ex);
             return;
         }
+        // Started once main's first run has ended (its first await, or its end): like OTP's init, what a child does
+        // before it first waits is done before its supervisor starts the next child.
+        MainRuns();
         try
         {
             if (running.IsCompleted)

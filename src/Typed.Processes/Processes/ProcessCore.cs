@@ -87,7 +87,7 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
     /// </summary>
     internal TaskCompletionSource<string?>? StartSignal { get; set; }
 
-    /// <summary>True: <see cref="StartSignal"/> waits for <see cref="SignalReady"/>, not for main's first run.</summary>
+    /// <summary>True: <see cref="StartSignal"/> waits for <see cref="SignalReady"/>, not for the end of main's first run.</summary>
     internal bool AwaitsReady { get; set; }
 
     /// <summary>A supervisor process that is starting its children (set by <see cref="SupervisorProcess"/>): a supervisor
@@ -100,7 +100,8 @@ internal abstract partial class ProcessCore : HostWorkItem, IExitObserver, IChan
         lock (Gate) return _links is { Count: > 0 } links ? links[0].Pid : null;
     }
 
-    /// <summary>Called by the bindings whenever the process runs: the first run is the start of its main.</summary>
+    /// <summary>Called by the bindings when main's first run has ended (its first wait, preemption or end, before the
+    /// exit is recorded): a supervisor waiting for a start without readiness goes on then.</summary>
     internal void MainRuns()
     {
         if (StartSignal is { } signal && !AwaitsReady) signal.TrySetResult(null);

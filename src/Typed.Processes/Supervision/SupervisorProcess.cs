@@ -282,8 +282,8 @@ internal sealed class SupervisorProcess
             return $"supervisor '{spec.Entry}' would be its own descendant ({ancestor} runs it and is starting its children)";
         var started = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new SpawnOptions { RegisterAs = spec.RegisteredName, Supervised = true };
-        // A nested supervisor is started once it has started its children; a worker once its main runs, or once it
-        // signals readiness (ChildSpec.SignalsReady). Both complete `started` with an error if the child ends first.
+        // A nested supervisor is started once it has started its children; a worker once its main's first run has ended,
+        // or once it signals readiness (ChildSpec.SignalsReady). Both complete `started` with an error if it ends first.
         options = spec.SupervisorSpec is { } nested
             ? options with { Definition = Definition(nested, started, _ctx.Self) }
             : options with { StartSignal = started, AwaitsReady = spec.SignalsReady };
