@@ -70,14 +70,18 @@ public sealed class LuaEntry : EntryDefinition
 
     private byte[]? _bytecode;
 
-    /// <summary>The entry compiled once to Lua bytecode (each process loads this instead of re-parsing the source).</summary>
-    internal byte[] Bytecode => _bytecode ??= Compile(Source, ChunkName);
+    /// <summary>The entry compiled once to Lua bytecode as a function of its globals (see <see cref="CompileFunction"/>):
+    /// each state loads it once, each process runs it with its own globals.</summary>
+    internal byte[] Bytecode => _bytecode ??= CompileFunction(Code(Source), ChunkName);
 
-    private byte[][]? _libraryCode;
+    private byte[]?[]? _libraryCode;
 
-    /// <summary>The i-th library's source as the bytes Lua compiles (type annotations stripped once, not per process).</summary>
-    internal byte[] LibraryCode(int i) =>
-        (_libraryCode ??= [.. Libraries.Select(l => Code(l.Source))])[i];
+    /// <summary>The i-th library compiled as the entry is (<see cref="CompileFunction"/>; type annotations stripped).</summary>
+    internal byte[] LibraryCode(int i)
+    {
+        var all = _libraryCode ??= new byte[]?[Libraries.Count];
+        return all[i] ??= CompileFunction(Code(Libraries[i].Source), Libraries[i].ChunkName);
+    }
 
     /// <summary>
     /// The bytes Lua compiles for <paramref name="source"/>: its UTF-8 bytes (KeraLua's LoadString would encode it as
@@ -86,11 +90,33 @@ public sealed class LuaEntry : EntryDefinition
     /// </summary>
     internal static byte[] Code(string source) => TypeAnnotations.Strip(Encoding.UTF8.GetBytes(source));
 
+    private static readonly byte[] FunctionPrefix = "return function(_ENV, ...) "u8.ToArray(), FunctionSuffix = "\nend"u8.ToArray();
+
+    /// <summary>
+    /// Compiles a chunk as <c>return function(_ENV, ...) &lt;chunk&gt; end</c> (on the chunk's first line, so line
+    /// numbers are unchanged): loaded once per state, the function runs the chunk's top level with the globals it is
+    /// given, so processes share the compiled code and not their globals. A syntax error is reported as the chunk
+    /// alone gives it. Throws <see cref="InvalidOperationException"/> with the error.
+    /// </summary>
+    internal static byte[] CompileFunction(byte[] code, string chunkName)
+    {
+        using var lua = new KeraLua.Lua(true);
+        if (LuaNative.Load(lua, code, "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
+            throw new InvalidOperationException(LuaNative.ToText(lua, -1));
+        lua.SetTop(0);
+        return Dump(lua, [.. FunctionPrefix, .. code, .. FunctionSuffix], chunkName, strip: false);
+    }
+
     /// <summary>Compiles <paramref name="source"/> to bytecode (with debug info, so errors keep file and line).</summary>
     internal static byte[] Compile(string source, string chunkName, bool strip = false)
     {
         using var lua = new KeraLua.Lua(true);
-        if (LuaNative.Load(lua, Code(source), "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
+        return Dump(lua, Code(source), chunkName, strip);
+    }
+
+    private static byte[] Dump(KeraLua.Lua lua, byte[] code, string chunkName, bool strip)
+    {
+        if (LuaNative.Load(lua, code, "@" + chunkName, "t") != KeraLua.LuaStatus.OK)
             throw new InvalidOperationException(LuaNative.ToText(lua, -1));
         lua.GetGlobal("string");
         lua.GetField(-1, "dump");

@@ -32,6 +32,35 @@ internal static unsafe partial class LuaNative
     public static void PushBoolean(IntPtr lua, bool b) => lua_pushboolean(lua, b ? 1 : 0);
 
     [LibraryImport(Lib)]
+    private static partial int lua_rawgeti(IntPtr lua, int idx, long n);
+
+    [LibraryImport(Lib)]
+    private static partial void lua_pushnil(IntPtr lua);
+
+    [LibraryImport(Lib)]
+    private static partial void lua_pushnumber(IntPtr lua, double n);
+
+    [LibraryImport(Lib)]
+    private static partial void lua_rotate(IntPtr lua, int idx, int n);
+
+    [LibraryImport(Lib)]
+    private static partial void lua_settop(IntPtr lua, int idx);
+
+    /// <summary>lua_rawgeti on a raw state: no allocation, no metamethod, no error.</summary>
+    public static int RawGetI(IntPtr lua, int index, long n) => lua_rawgeti(lua, index, n);
+
+    public static void PushNil(IntPtr lua) => lua_pushnil(lua);
+
+    public static void PushNumber(IntPtr lua, double n) => lua_pushnumber(lua, n);
+
+    /// <summary>lua_remove: removes the value at <paramref name="index"/>, shifting the ones above down.</summary>
+    public static void Remove(IntPtr lua, int index)
+    {
+        lua_rotate(lua, index, -1);
+        lua_settop(lua, -2);
+    }
+
+    [LibraryImport(Lib)]
     private static partial int luaL_loadbufferx(IntPtr lua, byte* buff, nuint sz, byte* name, byte* mode);
 
     /// <summary>

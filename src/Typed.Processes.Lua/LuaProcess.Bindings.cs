@@ -90,23 +90,23 @@ internal partial class LuaProcess
         ("pid", Fn((lua, p) => { LuaNative.PushText(lua, p.Pid.ToString()); return 1; })),
         ("log", Fn((lua, p) => { p.Context.Log(LuaNative.ToText(lua, 1) ?? ""); return 0; })),
         ("ready", Fn((lua, p) => { lua.PushBoolean(p.Context.SignalReady()); return 1; })),
-        ("load_lib", Fn((lua, p) =>
+        ("lib", Fn((lua, p) =>
         {
-            // Compiles the manifest's i-th library.lua module for the prelude, from its UTF-8 bytes and under the real
-            // ceiling (lua_load is protected: a syntax or memory error is a status, and the spawn fails).
-            int i = (int)lua.ToInteger(1) - 1;
-            if (i < 0 || i >= p._entry.Libraries.Count) return 0;
-            var lib = p._entry.Libraries[i];
-            if (LuaNative.Load(lua, p._entry.LibraryCode(i), "@" + lib.ChunkName, "t") != LuaStatus.OK)
+            // require's library.lua modules: the function of the running process's entry's library of that name (the
+            // last one of that name wins), loaded into the state at spawn; nil if the entry has none.
+            var name = Str(lua, 1);
+            var libs = p._entry.Libraries;
+            for (int i = libs.Count - 1; i >= 0; i--)
             {
-                p._setupError = LuaNative.ToText(lua, -1);
-                return 1; // the error message instead of a function: the prelude stops there
+                if (libs[i].Name != name) continue;
+                int function = p._lua!.Function(libs[i], p._entry.LibraryCode(i), libs[i].ChunkName, out var error);
+                if (function == 0) return Err(lua, error!);
+                lua.RawGetInteger(LuaRegistry.Index, function);
+                return 1;
             }
-            var gc = p.BeginUnchecked(lua, 0);
-            try { LuaNative.PushText(lua, lib.Name); } // the name as UTF-8: require compares bytes
-            finally { p.EndUnchecked(lua, gc); }
-            return 2;
-        }, liftCeiling: false)),
+            lua.PushNil();
+            return 1;
+        })),
         ("unlisten", Fn((lua, p) => { lua.PushBoolean(Str(lua, 1) is { } topic && ((ProcessCore)p).Unlisten(topic)); return 1; })),
         ("spawn", Fn((lua, p) =>
         {

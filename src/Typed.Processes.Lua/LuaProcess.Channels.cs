@@ -31,9 +31,11 @@ internal partial class LuaProcess
     /// </summary>
     private void Sweep(KeraLua.Lua lua)
     {
-        if (!LuaNative.CheckStack(lua, 2)) return;
-        lua.RawGetInteger(LuaRegistry.Index, RegChannels);
-        if (lua.Type(-1) == LuaType.Table)
+        if (!LuaNative.CheckStack(lua, 4)) return;
+        int top = lua.GetTop();
+        lua.RawGetInteger(LuaRegistry.Index, RegProcs);
+        // its record's channels: procs[id][1]
+        if (lua.Type(-1) == LuaType.Table && lua.RawGetInteger(-1, Pid.Id) == LuaType.Table && lua.RawGetInteger(-1, 1) == LuaType.Table)
         {
             List<long>? gone = null;
             foreach (var id in _channels.Keys)
@@ -43,7 +45,7 @@ internal partial class LuaProcess
             }
             if (gone is not null) foreach (var id in gone) _channels.Remove(id);
         }
-        lua.Pop(1);
+        lua.SetTop(top);
         _sweepAt = Math.Max(MinSweep, 2 * _channels.Count);
     }
 }

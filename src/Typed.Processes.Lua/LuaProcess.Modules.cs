@@ -18,9 +18,6 @@ internal partial class LuaProcess
 
     private static readonly (string Name, LuaFunction Fn)[] ModuleFunctions =
     [
-        // Under the process's own ceiling (lua_load is protected: a memory error is a status): the chunk, or the
-        // error message, which the prelude raises.
-        ("load_stdlib", Fn((lua, _) => { LuaNative.Load(lua, StdlibBytecode, "=stdlib", "b"); return 1; }, liftCeiling: false)),
         ("now", Fn((lua, p) =>
         {
             // Unix seconds and nanoseconds (100 ns precision), from the runtime's TimeProvider

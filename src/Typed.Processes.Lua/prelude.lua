@@ -1,5 +1,12 @@
--- Runs in every Lua process's own state before its entry. Blocking calls yield from HERE (Lua code), never from
--- C#: the C# side only tries an operation or queues a waiter and returns a status.
+-- Runs once in every Lua state, before any process: it builds what the state's processes share (the sandboxed
+-- standard libraries, our modules, the binding to C#) and freezes it, and it leaves (in the registry) the function
+-- that makes a process's own part: its globals (_ENV), its channels, its coroutines, its loaded modules. A state is
+-- shared by many processes (isolation: shared) or holds one (isolation: state); this chunk is the same for both, so
+-- both modes behave alike. See docs/lua-isolation.md.
+--
+-- Blocking calls yield from HERE (Lua code), never from C#: the C# side only tries an operation or queues a waiter and
+-- returns a status. The C# functions find the running process themselves; functions here that need the running
+-- process's own tables ask for its record with tp.proc().
 --
 -- The sandbox is an allow-list. C# opens no library: it hands this chunk (as its argument `tp`, never a global) the
 -- standard openers it may use, and this chunk opens base, string, table, math, utf8, coroutine, os and debug, keeps
@@ -7,6 +14,9 @@
 -- no loadlib anywhere in the state); debug is opened only to keep debug.sethook (for arm_killer, at the end) and,
 -- while this chunk runs, debug.getregistry, debug.setmetatable and debug.getmetatable (for payload :data()), in
 -- locals that no function handed to user code holds as an upvalue.
+--
+-- Sharing: every table user code can reach from two processes is frozen (a read-only proxy, see freeze below), every
+-- metatable is locked (__metatable = false), and no metatable's __index is a table user code could reach and change.
 local tp = ...
 local G = tp.open_base() -- the globals table, which is also this chunk's _ENV
 local string, table, math = tp.open_string(), tp.open_table(), tp.open_math()
@@ -18,22 +28,15 @@ dbg = nil
 for k in pairs({ open_base = 1, open_string = 1, open_table = 1, open_math = 1, open_utf8 = 1, open_coroutine = 1, open_os = 1, open_debug = 1 }) do
   tp[k] = nil -- tp is an upvalue of functions handed out below: leave only the C# functions in it
 end
--- the manifest's library.lua modules, compiled now (a syntax error fails the spawn): name -> chunk
-local libs = {}
-for i = 1, math.maxinteger do
-  local chunk, name = tp.load_lib(i)
-  if chunk == nil then break end
-  if name == nil then error(chunk, 0) end
-  libs[name] = chunk
-end
-tp.load_lib = nil
 local WAIT = tp.WAIT
 local COLLECT = tp.COLLECT
+local SHARED = tp.SHARED -- a state shared by processes: the stdlib is loaded now, for the state, not by a process
 local yield, running = coroutine.yield, coroutine.running
-local main_co -- the process's main coroutine (created at the end of this chunk)
--- The coroutines C# resumes (main_co and those coroutine.spawn starts): the only ones that may wait. This table keeps
--- them alive (C# drops a finished one: LuaProcess.Forget, registry slot RegCoroutines).
-local runtime_cos = {}
+-- The running process's record (LuaProcess.ProcRecord), made by new_process below:
+--   [1] its channels' objects by id (weak values; C#'s Sweep reads it), [2] the coroutines C# resumes (main and those
+--   coroutine.spawn starts: the only ones that may wait; this keeps them alive, C#'s Forget drops a finished one),
+--   env (its globals), loaded (require's cache), listen (channel -> topic), timers (time.after channels).
+local proc = tp.proc
 local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select
 -- raw_collectgarbage stays private to the prelude: select_impl uses it (the script gets the allow-listed wrapper)
 local raw_setmetatable, raw_getmetatable, raw_load, raw_collectgarbage = setmetatable, getmetatable, load, collectgarbage
@@ -82,7 +85,7 @@ os_lib = nil
 G.load = function(chunk, name, mode, ...)
   if mode ~= nil and mode ~= "t" then return nil, "only text chunks can be loaded" end
   if select("#", ...) > 0 then return raw_load(chunk, name, "t", (...)) end
-  return raw_load(chunk, name, "t", G)
+  return raw_load(chunk, name, "t", proc().env)
 end
 
 -- Finalizers never run: Lua calls __gc with hooks disabled (GCTM), so a looping finalizer could not be stopped,
@@ -106,21 +109,25 @@ end
 
 -- "stop" (or "generational"/"incremental" tuning) is refused: the collector is what keeps a process within its
 -- memory ceiling.
+-- "count" is the process's own memory (what its code allocated and is still alive: LuaState's allocator), not the
+-- state's.
 local gc_options = { collect = true, count = true, step = true, isrunning = true }
+local memory_kb = tp.memory_kb
 G.collectgarbage = function(opt, ...)
   if opt == nil then opt = "collect" end
   if not gc_options[opt] then error("collectgarbage: option '" .. tostring(opt) .. "' is not allowed", 2) end
+  if opt == "count" then return memory_kb() end
   return raw_collectgarbage(opt, ...)
 end
 
 -- channels ----------------------------------------------------------------------------------------------------
-local chans = setmetatable({}, { __mode = "v" })
-local Channel = {}
-Channel.__index = Channel
-Channel.__name = "channel"
-Channel.__metatable = false
+-- A channel object is { __id = id } (its id among the process's channels) with this metatable; its methods are in
+-- a table user code cannot reach (ch.__index finds nothing).
+local ChannelMethods = {}
+local Channel = { __index = ChannelMethods, __name = "channel", __metatable = false }
 
 local function wrap(id)
+  local chans = proc()[1]
   local ch = chans[id]
   if ch == nil then
     ch = setmetatable({ __id = id }, Channel)
@@ -130,8 +137,9 @@ local function wrap(id)
 end
 
 local channel = {}
--- time.after's channels (weak keys): select turns what they receive into a Time (timer_value, from stdlib.lua)
-local timer_chans, timer_value = setmetatable({}, { __mode = "k" }), nil
+-- the process's time.after channels (weak keys, proc().timers): select turns what they receive into a Time
+-- (timer_value, from stdlib.lua)
+local timer_value
 
 local function select_impl(cases, nonblocking)
   if type(cases) ~= "table" then error("channel.select expects a table of cases", 3) end
@@ -148,7 +156,8 @@ local function select_impl(cases, nonblocking)
   -- Only main and spawned coroutines may wait: C# resumes them when the wait is over. A yield from a coroutine the
   -- script created would return to the script with the wait still queued (a message it then took was lost, and the
   -- process parked on it at its next preemption), so there the select is "nowait": an error if nothing is ready.
-  if not nonblocking and not runtime_cos[running()] then nonblocking = "nowait" end
+  local P = proc()
+  if not nonblocking and not P[2][running()] then nonblocking = "nowait" end
   local st, idx, v, ok = tp.select(nonblocking, n, table.unpack(args, 1, 3 * n))
   if st == WAIT then
     yield(WAIT)
@@ -163,7 +172,7 @@ local function select_impl(cases, nonblocking)
   end
   if st == "default" then return { default = true, ok = true } end
   if st == "error" then error(idx, 3) end
-  if ok and timer_chans[cases[idx].channel] then v = timer_value(v) end
+  if ok and P.timers[cases[idx].channel] then v = timer_value(v) end
   return { channel = cases[idx].channel, value = v, ok = ok }
 end
 
@@ -177,30 +186,33 @@ function channel.new(size)
   return wrap(id)
 end
 
-function Channel:case_receive() return { channel = self, send = false } end
-function Channel:case_send(v) return { channel = self, send = true, value = v } end
-function Channel:receive()
+function ChannelMethods:case_receive() return { channel = self, send = false } end
+function ChannelMethods:case_send(v) return { channel = self, send = true, value = v } end
+function ChannelMethods:receive()
   local r = select_impl({ { channel = self, send = false } }, false)
   return r.value, r.ok
 end
-function Channel:send(v)
+function ChannelMethods:send(v)
   local r = select_impl({ { channel = self, send = true, value = v } }, false)
   if not r.ok then error("send on a closed channel", 2) end
   return true
 end
-function Channel:close()
+function ChannelMethods:close()
   local ok, err = tp.chan_close(self.__id)
   if not ok then error(err, 2) end
   return true
 end
 
 -- time and uuid ------------------------------------------------------------------------------------------------
--- time.after and time.sleep are here; the rest of time, and uuid, are stdlib.lua, loaded the first time a process
--- reads another key of time, requires uuid or receives from a time.after channel (it costs about 64 KB a state).
+-- time.after and time.sleep are here; the rest of time, and uuid, are stdlib.lua: in a shared state loaded now (once
+-- for all its processes), in a state of its own the first time the process reads another key of time, requires uuid
+-- or receives from a time.after channel (it costs about 64 KB).
 local time, uuid = { -- the duration constants too: `time.sleep(10 * time.MILLISECOND)` needs no more
   NANOSECOND = 1, MICROSECOND = 1000, MILLISECOND = 1000000, SECOND = 1000000000, MINUTE = 60000000000, HOUR = 3600000000000,
 }, nil
 local stdlib_to_ns, stdlib_timer_value, stdlib_supervisor
+local freeze -- below (Freezing)
+local frozen = {} -- frozen proxy -> its real table; a sealed stdlib object -> itself (the keys live as long as the state)
 local load_stdlib = tp.load_stdlib
 tp.load_stdlib = nil
 -- what stdlib.lua uses, taken now: the script may change the library tables before it is loaded
@@ -215,9 +227,18 @@ local function stdlib()
   if uuid == nil then
     local chunk = load_stdlib()
     if type(chunk) ~= "function" then error(chunk, 0) end
-    local t
-    t, uuid, stdlib_timer_value, stdlib_to_ns, stdlib_supervisor = chunk(stdlib_uses)
-    for k, v in pairs(t) do if rawget(time, k) == nil then rawset(time, k, v) end end
+    local t, u
+    t, u, stdlib_timer_value, stdlib_to_ns, stdlib_supervisor = chunk(stdlib_uses)
+    for k, v in pairs(t) do
+      if rawget(time, k) == nil then
+        if type(v) == "table" then
+          if raw_getmetatable(v) ~= nil then frozen[v] = v else v = freeze(v) end
+        end
+        rawset(time, k, v)
+      end
+    end
+    uuid = freeze(u)
+    stdlib_supervisor = freeze(stdlib_supervisor)
   end
   return uuid
 end
@@ -246,7 +267,7 @@ function time.after(d)
   local id, err = after_id(d)
   if id == nil then error(err, 2) end
   local ch = wrap(id)
-  timer_chans[ch] = true
+  proc().timers[ch] = true
   return ch
 end
 function time.sleep(d)
@@ -269,18 +290,17 @@ process.send = tp.send
 -- Our extension: the W3C traceparent ("00-<trace id>-<span id>-<flags>") of the message this process took last, when
 -- someone traces the runtime (docs/observability.md), else nil.
 process.traceparent = tp.traceparent
--- channel -> its topic, for unlisten (a private table: a script cannot make unlisten act on another topic)
-local listen_topics = setmetatable({}, { __mode = "k" })
+-- proc().listen: channel -> its topic, for unlisten (private: a script cannot make unlisten act on another topic)
 function process.listen(topic, opts)
   local id, err = tp.listen(topic, type(opts) == "table" and opts.message == true)
   if id == nil then return nil, err end
   local ch = wrap(id)
-  listen_topics[ch] = topic
+  proc().listen[ch] = topic
   return ch
 end
 -- Stops the listener: messages already in the channel stay there, later ones of the topic go to the inbox.
 function process.unlisten(ch)
-  local topic = type(ch) == "table" and listen_topics[ch] or nil
+  local topic = type(ch) == "table" and proc().listen[ch] or nil
   if topic == nil then return nil, "unlisten: not a channel returned by process.listen" end
   if not tp.unlisten(topic) then return nil, "unlisten: topic '" .. topic .. "' has no listener" end
   return true
@@ -293,7 +313,7 @@ function process.call(target, topic, payload, timeout)
     if ms == nil then return nil, err end
   end
   local id
-  id, err = tp.call(target, topic, payload, ms, runtime_cos[running()])
+  id, err = tp.call(target, topic, payload, ms, proc()[2][running()])
   if id == nil then return nil, err end
   local ok, r = pcall(select_impl, { { channel = wrap(id), send = false } }, false)
   err = tp.call_end(id)
@@ -330,13 +350,12 @@ function process.get_options() return { trap_links = tp.get_trap_links() } end
 process.registry = { register = tp.reg_register, lookup = tp.reg_lookup, unregister = tp.reg_unregister }
 
 -- message objects ---------------------------------------------------------------------------------------------
-local Message = {}
-Message.__index = Message
-Message.__name = "message"
-Message.__metatable = false
-function Message:from() return self._from end
-function Message:topic() return self._topic end
-function Message:reply(v) return tp.reply(self._call, v, self._topic) end -- see LuaProcess.Calls.cs
+-- Its methods are in a table user code cannot reach (msg.__index finds nothing).
+local MessageMethods = {}
+local Message = { __index = MessageMethods, __name = "message", __metatable = false }
+function MessageMethods:from() return self._from end
+function MessageMethods:topic() return self._topic end
+function MessageMethods:reply(v) return tp.reply(self._call, v, self._topic) end -- see LuaProcess.Calls.cs
 
 -- payload:data() (Wippy reads a payload as msg:payload():data()). msg:payload() is the value itself (the seed), so
 -- every type a payload can have gets a `data` method that returns the value; nil cannot have one (see docs/lua.md).
@@ -358,7 +377,7 @@ type_setmetatable, type_getmetatable = nil, nil
 local function payload_index(_, k)
   if k == "data" then return same end
 end
-function Message:payload()
+function MessageMethods:payload()
   local p = self._payload
   if type(p) == "table" and raw_getmetatable(p) == nil then raw_setmetatable(p, { __index = payload_index }) end
   return p
@@ -366,22 +385,25 @@ end
 
 -- globals, require, print -------------------------------------------------------------------------------------
 G.process, G.channel, G.time = process, channel, time
--- require without the package library: our modules, then the manifest's library.lua modules (each run once, in the
--- sandbox's globals); any other name is not found.
+-- require without the package library: our modules, then the entry's library.lua modules (each run once per process,
+-- in the process's globals: tp.lib gives the library's function, compiled once per state); any other name is not
+-- found. The cache is the process's own (proc().loaded).
 local LOADING = {}
-local loaded = { process = process, channel = channel, time = time }
+local lib_of = tp.lib
 G.require = function(name)
   if type(name) ~= "string" then error("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")", 2) end
+  local P = proc()
+  local loaded = P.loaded
   local m = rawget(loaded, name)
   if m == LOADING then error("loop or previous error loading module '" .. name .. "'", 2) end
   if m ~= nil then return m end
   if name == "uuid" then m = stdlib() rawset(loaded, name, m) return m end
-  local chunk = rawget(libs, name)
+  local chunk = lib_of(name)
   -- our supervisor module (stdlib.lua); a manifest's own library of that name wins
   if chunk == nil and name == "supervisor" then stdlib() rawset(loaded, name, stdlib_supervisor) return stdlib_supervisor end
   if chunk == nil then error("module '" .. name .. "' not found", 2) end
   rawset(loaded, name, LOADING)
-  m = chunk(name)
+  m = chunk(P.env, name)
   if m == nil then m = true end
   rawset(loaded, name, m)
   return m
@@ -422,20 +444,21 @@ local co_create, raw_resume, raw_close = coroutine.create, coroutine.resume, cor
 function coroutine.spawn(fn)
   if type(fn) ~= "function" then error("bad argument #1 to 'spawn' (function expected, got " .. type(fn) .. ")", 2) end
   local co = co_create(function() return spawned_body(fn) end)
-  runtime_cos[co] = true
+  local cos = proc()[2]
+  cos[co] = true
   local ok, err = tp.co_spawn(co)
   if not ok then
-    runtime_cos[co] = nil
+    cos[co] = nil
     error(err, 2)
   end
   return co
 end
 function coroutine.resume(co, ...)
-  if runtime_cos[co] then error("cannot resume a coroutine the runtime schedules (main or one from coroutine.spawn)", 2) end
+  if proc()[2][co] then error("cannot resume a coroutine the runtime schedules (main or one from coroutine.spawn)", 2) end
   return raw_resume(co, ...)
 end
 function coroutine.close(co)
-  if runtime_cos[co] then error("cannot close a coroutine the runtime schedules (main or one from coroutine.spawn)", 2) end
+  if proc()[2][co] then error("cannot close a coroutine the runtime schedules (main or one from coroutine.spawn)", 2) end
   return raw_close(co)
 end
 
@@ -453,20 +476,88 @@ local function arm_killer() sethook(kill, "", 1) end
 sethook(kill, "", 1 << 30)
 sethook()
 
--- What C# reads later, stored here under Setup's lua_pcall (keys: LuaProcess.RegMessageMetatable, RegArmKiller).
--- getregistry is a local of this chunk only; after this, no reference to the registry or to sethook is left but
--- arm_killer's.
+-- Freezing ----------------------------------------------------------------------------------------------------
+-- A frozen table is an empty proxy whose metatable (locked) reads the real table and refuses every write; the real
+-- table is reachable from no user code (pairs gives a fresh iterator, not the table; rawget, rawset, next and rawlen
+-- look through proxies or refuse). Tables nested in a frozen table are frozen first.
+local function deny() error("attempt to change a read-only table (the libraries are shared by every process)", 2) end
+local raw_next, raw_rawlen = next, G.rawlen
+function freeze(real)
+  for k, v in raw_next, real do
+    if type(v) == "table" and frozen[v] == nil then
+      -- an object of the stdlib (time.UTC: an empty table with a locked metatable, whose identity its private state
+      -- is kept by) stays itself; rawset refuses it
+      if raw_getmetatable(v) ~= nil then frozen[v] = v else rawset(real, k, freeze(v)) end
+    end
+  end
+  local proxy = raw_setmetatable({}, {
+    __index = real, __newindex = deny, __metatable = false, __name = "read-only table",
+    __len = function() return raw_rawlen(real) end,
+    __pairs = function()
+      local k
+      return function() local v; k, v = raw_next(real, k); return k, v end
+    end,
+  })
+  frozen[proxy] = real
+  return proxy
+end
+G.rawset = function(t, k, v)
+  if frozen[t] ~= nil then deny() end
+  return rawset(t, k, v)
+end
+G.rawget = function(t, k)
+  local real = frozen[t]
+  if real ~= nil then return rawget(real, k) end
+  return rawget(t, k)
+end
+G.next = function(t, k)
+  local real = frozen[t]
+  if real ~= nil then return raw_next(real, k) end
+  return raw_next(t, k)
+end
+G.rawlen = function(t)
+  local real = frozen[t]
+  if real ~= nil then return raw_rawlen(real) end
+  return raw_rawlen(t)
+end
+
+if SHARED then stdlib() end -- for the state (and frozen with it), not charged to the process that first uses it
+for _, name in ipairs({ "string", "table", "math", "utf8", "coroutine", "os", "process", "channel", "time" }) do
+  G[name] = freeze(G[name])
+end
+local modules = { process = G.process, channel = G.channel, time = G.time } -- what require gives: the frozen tables
+
+-- A process's globals: a fresh table holding what G holds now (the frozen libraries, the sandbox's functions), made
+-- by a table constructor of all those names (sized once), and _G = itself.
+local names = {}
+for k in raw_next, G do if k ~= "_G" then names[#names + 1] = k end end
+table.sort(names)
+for i = 1, #names do names[i] = names[i] .. " = G." .. names[i] end
+local make_env = raw_load("local G = ... return function() local e = { _G = false, " .. table.concat(names, ", ") ..
+  " } e._G = e return e end", "=env", "t", {})(G)
+
+-- The records of this state's processes, by id (C# clears one when its process ends); new_process(id) makes one and
+-- returns the process's globals and its main coroutine (C# resumes it with (main, args...) as the runner's arguments).
+local procs = {}
+local WEAK_K, WEAK_V = { __mode = "k" }, { __mode = "v" }
+local function new_process(id)
+  local env = make_env()
+  local main_co = co_create(runner)
+  procs[id] = {
+    setmetatable({}, WEAK_V), { [main_co] = true }, env = env,
+    loaded = { process = modules.process, channel = modules.channel, time = modules.time },
+    listen = setmetatable({}, WEAK_K), timers = setmetatable({}, WEAK_K),
+  }
+  return env, main_co
+end
+
+-- What C# reads later, stored here under the state's setup lua_pcall (keys: LuaState.Reg*). getregistry is a local
+-- of this chunk only; after this, no reference to the registry or to sethook is left but arm_killer's.
 do
   local registry = getregistry()
   registry[-1] = Message
   registry[-2] = arm_killer
-  registry[-3] = chans -- LuaProcess.Sweep: a channel whose object is gone from this weak cache is forgotten
-  registry[-4] = runtime_cos -- LuaProcess.Forget: a finished spawned coroutine is dropped from it
+  registry[-3] = procs
+  registry[-4] = new_process
 end
 getregistry = nil
-
--- The process's main coroutine, created here so that its allocation is under Setup's lua_pcall; C# resumes it
--- with (main, args...) as the runner's arguments.
-main_co = coroutine.create(runner)
-runtime_cos[main_co] = true
-return main_co

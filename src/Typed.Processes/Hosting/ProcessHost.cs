@@ -24,6 +24,15 @@ public sealed class ProcessHost
 
     internal HostScheduler Scheduler { get; }
 
+    /// <summary>Raised once the runtime has stopped the host's workers (bindings release what they keep per host).</summary>
+    internal event Action? Stopped;
+
+    internal void OnStopped()
+    {
+        try { Stopped?.Invoke(); }
+        catch (Exception) { } // a binding's cleanup must not fail the shutdown
+    }
+
     /// <summary>
     /// Work items waiting for a worker now (diagnostics): process starts and resumptions queued on the host. Stays
     /// above zero while every worker is busy; with <see cref="ExecutedWorkItems"/> not moving, the host is starved.

@@ -629,6 +629,7 @@ public sealed partial class ProcessRuntime : IAsyncDisposable
             {
                 var n = host.Scheduler.Stop(TimeSpan.FromSeconds(2));
                 if (n > 0) stuck[host.Reference] = n;
+                host.OnStopped();
             }
         }).ConfigureAwait(false);
         foreach (var (host, n) in stuck)
