@@ -383,7 +383,10 @@ public sealed class LuaApplication
                 else if (import.Alias is not null) Error(file, import.Line, $"'{entry.Reference}' imports '{import.Name}' as '{import.Alias}', but no library.lua entry has that reference");
                 else if (import.Name is not ("process" or "channel" or "time" or "uuid")) Warning(file, import.Line, $"'{entry.Reference}' imports unknown module '{import.Name}'");
             }
-            app._entries.Add(new LuaEntry(entry.Reference, src.Value.Text, src.Value.Chunk, entry.Method, libs, options) { Meta = entry.Meta });
+            // The entry's isolation; every other option is the application's.
+            var isolation = entry.Isolation == ManifestReader.IsolationState ? LuaIsolation.State : LuaIsolation.Shared;
+            var entryOptions = (options ?? new LuaOptions()) with { Isolation = isolation };
+            app._entries.Add(new LuaEntry(entry.Reference, src.Value.Text, src.Value.Chunk, entry.Method, libs, entryOptions) { Meta = entry.Meta });
         }
 
         private (string Text, string Chunk)? ReadSource(string file, string? dir, string? realDir, ManifestEntry entry)

@@ -11,6 +11,16 @@ public sealed record LuaOptions
     /// <summary>How a process of the entry is isolated from the others (manifest field <c>isolation</c>); see
     /// docs/lua-isolation.md.</summary>
     public LuaIsolation Isolation { get; init; } = LuaIsolation.Shared;
+
+    /// <summary>
+    /// When set, the isolation of every Lua process, whatever its entry's <see cref="Isolation"/>. For the test suite,
+    /// which runs the Lua conformance tests in both modes (tests/Typed.Processes.Lua.StateTests sets it to
+    /// <see cref="LuaIsolation.State"/> for the whole run); null everywhere else.
+    /// </summary>
+    internal static LuaIsolation? ForcedIsolation { get; set; }
+
+    /// <summary>The isolation a process of the entry gets: <see cref="ForcedIsolation"/> when set, else <see cref="Isolation"/>.</summary>
+    internal LuaIsolation EffectiveIsolation => ForcedIsolation ?? Isolation;
 }
 
 /// <summary>How Lua processes are isolated from each other.</summary>

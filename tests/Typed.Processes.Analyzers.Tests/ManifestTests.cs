@@ -120,6 +120,16 @@ public class ManifestTests
         ("/app/_index.yaml", BadWorkers + "  - name: lua_host\n    kind: process.host\n"));
 
     [Fact]
+    public Task An_isolation_other_than_shared_or_state_is_reported_at_its_line() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
+        "class C { }",
+        [
+            new DiagnosticResult(Diagnostics.UnreadableManifest).WithSpan("/app/_index.yaml", 8, 5, 8, 22)
+                .WithArguments("entry 'app:worker': 'isolation' must be 'shared' or 'state' (got thread)"),
+        ],
+        ("/app/_index.yaml", Declarations + "    isolation: thread\n  - name: other\n    kind: process.lua\n    source: file://worker.lua\n    isolation: state\n"),
+        ("/app/worker.lua", Worker));
+
+    [Fact]
     public Task A_YAML_syntax_error_is_reported_at_its_line_and_an_empty_manifest_at_the_start() => Verifier.AnalyzeAsync<ManifestAnalyzer>(
         "class C { }",
         [

@@ -96,6 +96,7 @@ public class ManifestCorpusTests
     [InlineData("invalid-service-requires-unknown", 8, "service 'app:worker' requires 'app:missing', which is not declared")]
     [InlineData("invalid-service-duration", 9, "service 'app:worker': 'lifecycle.restart.initial_delay' must be a duration such as 500ms, 10s, 1m30s (got 10 seconds)")]
     [InlineData("invalid-service-no-process", 3, "service 'app:worker' has no 'process'")]
+    [InlineData("invalid-isolation", 6, "entry 'app:worker': 'isolation' must be 'shared' or 'state' (got coroutine)")]
     public void A_broken_manifest_is_an_error_at_its_line(string name, int line, string message)
     {
         var error = Assert.Single(Read(name).Errors);
@@ -157,6 +158,17 @@ public class ManifestCorpusTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void The_isolation_field_is_known_and_each_entry_gets_its_own()
+    {
+        var app = LuaApplication.Load(Path.Combine(Corpus, "valid-isolation"));
+        Assert.Empty(app.Errors);
+        Assert.Empty(app.Warnings);
+        Assert.Equal(
+            [("app:shared", LuaIsolation.Shared), ("app:own_state", LuaIsolation.State), ("app:default", LuaIsolation.Shared)],
+            app.Entries.Select(e => (e.Reference, e.Options.Isolation)));
     }
 
     [Fact]

@@ -70,6 +70,46 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void Reads_isolation_shared_by_default_and_any_value_but_shared_or_state_is_an_error_at_its_line()
+    {
+        var document = ManifestReader.Read("/app/_index.yaml", """
+            namespace: app
+            entries:
+              - name: plain
+                kind: process.lua
+                source: "return {}"
+              - name: shared
+                kind: process.lua
+                source: "return {}"
+                isolation: shared
+              - name: own
+                kind: function.lua
+                source: "return {}"
+                isolation: state
+              - name: thread
+                kind: process.lua
+                source: "return {}"
+                isolation: thread
+              - name: listed
+                kind: process.lua
+                source: "return {}"
+                isolation: [state]
+              - name: empty
+                kind: process.lua
+                source: "return {}"
+                isolation:
+            """);
+        Assert.Equal([("plain", "shared"), ("shared", "shared"), ("own", "state")], document.Entries.Select(e => (e.Name, e.Isolation)));
+        Assert.Equal(
+            [
+                (true, 17, "entry 'app:thread': 'isolation' must be 'shared' or 'state' (got thread)"),
+                (true, 21, "entry 'app:listed': 'isolation' must be 'shared' or 'state' (got (a list))"),
+                (true, 25, "entry 'app:empty': 'isolation' must be 'shared' or 'state' (got null)"),
+            ],
+            document.Problems.Select(p => (p.IsError, p.Line, p.Message)));
+    }
+
+    [Fact]
     public void Finds_literal_listen_topics_but_not_commented_or_computed_ones()
     {
         var topics = LuaManifest.ScanTopics("""

@@ -283,6 +283,42 @@ public class ManifestTextTests
     }
 
     [Fact]
+    public void Each_entry_gets_its_isolation_and_keeps_the_other_options_of_the_application()
+    {
+        var options = new LuaOptions { MemoryLimitBytes = 3 * 1024 * 1024 };
+        var app = LuaApplication.LoadText([
+            KeyValuePair.Create("config", """
+                namespace: app
+                entries:
+                  - name: own
+                    kind: process.lua
+                    isolation: state
+                    source: "return { main = function() end }"
+                  - name: shared
+                    kind: process.lua
+                    isolation: shared
+                    source: "return { main = function() end }"
+                  - name: plain
+                    kind: process.lua
+                    source: "return { main = function() end }"
+                  - name: bad
+                    kind: process.lua
+                    isolation: State
+                    source: "return { main = function() end }"
+                """),
+        ], options);
+        Assert.Equal(["config:16: entry 'app:bad': 'isolation' must be 'shared' or 'state' (got State)"], app.Errors);
+        Assert.Empty(app.Warnings);
+        var entries = app.Entries.ToDictionary(e => e.Reference);
+        Assert.Equal(["app:own", "app:plain", "app:shared"], entries.Keys.Order());
+        Assert.Equal(options with { Isolation = LuaIsolation.State }, entries["app:own"].Options);
+        Assert.Equal(options, entries["app:shared"].Options);
+        Assert.Equal(options, entries["app:plain"].Options);
+        Assert.Equal(LuaIsolation.State, LuaApplication.LoadText([KeyValuePair.Create("m", "namespace: app\nentries:\n  - name: w\n    kind: process.lua\n    isolation: state\n    source: \"return {}\"\n")])
+            .Entries.Single().Options.Isolation);
+    }
+
+    [Fact]
     public void Null_manifests_are_an_error_not_an_exception()
     {
         Assert.Equal(["no manifests were given"], LuaApplication.LoadText(null!).Errors);

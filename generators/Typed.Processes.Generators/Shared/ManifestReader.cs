@@ -42,7 +42,7 @@ internal sealed record ManifestImport(string Name, int Line, string? Alias = nul
 
 /// <summary>
 /// One entry of a manifest that has no errors. Which fields are set depends on <see cref="Kind"/>:
-/// <c>process.lua</c> (source, method, imports, meta, topics), <c>library.lua</c> (source), <c>process.host</c>
+/// <c>process.lua</c> (source, method, imports, meta, topics, isolation), <c>library.lua</c> (source), <c>process.host</c>
 /// (workers, mailbox limit, auto start). Entries of other kinds are listed (they take their reference) but carry nothing.
 /// </summary>
 internal sealed class ManifestEntry
@@ -74,6 +74,10 @@ internal sealed class ManifestEntry
 
     /// <summary>The function that starts the process; <c>main</c> when not given.</summary>
     public string Method { get; set; } = "main";
+
+    /// <summary><c>isolation</c>: <c>shared</c> (the default: a coroutine in a Lua state shared with other processes of
+    /// its host) or <c>state</c> (a Lua state of its own).</summary>
+    public string Isolation { get; set; } = ManifestReader.IsolationShared;
 
     /// <summary>Names from <c>imports</c> and <c>modules</c>, in order.</summary>
     public List<ManifestImport> Imports { get; } = new();
@@ -232,6 +236,9 @@ internal static class ManifestReader
     /// Wippy's tests, which are functions that spawn and wait, run unchanged.
     /// </summary>
     public const string FunctionLua = "function.lua";
+
+    /// <summary>The values of a Lua entry's <c>isolation</c>.</summary>
+    public const string IsolationShared = "shared", IsolationState = "state";
 
     /// <summary>True for the kinds that can be started (spawned or run): <c>process.lua</c> and <c>function.lua</c>.</summary>
     public static bool IsRunnable(string? kind) => kind is ProcessLua or FunctionLua;
@@ -848,10 +855,19 @@ internal static class ManifestReader
         {
             var reference = entry.Reference;
             foreach (var kv in e.Children)
-                if (Show(kv.Key) is not ("name" or "kind" or "source" or "method" or "modules" or "imports" or "meta" or "lifecycle" or "comment" or "description") and var key)
+                if (Show(kv.Key) is not ("name" or "kind" or "source" or "method" or "modules" or "imports" or "meta" or "lifecycle" or "isolation" or "comment" or "description") and var key)
                     Warning(Line(kv.Key), $"entry '{reference}': unknown field '{key}' is ignored");
             if (!Scalar(e, "method", out var method, out _)) return false;
             if (method is { Length: > 0 }) entry.Method = method;
+            if (Child(e, "isolation") is { } isolation)
+            {
+                if (Text(isolation) is not (IsolationShared or IsolationState))
+                {
+                    Error(Line(isolation), $"entry '{reference}': 'isolation' must be 'shared' or 'state' (got {(IsNull(isolation) ? "null" : Show(isolation))})");
+                    return false;
+                }
+                entry.Isolation = Text(isolation)!;
+            }
             foreach (var key in new[] { "imports", "modules" })
             {
                 var node = Child(e, key);
