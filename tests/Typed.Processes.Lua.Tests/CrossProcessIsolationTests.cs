@@ -41,6 +41,12 @@ public class CrossProcessIsolationTests : LuaTest
           local ok2 = SEND(target, "fn", evil)
           local ok3 = SEND(target, "fns", { f = print, co = coroutine.create(evil) })
           r.sends_refused = (ok1 and 0 or 1) + (ok2 and 0 or 1) + (ok3 and 0 or 1)
+          -- a table sent, then changed: the receiver must hold a copy (a shared reference would show "PWNED")
+          local gift = { a = 1, nested = { b = 2 }, list = { 1, 2, 3 } }
+          gift.again = gift.nested
+          r.gift_sent = SEND(target, "gift", gift) and 1 or 0
+          gift.a = "PWNED" gift.nested.b = "PWNED" gift.list[4] = "PWNED" gift.pwn = true
+          SMT(gift, { __index = evil }) SMT(gift.nested, { __index = evil })
 
           -- 2. messages: our own message object and payload table, their metatables
           local msgs = LISTEN("payload", { message = true })
@@ -89,6 +95,12 @@ public class CrossProcessIsolationTests : LuaTest
               try(function() return msgs.close({ __id = id }) end)
               try(function() return process.unlisten({ __id = id }) end)
             end
+          end
+
+          -- finalizers: in a shared state a collection the victim's allocations trigger could run them in the victim
+          for i = 1, 100 do
+            try(function() SMT({}, { __gc = function() pwn_gc = i string.pwn_gc = i end }) end)
+            try(function() local mt = {} SMT({}, mt) mt.__gc = function() pwn_gc2 = i string.pwn_gc2 = i end end)
           end
 
           -- 4. the string table: many short strings, some the victim's own keys, and a big one
@@ -204,7 +216,7 @@ public class CrossProcessIsolationTests : LuaTest
         util_answer = require("util").answer -- runs the manifest library once, in this process's globals
         require("uuid") -- loads the rest of time (lazily loaded today) before the snapshot
         local T = { pcall = pcall, tostring = tostring, type = type, next = next, rawget = rawget, rawequal = rawequal,
-          getmetatable = getmetatable, find = string.find, concat = table.concat, sort = table.sort, select = select }
+          getmetatable = getmetatable, collect = collectgarbage, find = string.find, concat = table.concat, sort = table.sort, select = select }
         local LIBS = { "string", "table", "math", "utf8", "coroutine", "os", "process", "channel", "time" }
         local SNAP, SNAPT, SNAPG = {}, {}, {}
         for i = 1, #LIBS do
@@ -334,6 +346,11 @@ public class CrossProcessIsolationTests : LuaTest
           chk("time.after", function() local r = channel.select({ time.after("1ms"):case_receive() }) return r.ok == true and r.value:unix() > 1.7e9 end)
           chk("registry", function() return T.type(process.registry.lookup) == "function" and process.registry.pwn_nested == nil end)
           -- strings: the victim's keys, built here, index its table
+          chk("finalizers", function()
+            -- raw reads and the captured collector: the finalizers' effects only (the sandbox runs none in a process either)
+            T.collect() T.collect()
+            return T.rawget(_ENV, "pwn_gc") == nil and T.rawget(_ENV, "pwn_gc2") == nil and T.rawget(SNAPT.string, "pwn_gc") == nil
+              and T.rawget(SNAPT.string, "pwn_gc2") == nil end)
           chk("strings", function()
             local t = {}
             for i = 1, 1000 do t["victim-key-" .. i] = i end
@@ -348,10 +365,11 @@ public class CrossProcessIsolationTests : LuaTest
     // message the parent sent it before the tamperer ran and everything Check knows.
     private const string Victim = Check + """
 
-        return { main = function(parent)
+        return { main = function(parent, mode)
           local me = process.pid()
           victim_global = "mine"
           local secrets = process.listen("secret", { message = true })
+          local gifts = process.listen("gift")
           -- a forged reply to this call (the tamperer tries call ids 1..64) would make it "PWNED"
           local reply, err = process.call(parent, "ready",
             { inbox = process.inbox().__id, secret = secrets.__id, events = process.events().__id }, "30s")
@@ -369,7 +387,15 @@ public class CrossProcessIsolationTests : LuaTest
               f[#f + 1] = "secret message altered"
             end
           end
-          if not channel.select({ secrets:case_receive(), process.inbox():case_receive(), default = true }).default then
+          -- in "before" mode the tamperer sent this process a table and then changed it: the copy must be as sent
+          if mode == "before" then
+            local g = channel.select({ gifts:case_receive(), default = true }).value
+            if not (g and g.a == 1 and g.nested.b == 2 and #g.list == 3 and g.list[4] == nil and g.pwn == nil
+              and g.missing == nil and g.nested.missing == nil and g.again.b == 2) then
+              f[#f + 1] = "gift changed after it was sent"
+            end
+          end
+          if not channel.select({ secrets:case_receive(), gifts:case_receive(), process.inbox():case_receive(), default = true }).default then
             f[#f + 1] = "unexpected message"
           end
           check(me, f)
@@ -409,7 +435,7 @@ public class CrossProcessIsolationTests : LuaTest
           end
           local vpid, ask, report
           local function start_victim()
-            vpid = assert(process.spawn_monitored(victim, host, me))
+            vpid = assert(process.spawn_monitored(victim, host, me, mode))
             ask = asks:receive()
             process.send(vpid, "secret", { s = "s3cr3t", n = 42 })
           end
@@ -441,11 +467,16 @@ public class CrossProcessIsolationTests : LuaTest
     private static long Count(PayloadTable report, string key) => (long)report[key]!;
 
     [Theory]
-    [InlineData("after")]
-    [InlineData("before")]
-    public async Task Nothing_a_tamperer_does_reaches_a_victim_spawned_on_the_same_host(string mode)
+    [InlineData("after", LuaIsolation.Shared)]
+    [InlineData("before", LuaIsolation.Shared)]
+    [InlineData("after", LuaIsolation.State)]
+    [InlineData("before", LuaIsolation.State)]
+    public async Task Nothing_a_tamperer_does_reaches_a_victim_spawned_on_the_same_host(string mode, LuaIsolation isolation)
     {
-        var exit = await Run(Entry(Parent), Host, Entry(Tamperer), Entry(Victim), mode);
+        // Both isolation modes must pass (issue 13: the same conformance tests); Shared is the one that puts the three
+        // processes in one state.
+        var o = new LuaOptions { Isolation = isolation };
+        var exit = await Run(Entry(Parent, o), Host, Entry(Tamperer, o), Entry(Victim, o), mode);
         Assert.Null(exit.Error);
         var r = Assert.IsType<PayloadTable>(exit.Result);
         Assert.Null(r["victim_error"]);
@@ -457,6 +488,7 @@ public class CrossProcessIsolationTests : LuaTest
         Assert.InRange(Count(report, "tries"), 400, 1000);
         // A coroutine, a function and a table holding both: none can be sent, so no coroutine of one process reaches another.
         Assert.Equal(3L, Count(report, "sends_refused"));
+        Assert.Equal(1L, Count(report, "gift_sent")); // the victim found it unchanged ("before" mode) or the parent got it
         // Forged channels ({ __id = n } and the tamperer's own channel object pointed at n): none selected anything,
         // every one refused as "not a channel of this process"; in "before" mode the victim's three real ids among them.
         Assert.Equal(0L, Count(report, "forged_hits"));
@@ -486,7 +518,7 @@ public class CrossProcessIsolationTests : LuaTest
     {
         // The same attacks and checks in one process: what the victim would observe if isolation were broken. Each
         // check but those the sandbox guards in a process too (the locked scalar and time metatables, indexing a
-        // number, :data(), interned strings) must report a finding: a check that passed here could not fail in the victim.
+        // number, :data(), finalizers, interned strings) must report a finding: a check that passed here could not fail in the victim.
         var exit = await Run(Entry(Parent), Host, Entry(SelfTamper), "", "self");
         Assert.Null(exit.Error);
         var report = Assert.IsType<PayloadTable>(exit.Result);
@@ -495,7 +527,7 @@ public class CrossProcessIsolationTests : LuaTest
             .Where(c => !findings.Any(f => f == c || f.StartsWith(c + " ", StringComparison.Ordinal) || f.StartsWith(c + ":", StringComparison.Ordinal)))
             .ToList();
         Assert.Empty(missing);
-        string[] guarded = ["scalar metatables", "data methods", "number indexing", "time metatable", "strings"];
+        string[] guarded = ["scalar metatables", "data methods", "number indexing", "time metatable", "finalizers", "strings"];
         Assert.DoesNotContain(findings, f => guarded.Any(g => f.StartsWith(g, StringComparison.Ordinal)));
         // Specific observations: a changed library key and global (the first one found: table order), the string
         // library gone from the globals, os gone and read through _G's new __index (a string, whose `time` is the
