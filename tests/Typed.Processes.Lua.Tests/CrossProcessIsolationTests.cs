@@ -37,6 +37,7 @@ public class CrossProcessIsolationTests : LuaTest
           local target = ctx.victim or ctx.parent
 
           -- 1. threads and functions cannot be sent: a coroutine of ours never reaches the victim (so no coroutine.* on it)
+          --    (broken: sends_refused < 3, and a coroutine or closure of the tamperer in the victim's inbox: "unexpected message")
           local ok1 = SEND(target, "co", coroutine.running())
           local ok2 = SEND(target, "fn", evil)
           local ok3 = SEND(target, "fns", { f = print, co = coroutine.create(evil) })
@@ -49,6 +50,7 @@ public class CrossProcessIsolationTests : LuaTest
           SMT(gift, { __index = evil }) SMT(gift.nested, { __index = evil })
 
           -- 2. messages: our own message object and payload table, their metatables
+          --    (broken, one Message metatable or payload metatable for all: "secret message altered")
           local msgs = LISTEN("payload", { message = true })
           SEND(me, "payload", { k = "v" })
           local m = msgs:receive()
@@ -58,12 +60,14 @@ public class CrossProcessIsolationTests : LuaTest
           local p = m:payload()
           try(function() GMT(p).__index = evil GMT(p).__newindex = evil GMT(p).__metatable = "PWNED" end) -- this table only
           -- forged replies: call ids of anyone's pending call (the victim's call to the parent, in "before" mode)
+          --    (broken: reply_hits > 0, the victim's "call reply PWNED", the parent's replied ~= true)
           for k = 1, 64 do
             local okr, res = PC(m.reply, { _call = k, _topic = "ready" }, "PWNED")
             if okr and res then r.reply_hits = r.reply_hits + 1 end
           end
 
           -- 3. forged channels: { __id = n } for the victim's own ids and for the ids around ours
+          --    (broken: forged_hits > 0; the victim's "secret message gone" or "unexpected message")
           local own = { [process.inbox().__id] = true, [process.events().__id] = true, [msgs.__id] = true }
           local base = process.inbox().__id
           local cands = {}
@@ -98,28 +102,34 @@ public class CrossProcessIsolationTests : LuaTest
           end
 
           -- finalizers: in a shared state a collection the victim's allocations trigger could run them in the victim
+          --    (broken: "finalizers", pwn_gc set in the victim's globals or string.pwn_gc)
           for i = 1, 100 do
             try(function() SMT({}, { __gc = function() pwn_gc = i string.pwn_gc = i end }) end)
             try(function() local mt = {} SMT({}, mt) mt.__gc = function() pwn_gc2 = i string.pwn_gc2 = i end end)
           end
 
           -- 4. the string table: many short strings, some the victim's own keys, and a big one
+          --    (broken interning: "strings", the victim's keys no longer find its values)
           local hold = {}
           for i = 1, 50000 do hold[i] = "victim-key-" .. i end
           hold[#hold + 1] = string.rep("victim-key-", 100000)
 
           -- 5. the collector
+          --    (broken: "collectgarbage", the collector stopped or the guard gone for the victim)
           for _, opt in N, { "stop", "generational", "incremental", "setpause", "setstepmul", "count", "step", "collect", "restart" } do
             try(collectgarbage, opt, 1000)
           end
 
           -- 6. the timers before the stdlib is loaded: rawset over keys it would add, then force its loading
+          --    (broken: "time.now", "uuid", "supervisor", "time unchanged")
           try(function() RS(time, "now", evil) RS(time, "parse", evil) end)
           try(function() time.pwn_lazy = "PWNED" end)
           try(function() REQ("uuid").v4 = evil REQ("uuid").pwn = "PWNED" end)
           try(function() REQ("supervisor").pwn = "PWNED" end)
 
           -- 7. library fields: replace every function and add keys, directly, with rawset, via _G and via _ENV; nested tables too
+          --    (broken: "<lib> unchanged <key>", "<lib> metatable", and the behaviour checks: "string.format",
+          --    "time.sleep", "process.send", "process.event", "registry", "math"...)
           local libs = { string = string, table = table, math = math, utf8 = utf8, coroutine = coroutine, os = os,
             process = process, channel = channel, time = time }
           for name, lib in N, libs do
@@ -145,7 +155,8 @@ public class CrossProcessIsolationTests : LuaTest
           try(function() RS(string, "dump", evil) end)
           try(function() math.pi = 3 math.huge = 1 math.maxinteger = 0 end)
           try(function() time.SECOND = 1 end)
-          -- the string metatable and its __index, every way a script can name them
+          -- the string metatable and its __index, every way a script can name them (broken: "string method lookup",
+          -- "string methods", "scalar metatables")
           try(function() GMT("").__index = evil end)
           try(function() GMT("").__index.pwn_smt = "PWNED" end)
           try(function() RG(GMT(""), "__index").pwn = "PWNED" end)
@@ -155,32 +166,36 @@ public class CrossProcessIsolationTests : LuaTest
           try(function() ("").pwn_method2 = evil end)
           try(function() local idx = ("").__index idx.pwn = evil end)
           try(function() local st = ("").rep RS(st, "x", 1) end)
-          -- numbers and booleans
+          -- numbers and booleans (broken: "scalar metatables", "data methods", "number indexing")
           try(function() GMT(1).__index = evil end)
           try(function() GMT(true).__index = evil end)
           try(function() SMT(1, {}) end)
           try(function() local d = (1).data RS(d, "x", 1) end)
-          -- debug, through every name
+          -- debug, through every name (broken: "no debug, no dump")
           try(function() debug = { getupvalue = evil } end)
           try(function() return REQ("debug") end)
 
           -- 8. _ENV tricks
+          --    (broken: "string unchanged added pwn_envlocal", "globals unchanged added pwn_envlocal3")
           try(function() local _ENV = { string = string, rawset = RS } string.pwn_envlocal = "PWNED" rawset(string, "pwn_envlocal2", 1) end)
           try(function() local _ENV = {} pwn_envlocal3 = 1 end)
 
           -- 9. load, with and without an environment
+          --    (broken: "no pwn globals", "own globals", "load")
           try(function() LD("pwn_load = 'PWNED'")() end)
           try(function() LD("pwn_load_g = 'PWNED'", "x", "t", _G)() end)
           try(function() LD("string.pwn_load = 'PWNED'", "x", "t", { string = string })() end)
           try(function() LD("_ENV.pwn_load_env = 1; victim_global = 'PWNED'; top_global = nil")() end)
 
           -- 10. require's cache: our modules and a manifest library, changed in place
+          --    (broken: "require", "channel", "library module" with util.answer "PWNED")
           try(function() REQ("time").pwn_req = "PWNED" end)
           try(function() REQ("process").pwn_req = "PWNED" end)
           try(function() REQ("channel").new = evil end)
           try(function() local u = REQ("util") u.answer = "PWNED" u.pwn = 1 end)
 
           -- 11. globals: plain, via _G, rawset, the victim's names, then _G's metatable
+          --    (broken: "globals unchanged", "no pwn globals", "own globals", "_G and _ENV")
           try(function() pwn_plain = "PWNED" end)
           try(function() _G.pwn_g = "PWNED" end)
           try(function() RS(_G, "pwn_rawset", "PWNED") end)
@@ -188,6 +203,8 @@ public class CrossProcessIsolationTests : LuaTest
           try(function() SMT(_G, { __index = function() return "PWNED" end, __newindex = function(t, k, v) RS(t, "pwn_ni_" .. TS(k), v) end }) end)
           try(function() SMT(_ENV, { __index = evil }) end)
           -- 12. the base functions, last (after this, the code above could not run)
+          --    (broken: "pcall and error", "tostring tonumber type", "pairs ipairs next select", "load", "print",
+          --    "<lib> is the library"...)
           for _, k in N, { "require", "print", "pcall", "xpcall", "error", "tostring", "tonumber", "type", "pairs", "ipairs",
               "next", "select", "setmetatable", "getmetatable", "load", "rawget", "rawset", "rawequal", "rawlen", "assert",
               "collectgarbage" } do
