@@ -51,10 +51,11 @@ public static class Memory
         var sizes = new Dictionary<LuaIsolation, double>();
         foreach (var mode in LuaModes.All) sizes[mode] = await LuaHeapSize(mode);
         double bareKb = BareLuaHeapSize();
-        ws.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {bareKb:0.0} KB; " +
-            $"inside a Typed.Processes Lua process, {sizes[LuaIsolation.State]:0.0} KB with a state per process (libraries + prelude + entry) " +
-            $"and {sizes[LuaIsolation.Shared]:0.0} KB in shared state mode (the whole state the process runs in, shared with the other processes of its host), before allocator overhead."));
+        static string Kb(double kb) => double.IsNaN(kb) ? "n/a (collectgarbage(\"count\") gave no number in the process)"
+            : kb.ToString("0.0", CultureInfo.InvariantCulture) + " KB";
+        ws.Notes.Add($"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {Kb(bareKb)}; " +
+                     $"inside a Typed.Processes Lua process, {Kb(sizes[LuaIsolation.State])} with a state per process (libraries + prelude + entry) " +
+                     $"and {Kb(sizes[LuaIsolation.Shared])} in shared state mode (the whole state the process runs in, shared with the other processes of its host), before allocator overhead.");
         // Erlang/OTP: one fresh BEAM; erlang:memory(processes) is the BEAM's own count of process memory (heaps,
         // stacks, process control blocks), the counterpart of a GC heap; the resident set is read from /proc/self/statm.
         if (await Erlang.Run(heap, "memory", 0, 1, count) is [var erlHeap, var erlRss])
@@ -83,7 +84,7 @@ public static class Memory
         await using var rt = Systems.NewRuntime();
         rt.Entries.Add(LuaModes.Entry("bench:luacount", "return { main = function() collectgarbage(); collectgarbage(); return collectgarbage('count') end }", "luacount.lua", mode));
         var exit = await rt.Start("bench:luacount", Systems.Host).Unwrap().Exit;
-        return exit.Result is double d ? d : double.NaN;
+        return exit.Error is null && exit.Result is double d ? d : double.NaN;
     }
 
     private static async Task<(double Heap, double Ws)> RunInChild(string system, int count, string[] extra)
