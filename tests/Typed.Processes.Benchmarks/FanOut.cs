@@ -38,13 +38,20 @@ public static class FanOut
     {
         var table = new Table($"Fan-out/fan-in", "ms per round", Better.Lower,
             $"one coordinator sends one message to each of {workers:N0} workers and collects their {workers:N0} replies " +
-            $"(Lua: {luaWorkers:N0}); workers are spawned before timing");
+            $"(Lua: {luaWorkers:N0}, coordinator and workers all Lua processes of one isolation mode, a fresh runtime per mode); " +
+            "workers are spawned before timing");
         var cs = table.Add("Typed.Processes (C#)", await Ours(workers), ours: true);
-        var lua = table.Add("Typed.Processes (Lua)", await OursLua(luaWorkers), ours: true,
-            note: luaWorkers == workers ? null : $"{luaWorkers:N0} workers");
+        var lua = new Dictionary<LuaIsolation, Row>();
+        foreach (var mode in LuaModes.All)
+            lua[mode] = table.Add(LuaModes.RowName(mode), await OursLua(luaWorkers, mode), ours: true,
+                note: luaWorkers == workers ? null : $"{luaWorkers:N0} workers");
         var akka = table.Add("Akka.NET", await Akka(workers));
         var proto = table.Add("Proto.Actor", await Proto(workers));
         await Erlang.Add(table, "fanout", RoundWarmups, RoundIterations, workers);
+        // Within 2x of C#: the C# round time ÷ the Lua one (the table's ratio of Lua against the C# row) at least 0.5.
+        string within = luaWorkers == workers ? "" : $" ({luaWorkers:N0} Lua workers against {workers:N0} C# ones)";
+        table.Targets.Add(Report.Target($"Lua fan-out, shared state, within 2x of the C# fan-out (C# time ÷ Lua time ≥ 0.5){within}",
+            table.Ratio(lua[LuaIsolation.Shared], cs), 0.5, LuaModes.Beside(LuaModes.Ratio(table.Ratio(lua[LuaIsolation.State], cs)))));
         return table;
     }
 
@@ -79,12 +86,12 @@ public static class FanOut
         return await Rounds(() => rt.Send(coord, "go", 1).ThrowIfFailed(), round);
     }
 
-    private static async Task<Stats> OursLua(int n)
+    private static async Task<Stats> OursLua(int n, LuaIsolation mode)
     {
         await using var rt = Systems.NewRuntime();
         var round = new Countdown();
-        rt.Entries.Add(new LuaEntry("bench:luaworker", LuaWorkerSource, "luaworker.lua"));
-        rt.Entries.Add(new LuaEntry("bench:luacoord", LuaCoordSource, "luacoord.lua"));
+        rt.Entries.Add(LuaModes.Entry("bench:luaworker", LuaWorkerSource, "luaworker.lua", mode));
+        rt.Entries.Add(LuaModes.Entry("bench:luacoord", LuaCoordSource, "luacoord.lua", mode));
         rt.Entries.Add("bench:notifier", async ctx =>
         {
             var done = ctx.Listen<long>("done");

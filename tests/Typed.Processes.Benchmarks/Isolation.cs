@@ -6,7 +6,7 @@ namespace Typed.Processes.Benchmarks;
 
 /// <summary>
 /// Isolation cost: the same Lua loop of library calls (string.format, table.insert) and a plain arithmetic loop (the
-/// control) run inside one of our Lua processes and in a bare lua_State with the standard libraries (KeraLua, no
+/// control) run inside one of our Lua processes (once per isolation mode) and in a bare lua_State with the standard libraries (KeraLua, no
 /// runtime), in ns per call. Ours ÷ bare is what our sandbox, prelude, count hook and managed allocator add per call.
 /// </summary>
 public static class Isolation
@@ -40,24 +40,32 @@ public static class Isolation
     public static async Task<Table[]> Run(int n)
     {
         var tables = new List<Table>();
-        await using var rt = Systems.NewRuntime();
-        rt.Entries.Add(new LuaEntry("bench:isolation", Source, "isolation.lua"));
-        for (int i = 0; i < 50; i++) await RunOurs(rt, "arith", 0, 0); // spawn path warmed before the first baseline
         foreach (var (kind, title, call) in Workloads)
         {
             var table = new Table(title, "ns per call", Better.Lower,
-                $"one Lua loop of {n:N0} iterations of {call}, the same chunk in one of our Lua processes and in a bare " +
-                "lua_State with the standard libraries opened (KeraLua, no runtime); ours is timed from start to exit " +
-                "minus the median start-to-exit time of the same process with 0 iterations");
+                $"one Lua loop of {n:N0} iterations of {call}, the same chunk in one of our Lua processes (once per isolation " +
+                "mode, a fresh runtime each) and in a bare lua_State with the standard libraries opened (KeraLua, no runtime); " +
+                "ours is timed from start to exit minus the median start-to-exit time of the same process with 0 iterations");
             long expected = Expected(kind, n);
-            // spawn + exit of the same entry with an empty loop, subtracted from every timed run of ours
-            var empty = await Harness.Measure(async () => await Harness.Time(() => RunOurs(rt, kind, 0, Expected(kind, 0))));
-            var ours = table.Add("Typed.Processes (Lua process)", await Harness.Measure(async () =>
-                (await Harness.Time(() => RunOurs(rt, kind, n, expected)) - empty.Median) * 1e9 / n), ours: true);
+            var ours = new Dictionary<LuaIsolation, (Row Row, double Empty)>();
+            foreach (var mode in LuaModes.All)
+            {
+                await using var rt = Systems.NewRuntime();
+                rt.Entries.Add(LuaModes.Entry("bench:isolation", Source, "isolation.lua", mode));
+                for (int i = 0; i < 50; i++) await RunOurs(rt, "arith", 0, 0); // spawn path warmed before the baseline
+                // spawn + exit of the same entry with an empty loop, subtracted from every timed run of ours
+                var empty = await Harness.Measure(async () => await Harness.Time(() => RunOurs(rt, kind, 0, Expected(kind, 0))));
+                var row = table.Add(LuaModes.RowName(mode), await Harness.Measure(async () =>
+                    (await Harness.Time(() => RunOurs(rt, kind, n, expected)) - empty.Median) * 1e9 / n), ours: true);
+                ours[mode] = (row, empty.Median);
+            }
             var bare = table.Add("bare lua_State + openlibs (limit)", await Harness.Measure(() => Task.FromResult(RunBare(kind, n, expected, hook: false))), limit: true);
             table.Add("bare lua_State + openlibs + an empty count hook every 1,000 instructions", await Harness.Measure(() => Task.FromResult(RunBare(kind, n, expected, hook: true))));
-            table.Notes.Add($"Ours ÷ bare: **{(ours.Stats.Median / bare.Stats.Median).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}x** " +
-                            $"(the time a call takes inside a process, in units of the same call in plain Lua); start to exit of the empty process, subtracted: {Harness.Format(empty.Median * 1e6)} µs.");
+            string Cost(LuaIsolation mode) =>
+                $"**{(ours[mode].Row.Stats.Median / bare.Stats.Median).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}x** " +
+                $"(start to exit of the empty process, subtracted: {Harness.Format(ours[mode].Empty * 1e6)} µs)";
+            table.Notes.Add("Ours ÷ bare (the time a call takes inside a process, in units of the same call in plain Lua): " +
+                            $"shared state {Cost(LuaIsolation.Shared)}; state per process {Cost(LuaIsolation.State)}.");
             Console.WriteLine("  " + table.Title + " | " + table.Notes[^1]);
             tables.Add(table);
         }

@@ -49,38 +49,58 @@ public static class LuaBench
     {
         // ---- spawn ----
         var spawn = new Table("Lua spawn", "µs per process", Better.Lower,
-            $"{spawnCount:N0} Lua processes (`main` returns at once) spawned from outside and awaited until they all exited");
+            $"{spawnCount:N0} Lua processes (`main` returns at once) spawned from outside and awaited until they all exited, " +
+            "once per isolation mode (a fresh runtime each)");
         if (spawnCount > 0)
-        await using (var rt = Systems.NewRuntime())
         {
-            rt.Entries.Add(new LuaEntry("bench:luaempty", EmptySource, "luaempty.lua"));
-            rt.Entries.Add("bench:csempty", _ => ValueTask.FromResult<object?>(null));
-            var lua = spawn.Add("Typed.Processes (Lua)", await Harness.Measure(() => SpawnMany(rt, "bench:luaempty", spawnCount)), ours: true);
-            spawn.Add("Typed.Processes (C#), for reference", await Harness.Measure(() => SpawnMany(rt, "bench:csempty", spawnCount)));
+            var rows = new Dictionary<LuaIsolation, Row>();
+            foreach (var mode in LuaModes.All)
+            {
+                await using var rt = Systems.NewRuntime();
+                rt.Entries.Add(LuaModes.Entry("bench:luaempty", EmptySource, "luaempty.lua", mode));
+                rows[mode] = spawn.Add(LuaModes.RowName(mode), await Harness.Measure(() => SpawnMany(rt, "bench:luaempty", spawnCount)), ours: true);
+            }
+            await using (var rt = Systems.NewRuntime())
+            {
+                rt.Entries.Add("bench:csempty", _ => ValueTask.FromResult<object?>(null));
+                spawn.Add("Typed.Processes (C#), for reference", await Harness.Measure(() => SpawnMany(rt, "bench:csempty", spawnCount)));
+            }
             spawn.Add("bare lua_State: new + openlibs + load + close (limit)", await Harness.Measure(() => Task.FromResult(BareStates(spawnCount))), limit: true);
-            spawn.Targets.Add(Report.Absolute("Lua spawn", lua.Stats.Median, "µs", 20));
+            spawn.Targets.Add(Report.Absolute("Lua spawn, shared state", rows[LuaIsolation.Shared].Stats.Median, "µs", 20,
+                LuaModes.Beside($"{Harness.Format(rows[LuaIsolation.State].Stats.Median)} µs")));
         }
 
         // ---- echo ----
         var echo = new Table("Lua echo round trip", "round trips/s", Better.Higher,
-            $"two Lua processes, {roundTrips:N0} round trips (integer payload); the limit is the same hand-off between two plain " +
-            "coroutines in one lua_State (KeraLua, no runtime)");
+            $"two Lua processes, {roundTrips:N0} round trips (integer payload), once per isolation mode (a fresh runtime each); " +
+            "the reference is our C# ping-pong (1 pair, the same count) measured in this table; the limit is the same " +
+            "hand-off between two plain coroutines in one lua_State (KeraLua, no runtime)");
         if (roundTrips > 0)
-        await using (var rt = Systems.NewRuntime())
         {
-            rt.Entries.Add(new LuaEntry("bench:luaponger", PongerSource, "luaponger.lua"));
-            rt.Entries.Add(new LuaEntry("bench:luapinger", PingerSource, "luapinger.lua"));
+            var rows = new Dictionary<LuaIsolation, Row>();
             int hangsBefore = Harness.Hangs;
-            var ours = echo.Add("Typed.Processes (Lua)", await Harness.Measure(async () => roundTrips / await Harness.Time(async () =>
+            foreach (var mode in LuaModes.All)
             {
-                var exit = await rt.Start("bench:luapinger", Systems.Host, (long)roundTrips).Unwrap().Exit;
-                if (exit.Error is not null) throw new InvalidOperationException(exit.Error);
-            })), ours: true);
+                await using var rt = Systems.NewRuntime();
+                rt.Entries.Add(LuaModes.Entry("bench:luaponger", PongerSource, "luaponger.lua", mode));
+                rt.Entries.Add(LuaModes.Entry("bench:luapinger", PingerSource, "luapinger.lua", mode));
+                rows[mode] = echo.Add(LuaModes.RowName(mode), await Harness.Measure(async () => roundTrips / await Harness.Time(async () =>
+                {
+                    var exit = await rt.Start("bench:luapinger", Systems.Host, (long)roundTrips).Unwrap().Exit;
+                    if (exit.Error is not null) throw new InvalidOperationException(exit.Error);
+                })), ours: true);
+            }
+            int luaHangs = Harness.Hangs - hangsBefore;
+            var cs = echo.Add("Typed.Processes (C#) ping-pong, 1 pair, for reference", await PingPong.Ours(1, roundTrips, roundTrips, allocations: false));
             var limit = echo.Add("plain coroutines, resumed from C# via KeraLua (limit)", await Harness.Measure(() => Task.FromResult(CoroutinesFromCSharp(roundTrips * 10))), limit: true);
             echo.Add("plain coroutines, resumed by a Lua loop", await Harness.Measure(() => Task.FromResult(CoroutinesInLua(roundTrips * 10))));
-            if (Harness.Hangs > hangsBefore)
-                echo.Notes.Add($"{Harness.Hangs - hangsBefore} iteration(s) of our Lua echo hung (a lost wake-up that predates this benchmark, see below) and were abandoned after 60 s and run again.");
-            echo.Targets.Add(Report.Target("round trip within 3x of plain coroutines (ratio ≥ 0.33)", echo.Ratio(ours, limit), 1.0 / 3));
+            if (luaHangs > 0)
+                echo.Notes.Add($"{luaHangs} iteration(s) of our Lua echo hung and were abandoned after 60 s and run again.");
+            Row shared = rows[LuaIsolation.Shared], state = rows[LuaIsolation.State];
+            echo.Targets.Add(Report.Target("Lua echo, shared state, vs our C# ping-pong (1 pair, same run)", echo.Ratio(shared, cs), 0.5,
+                LuaModes.Beside(LuaModes.Ratio(echo.Ratio(state, cs)))));
+            echo.Targets.Add(Report.Target("Lua echo, shared state, within 3x of plain coroutines (ratio ≥ 0.33)", echo.Ratio(shared, limit), 1.0 / 3,
+                LuaModes.Beside(LuaModes.Ratio(echo.Ratio(state, limit)))));
         }
         return [spawn, echo];
     }

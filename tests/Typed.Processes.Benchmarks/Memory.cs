@@ -9,7 +9,8 @@ namespace Typed.Processes.Benchmarks;
 
 /// <summary>
 /// Scenario 3: memory per idle process. Each system is measured in a fresh child process (this binary re-executed with
-/// <c>--child mem &lt;system&gt; &lt;count&gt;</c>), so that the GC heap and working-set deltas only contain that system.
+/// <c>--child mem &lt;system&gt; &lt;count&gt;</c>, and for a Lua system the isolation mode, <c>shared</c> or
+/// <c>state</c>), so that the GC heap and working-set deltas only contain that system.
 /// </summary>
 public static class Memory
 {
@@ -27,26 +28,34 @@ public static class Memory
             "GC.GetTotalMemory(true) after - before, divided by the count");
         var ws = new Table($"Idle memory: working set per process", "bytes", Better.Lower,
             heap.Workload.Replace("GC.GetTotalMemory(true)", "Process.WorkingSet64", StringComparison.Ordinal));
-        foreach (var (system, name, n, ours) in new[]
+        // Each Lua mode is its own child: --child mem ours-lua <count> <shared|state>.
+        var lua = new Dictionary<LuaIsolation, (Row Heap, Row Ws)>();
+        foreach (var (system, name, n, ours, mode) in new (string, string, int, bool, LuaIsolation?)[]
                  {
-                     ("ours-cs", "Typed.Processes (C#)", count, true),
-                     ("ours-lua", "Typed.Processes (Lua)", luaCount, true),
-                     ("akka", "Akka.NET", count, false),
-                     ("proto", "Proto.Actor", count, false),
+                     ("ours-cs", "Typed.Processes (C#)", count, true, null),
+                     ("ours-lua", LuaModes.SharedRow, luaCount, true, LuaIsolation.Shared),
+                     ("ours-lua", LuaModes.StateRow, luaCount, true, LuaIsolation.State),
+                     ("akka", "Akka.NET", count, false, null),
+                     ("proto", "Proto.Actor", count, false, null),
                  })
         {
-            var (h, w) = await RunInChild(system, n);
-            heap.Add(name, Stats.Once(h), ours);
-            ws.Add(name, Stats.Once(w), ours);
+            var (h, w) = await RunInChild(system, n, mode is { } m ? [LuaModes.Arg(m)] : []);
+            var rows = (heap.Add(name, Stats.Once(h), ours), ws.Add(name, Stats.Once(w), ours));
+            if (mode is { } lm) lua[lm] = rows;
         }
         var csHeap = heap.Rows[0].Stats.Median;
-        var luaHeap = heap.Rows[1].Stats.Median;
-        var luaWs = ws.Rows[1].Stats.Median;
         heap.Targets.Add(Report.Absolute("idle C# process (GC heap)", csHeap, "bytes", 500));
-        ws.Targets.Add(Report.Absolute("idle Lua process (working set: the lua_State lives in native memory)", luaWs, "bytes", 8 * 1024));
-        var (bareKb, processKb) = await LuaHeapSizes();
-        ws.Notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {bareKb:0.0} KB; a Typed.Processes Lua process state (libraries + prelude + entry) {processKb:0.0} KB, before allocator overhead."));
+        ws.Targets.Add(Report.Absolute("idle Lua process, shared state (working set: Lua memory is native)",
+            lua[LuaIsolation.Shared].Ws.Stats.Median, "bytes", 8 * 1024,
+            LuaModes.Beside($"{Harness.Format(lua[LuaIsolation.State].Ws.Stats.Median)} bytes")));
+        var sizes = new Dictionary<LuaIsolation, double>();
+        foreach (var mode in LuaModes.All) sizes[mode] = await LuaHeapSize(mode);
+        double bareKb = BareLuaHeapSize();
+        static string Kb(double kb) => double.IsNaN(kb) ? "n/a (collectgarbage(\"count\") gave no number in the process)"
+            : kb.ToString("0.0", CultureInfo.InvariantCulture) + " KB";
+        ws.Notes.Add($"Lua's own count (collectgarbage(\"count\")): a bare lua_State with the standard libraries uses {Kb(bareKb)}; " +
+                     $"inside a Typed.Processes Lua process, {Kb(sizes[LuaIsolation.State])} with a state per process (libraries + prelude + entry) " +
+                     $"and {Kb(sizes[LuaIsolation.Shared])} in shared state mode (the whole state the process runs in, shared with the other processes of its host), before allocator overhead.");
         // Erlang/OTP: one fresh BEAM; erlang:memory(processes) is the BEAM's own count of process memory (heaps,
         // stacks, process control blocks), the counterpart of a GC heap; the resident set is read from /proc/self/statm.
         if (await Erlang.Run(heap, "memory", 0, 1, count) is [var erlHeap, var erlRss])
@@ -55,33 +64,36 @@ public static class Memory
             if (erlRss >= 0) ws.Add(Erlang.RowName, Stats.Once(erlRss), note: "resident set");
         }
         else ws.Notes.Add(heap.Notes[^1]);
-        heap.Notes.Add($"The Lua row's GC heap figure ({Harness.Format(luaHeap)} bytes) excludes the lua_State, which is allocated natively; see the working-set table.");
+        heap.Notes.Add($"The Lua rows' GC heap figures ({Harness.Format(lua[LuaIsolation.Shared].Heap.Stats.Median)} bytes shared state, " +
+                       $"{Harness.Format(lua[LuaIsolation.State].Heap.Stats.Median)} bytes state per process) exclude Lua's own memory, which is allocated natively; see the working-set table.");
         return [heap, ws];
     }
 
-    /// <summary>KB in use by Lua itself: a bare state with the standard libraries, and one of our process states.</summary>
-    private static async Task<(double Bare, double Process)> LuaHeapSizes()
+    /// <summary>KB in use by Lua itself in a bare state with the standard libraries.</summary>
+    private static double BareLuaHeapSize()
     {
-        double bare;
-        using (var lua = new KeraLua.Lua())
-        {
-            lua.OpenLibs();
-            lua.DoString("collectgarbage(); collectgarbage(); return collectgarbage('count')");
-            bare = lua.ToNumber(-1);
-        }
-        await using var rt = Systems.NewRuntime();
-        rt.Entries.Add(new LuaEntry("bench:luacount", "return { main = function() collectgarbage(); collectgarbage(); return collectgarbage('count') end }", "luacount.lua"));
-        var exit = await rt.Start("bench:luacount", Systems.Host).Unwrap().Exit;
-        return (bare, exit.Result is double d ? d : double.NaN);
+        using var lua = new KeraLua.Lua();
+        lua.OpenLibs();
+        lua.DoString("collectgarbage(); collectgarbage(); return collectgarbage('count')");
+        return lua.ToNumber(-1);
     }
 
-    private static async Task<(double Heap, double Ws)> RunInChild(string system, int count)
+    /// <summary>KB in use by Lua as seen from inside one of our processes of <paramref name="mode"/>.</summary>
+    private static async Task<double> LuaHeapSize(LuaIsolation mode)
+    {
+        await using var rt = Systems.NewRuntime();
+        rt.Entries.Add(LuaModes.Entry("bench:luacount", "return { main = function() collectgarbage(); collectgarbage(); return collectgarbage('count') end }", "luacount.lua", mode));
+        var exit = await rt.Start("bench:luacount", Systems.Host).Unwrap().Exit;
+        return exit.Error is null && exit.Result is double d ? d : double.NaN;
+    }
+
+    private static async Task<(double Heap, double Ws)> RunInChild(string system, int count, string[] extra)
     {
         var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
         var exe = Environment.ProcessPath!;
         psi.FileName = exe;
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet") psi.ArgumentList.Add(typeof(Memory).Assembly.Location);
-        foreach (var a in new[] { "--child", "mem", system, count.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "--child", "mem", system, count.ToString(CultureInfo.InvariantCulture) }.Concat(extra)) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var output = await p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync();
@@ -100,7 +112,7 @@ public static class Memory
         Func<int, Task> spawnIdle = system switch
         {
             "ours-cs" => OursCs(),
-            "ours-lua" => OursLua(),
+            "ours-lua" => OursLua(LuaModes.Parse(args.Length > 3 ? args[3] : "shared")),
             "akka" => AkkaIdleSystem(),
             "proto" => ProtoIdle(),
             _ => throw new ArgumentException(system),
@@ -147,10 +159,10 @@ public static class Memory
         };
     }
 
-    private static Func<int, Task> OursLua()
+    private static Func<int, Task> OursLua(LuaIsolation mode)
     {
         var rt = Systems.NewRuntime();
-        rt.Entries.Add(new LuaEntry("bench:luaidle", LuaIdleSource, "luaidle.lua"));
+        rt.Entries.Add(LuaModes.Entry("bench:luaidle", LuaIdleSource, "luaidle.lua", mode));
         rt.Entries.Add("bench:collector", async ctx =>
         {
             int n = (int)ctx.Args[0]!;

@@ -31,7 +31,8 @@ public static class PingPong
     }
 
     // ---- Typed.Processes ----
-    private static async Task<Stats> Ours(int pairs, int n, long total)
+    /// <summary>Our C# ping-pong; the Lua echo table measures it too (1 pair, no allocation run) as its reference.</summary>
+    public static async Task<Stats> Ours(int pairs, int n, long total, bool allocations = true)
     {
         await using var rt = Systems.NewRuntime();
         rt.Entries.Add("bench:ponger", async ctx =>
@@ -62,7 +63,7 @@ public static class PingPong
                 if (e.Error is not null) throw new InvalidOperationException(e.Error);
         }
         var stats = await Harness.Measure(async () => total / await Harness.Time(Once));
-        Alloc["ours"] = await Harness.Allocations(Once, total);
+        if (allocations) Alloc["ours"] = await Harness.Allocations(Once, total);
         return stats;
     }
 

@@ -12,8 +12,8 @@ public static class Report
     public static string Target(string what, double ratio, double goal, string? note = null) =>
         $"{what}: **{ratio.ToString("0.00", Inv)}x** (goal ≥ {goal.ToString("0.##", Inv)}x) — {(ratio >= goal ? "met" : "**missed**")}{(note is null ? "" : " " + note)}";
 
-    public static string Absolute(string what, double value, string unit, double goal) =>
-        $"{what}: **{Harness.Format(value)} {unit}** (goal ≤ {Harness.Format(goal)} {unit}) — {(value <= goal ? "met" : "**missed**")}";
+    public static string Absolute(string what, double value, string unit, double goal, string? note = null) =>
+        $"{what}: **{Harness.Format(value)} {unit}** (goal ≤ {Harness.Format(goal)} {unit}) — {(value <= goal ? "met" : "**missed**")}{(note is null ? "" : " " + note)}";
 
     /// <summary>The informational version (the NuGet package version), without a source-link suffix.</summary>
     private static string PackageVersion(Type t)
