@@ -63,9 +63,15 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         // An exception (outside any Lua call: the tp functions catch their own) still fails the spawn, in
         // SpawnCore; the process's part of the state must not leak with it.
         try { error = p.Setup(); }
-        catch { p.CloseState(); throw; }
+        catch
+        {
+            p._discarded = true;
+            p.CloseState();
+            throw;
+        }
         if (error is not null)
         {
+            p._discarded = true;
             p.CloseState();
             return Result<ProcessCore>.Failure(error);
         }
@@ -89,7 +95,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         }
         catch (InvalidOperationException ex) { return ex.Message; }
         string? error;
-        var st = _entry.Options.Isolation == LuaIsolation.State
+        var st = _entry.Options.EffectiveIsolation == LuaIsolation.State
             ? NewState(shared: false, null, out error)
             : LuaStatePool.Of(Host).Enter(s_current, out error);
         if (st is null) return error;
@@ -299,9 +305,11 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         if (st is null) return;
         if (!st.TryEnter())
         {
-            // A thread inside another state never waits (see LuaStatePool.Enter): the thread inside closes it.
-            if (LuaState.HeldCount > 0) { st.Defer(this); return; }
-            st.Enter();
+            // Never waits (the thread inside may be stuck in a process that cannot yield): the thread inside closes it,
+            // or the run Defer queues (its next run only closes it: it has ended or was discarded).
+            _discarded = true;
+            st.Defer(this);
+            return;
         }
         try
         {

@@ -39,6 +39,8 @@ internal sealed unsafe class LuaState
     private GCHandle _self;
     private int _owner; // managed thread id of the thread inside, 0 = none
     private int _depth;
+    private long _enteredAt; // when the thread inside entered (Stopwatch ticks)
+    private int _waiters; // threads waiting to enter (Enter): a run lets them in after its current slice
     private bool _closed;
     private readonly ConcurrentQueue<LuaProcess> _pending = new();
     private readonly Dictionary<object, int> _functions = [];
@@ -96,30 +98,42 @@ internal sealed unsafe class LuaState
         }
         if (Interlocked.CompareExchange(ref _owner, me, 0) != 0) return false;
         _depth = 1;
+        _enteredAt = Stopwatch.GetTimestamp();
         s_held++;
         return true;
     }
 
-    /// <summary>Waits until the state can be entered. Only by a thread inside no other state (see
-    /// <see cref="LuaStatePool.Enter"/>): a thread inside a state never waits for another, so no two wait for each
-    /// other. A thread inside waits at most one run (<see cref="DrainTicks"/> and a slice).</summary>
-    internal void Enter()
-    {
-        var spin = new SpinWait();
-        while (!TryEnter()) spin.SpinOnce();
-    }
+    /// <summary>How long a thread may have been inside before the state counts as stuck (<see cref="Stuck"/>): a run is
+    /// one slice and the drain, a few ms; a process looping inside a call that cannot yield (a table.sort comparator)
+    /// holds its state until it returns or is stopped.</summary>
+    internal static readonly long StuckTicks = Stopwatch.Frequency / 20; // 50 ms
 
-    /// <summary>Waits up to <paramref name="timeout"/> to enter (a state whose worker is stuck is given up on).</summary>
+    internal static readonly TimeSpan StuckTime = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>A thread has been inside for longer than <see cref="StuckTicks"/>.</summary>
+    internal bool Stuck => Volatile.Read(ref _owner) != 0 && Stopwatch.GetTimestamp() - Volatile.Read(ref _enteredAt) > StuckTicks;
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> to enter. Only by a thread inside no other state (see
+    /// <see cref="LuaStatePool.Enter"/>): a thread inside a state never waits for another, so no two wait for each
+    /// other. The thread inside lets a waiter in after its current slice (<see cref="Run"/>).
+    /// </summary>
     internal bool TryEnter(TimeSpan timeout)
     {
+        if (TryEnter()) return true;
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        var spin = new SpinWait();
-        while (!TryEnter())
+        Interlocked.Increment(ref _waiters);
+        try
         {
-            if (Stopwatch.GetTimestamp() > deadline) return false;
-            spin.SpinOnce();
+            var spin = new SpinWait();
+            while (!TryEnter())
+            {
+                if (Stopwatch.GetTimestamp() > deadline) return false;
+                spin.SpinOnce();
+            }
+            return true;
         }
-        return true;
+        finally { Interlocked.Decrement(ref _waiters); }
     }
 
     internal void Leave()
@@ -146,7 +160,9 @@ internal sealed unsafe class LuaState
         try
         {
             first.RunHeld();
-            while (!_closed && Stopwatch.GetTimestamp() - start < DrainTicks && _pending.TryDequeue(out var next)) next.RunHeld();
+            while (!_closed && Volatile.Read(ref _waiters) == 0 && Stopwatch.GetTimestamp() - start < DrainTicks &&
+                   _pending.TryDequeue(out var next))
+                next.RunHeld();
         }
         finally { Leave(); }
     }
@@ -319,17 +335,13 @@ internal sealed class LuaStatePool
         }
         if (states.Length < _host.Workers) return Add(out error);
         int start = (int)((uint)Interlocked.Increment(ref _next) % (uint)states.Length);
-        if (LuaState.HeldCount == 0)
-        {
-            states[start].Enter();
-            if (!states[start].IsClosed) return states[start];
-            states[start].Leave();
-            return Add(out error);
-        }
+        // A thread inside another state never waits (it takes a state it can enter at once); one inside none waits for
+        // a state that is not stuck, at most StuckTicks. Every state stuck or busy: a new one.
+        bool mayWait = LuaState.HeldCount == 0;
         for (int i = 0; i < states.Length; i++)
         {
             var s = states[(start + i) % states.Length];
-            if (s.TryEnter())
+            if (s.TryEnter() || (mayWait && !s.Stuck && s.TryEnter(LuaState.StuckTime)))
             {
                 if (!s.IsClosed) return s;
                 s.Leave();

@@ -188,9 +188,24 @@ end
 
 function ChannelMethods:case_receive() return { channel = self, send = false } end
 function ChannelMethods:case_send(v) return { channel = self, send = true, value = v } end
+-- A receive is a select of one case without its tables (the hot path of every process): the same protocol as
+-- select_impl.
+local tp_select, wait_result, take_held = tp.select, tp.wait_result, tp.take_held
 function ChannelMethods:receive()
-  local r = select_impl({ { channel = self, send = false } }, false)
-  return r.value, r.ok
+  if type(self) ~= "table" or self.__id == nil then error("select case 1 is not a case (use ch:case_receive() or ch:case_send(v))", 2) end
+  local P = proc()
+  local st, idx, v, ok = tp_select(not P[2][running()] and "nowait" or false, 1, self.__id, false, nil)
+  if st == WAIT then
+    yield(WAIT)
+    st, idx, v, ok = wait_result()
+  end
+  if st == COLLECT then
+    raw_collectgarbage("collect")
+    st, idx, v, ok = take_held()
+  end
+  if st == "error" then error(idx, 2) end
+  if ok and P.timers[self] then v = timer_value(v) end
+  return v, ok
 end
 function ChannelMethods:send(v)
   local r = select_impl({ { channel = self, send = true, value = v } }, false)
