@@ -68,6 +68,39 @@ internal partial class LuaProcess
         }
     }
 
+    // The last destination and topic a process sent to, by their bytes: a process usually sends to the same few, and
+    // a PID's text names the same process for ever (a registered name may move: it is resolved at every send).
+    private byte[]? _lastDest, _lastTopic;
+    private Result<Target> _lastTarget;
+    private string? _lastTopicText;
+
+    private Result<Target> SendTarget(KeraLua.Lua lua, int i)
+    {
+        var bytes = LuaNative.Bytes(lua, i);
+        if (_lastDest is { } last && bytes.SequenceEqual(last)) return _lastTarget;
+        var text = LuaNative.ToText(lua, i)!;
+        var target = Runtime.Resolve(text);
+        if (text.Length > 0 && text[0] == '{' && target.Ok && bytes.Length <= 256)
+        {
+            _lastDest = bytes.ToArray();
+            _lastTarget = target;
+        }
+        return target;
+    }
+
+    private string SendTopic(KeraLua.Lua lua, int i)
+    {
+        var bytes = LuaNative.Bytes(lua, i);
+        if (_lastTopic is { } last && bytes.SequenceEqual(last)) return _lastTopicText!;
+        var text = LuaNative.ToText(lua, i)!;
+        if (bytes.Length <= 256)
+        {
+            _lastTopic = bytes.ToArray();
+            _lastTopicText = text;
+        }
+        return text;
+    }
+
     private static string? Str(KeraLua.Lua lua, int i) => lua.Type(i) == LuaType.String ? LuaNative.ToText(lua, i) : null;
 
     private static string Target(KeraLua.Lua lua, int i) => Str(lua, i) ?? "";
@@ -140,10 +173,8 @@ internal partial class LuaProcess
         })),
         ("send", Fn((lua, p) =>
         {
-            var dest = Str(lua, 1);
-            var topic = Str(lua, 2);
-            if (dest is null) return Err(lua, "send: destination must be a PID or a registered name");
-            if (topic is null) return Err(lua, "send: topic must be a string");
+            if (lua.Type(1) != LuaType.String) return Err(lua, "send: destination must be a PID or a registered name");
+            if (lua.Type(2) != LuaType.String) return Err(lua, "send: topic must be a string");
             // One message (Wippy): no value is a nil payload, one value is the payload, several are the array
             // table { v1, v2, ... } (a nil among them is a hole, as in the table constructor).
             int top = lua.GetTop();
@@ -165,7 +196,7 @@ internal partial class LuaProcess
                 }
                 payload = PayloadTable.FromNormalized(fields);
             }
-            return Ok(lua, p.Context.Send(dest, topic, payload));
+            return Ok(lua, ProcessRuntime.SendCore(p, p.SendTarget(lua, 1), p.SendTopic(lua, 2), payload));
         })),
         ("listen", Fn((lua, p) =>
         {
