@@ -308,6 +308,9 @@ internal sealed class LuaStatePool
 
     internal static LuaStatePool Of(ProcessHost host) => Pools.GetValue(host, h => new LuaStatePool(h));
 
+    /// <summary>What <paramref name="host"/>'s shared states hold for themselves (0 if it has none); read racily.</summary>
+    internal static long OwnMemoryOf(ProcessHost host) => Pools.TryGetValue(host, out var pool) ? pool.OwnMemory : 0;
+
     /// <summary>Memory the host's shared states hold for themselves (prelude, libraries, compiled entries).</summary>
     internal long OwnMemory
     {

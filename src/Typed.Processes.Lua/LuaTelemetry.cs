@@ -15,7 +15,7 @@ internal static class LuaTelemetry
     static LuaTelemetry()
     {
         Meter.CreateObservableGauge("typed_processes.lua.memory", ObserveMemory, "By",
-            "Bytes allocated by the Lua states of a host's live Lua processes.");
+            "Bytes allocated in the Lua states of a host: by its live Lua processes, and by its shared states themselves.");
     }
 
     /// <summary>Runs the static constructor (publishes the instruments) once.</summary>
@@ -27,7 +27,7 @@ internal static class LuaTelemetry
         foreach (var runtime in ProcessTelemetry.AliveRuntimes())
         {
             var perHost = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var host in runtime.Hosts.All) perHost[host.Reference] = 0;
+            foreach (var host in runtime.Hosts.All) perHost[host.Reference] = LuaStatePool.OwnMemoryOf(host);
             foreach (var p in runtime.LiveProcesses())
                 if (p is LuaProcess lua) perHost[p.Pid.Host] = perHost.GetValueOrDefault(p.Pid.Host) + lua.MemoryInUse;
             foreach (var (host, bytes) in perHost) result.Add(new Measurement<long>(bytes, new KeyValuePair<string, object?>("host", host)));

@@ -197,4 +197,28 @@ public sealed class LuaTelemetryTests : LuaTest, IAsyncDisposable
             string.Join(", ", values.Select(v => $"{v.Host}={v.Value}")));
         Assert.True(Runtime.Send(lua, "done", null).Ok);
     }
+
+    [Fact]
+    public async Task Lua_memory_counts_a_hosts_shared_states_after_their_processes_end()
+    {
+        // A shared state (the prelude, the stdlib, compiled entries: tens of KB) outlives its processes; a state of a
+        // process's own closes with it.
+        Runtime.Hosts.Add("app:memory", 1);
+        Assert.Null((await Runtime.RunAsync(Lua("return { main = function() return 1 end }"), "app:memory").WaitAsync(Guard)).Error);
+        long observed = -1;
+        using var meters = new MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == TypedProcessesTelemetry.SourceName && instrument.Name == "typed_processes.lua.memory")
+                listener.EnableMeasurementEvents(instrument);
+        };
+        meters.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var t in tags) if (t.Key == "host" && Equals(t.Value, "app:memory")) observed = value;
+        });
+        meters.Start();
+        meters.RecordObservableInstruments();
+        if (new LuaOptions().EffectiveIsolation == LuaIsolation.Shared) Assert.InRange(observed, 50_000, 10_000_000);
+        else Assert.Equal(0, observed);
+    }
 }
