@@ -297,8 +297,9 @@ internal sealed class LuaStatePool
     private readonly ProcessHost _host;
     private readonly Lock _gate = new();
     private readonly List<LuaState> _states = [];
+    private volatile LuaState[] _snapshot = []; // _states as an array, replaced under _gate on every change
     private int _next;
-    private bool _retired;
+    private volatile bool _retired;
 
     private LuaStatePool(ProcessHost host)
     {
@@ -330,12 +331,8 @@ internal sealed class LuaStatePool
     {
         error = null;
         if (spawner?.State is { Shared: true, Retired: false } own && own.Pool == this && own.HeldHere && own.TryEnter()) return own;
-        LuaState[] states;
-        lock (_gate)
-        {
-            if (_retired) { error = "the host has stopped"; return null; }
-            states = [.. _states];
-        }
+        if (_retired) { error = "the host has stopped"; return null; }
+        var states = _snapshot;
         if (states.Length < _host.Workers) return Add(out error);
         int start = (int)((uint)Interlocked.Increment(ref _next) % (uint)states.Length);
         // A thread inside another state never waits (it takes a state it can enter at once); one inside none waits for
@@ -368,13 +365,18 @@ internal sealed class LuaStatePool
                 return null;
             }
             _states.Add(state);
+            _snapshot = [.. _states];
         }
         return state;
     }
 
     internal void Forget(LuaState state)
     {
-        lock (_gate) _states.Remove(state);
+        lock (_gate)
+        {
+            _states.Remove(state);
+            _snapshot = [.. _states];
+        }
     }
 
     /// <summary>The host has stopped: states without processes close now, the others with their last process.</summary>

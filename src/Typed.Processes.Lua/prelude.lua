@@ -32,11 +32,12 @@ local WAIT = tp.WAIT
 local COLLECT = tp.COLLECT
 local SHARED = tp.SHARED -- a state shared by processes: the stdlib is loaded now, for the state, not by a process
 local yield, running = coroutine.yield, coroutine.running
--- The running process's record (LuaProcess.ProcRecord), made by new_process below:
+-- The running process's record, made by new_process below (C# reaches it as registry[RegProcs][pid id]):
 --   [1] its channels' objects by id (weak values; C#'s Sweep reads it), [2] the coroutines C# resumes (main and those
 --   coroutine.spawn starts: the only ones that may wait; this keeps them alive, C#'s Forget drops a finished one),
 --   env (its globals), loaded (require's cache), listen (channel -> topic), timers (time.after channels).
 local proc = tp.proc
+local WEAK_K, WEAK_V = { __mode = "k" }, { __mode = "v" } -- shared metatables (never handed to user code)
 local pairs, type, error, pcall, tostring, rawget, rawset, select = pairs, type, error, pcall, tostring, rawget, rawset, select
 -- raw_collectgarbage stays private to the prelude: select_impl uses it (the script gets the allow-listed wrapper)
 local raw_setmetatable, raw_getmetatable, raw_load, raw_collectgarbage = setmetatable, getmetatable, load, collectgarbage
@@ -172,7 +173,8 @@ local function select_impl(cases, nonblocking)
   end
   if st == "default" then return { default = true, ok = true } end
   if st == "error" then error(idx, 3) end
-  if ok and P.timers[cases[idx].channel] then v = timer_value(v) end
+  local timers = P.timers
+  if ok and timers and timers[cases[idx].channel] then v = timer_value(v) end
   return { channel = cases[idx].channel, value = v, ok = ok }
 end
 
@@ -204,7 +206,8 @@ function ChannelMethods:receive()
     st, idx, v, ok = take_held()
   end
   if st == "error" then error(idx, 2) end
-  if ok and P.timers[self] then v = timer_value(v) end
+  local timers = P.timers
+  if ok and timers and timers[self] then v = timer_value(v) end
   return v, ok
 end
 function ChannelMethods:send(v)
@@ -282,7 +285,10 @@ function time.after(d)
   local id, err = after_id(d)
   if id == nil then error(err, 2) end
   local ch = wrap(id)
-  proc().timers[ch] = true
+  local P = proc()
+  local timers = P.timers
+  if not timers then timers = setmetatable({}, WEAK_K) P.timers = timers end
+  timers[ch] = true
   return ch
 end
 function time.sleep(d)
@@ -310,12 +316,16 @@ function process.listen(topic, opts)
   local id, err = tp.listen(topic, type(opts) == "table" and opts.message == true)
   if id == nil then return nil, err end
   local ch = wrap(id)
-  proc().listen[ch] = topic
+  local P = proc()
+  local topics = P.listen
+  if not topics then topics = setmetatable({}, WEAK_K) P.listen = topics end
+  topics[ch] = topic
   return ch
 end
 -- Stops the listener: messages already in the channel stay there, later ones of the topic go to the inbox.
 function process.unlisten(ch)
-  local topic = type(ch) == "table" and proc().listen[ch] or nil
+  local topics = proc().listen
+  local topic = type(ch) == "table" and topics and topics[ch] or nil
   if topic == nil then return nil, "unlisten: not a channel returned by process.listen" end
   if not tp.unlisten(topic) then return nil, "unlisten: topic '" .. topic .. "' has no listener" end
   return true
@@ -554,14 +564,13 @@ local make_env = raw_load("local G = ... return function() local e = { _G = fals
 -- The records of this state's processes, by id (C# clears one when its process ends); new_process(id) makes one and
 -- returns the process's globals and its main coroutine (C# resumes it with (main, args...) as the runner's arguments).
 local procs = {}
-local WEAK_K, WEAK_V = { __mode = "k" }, { __mode = "v" }
 local function new_process(id)
   local env = make_env()
   local main_co = co_create(runner)
   procs[id] = {
     setmetatable({}, WEAK_V), { [main_co] = true }, env = env,
     loaded = { process = modules.process, channel = modules.channel, time = modules.time },
-    listen = setmetatable({}, WEAK_K), timers = setmetatable({}, WEAK_K),
+    -- listen (channel -> topic) and timers (time.after's channels), weak keys: made when first needed
   }
   return env, main_co
 end
