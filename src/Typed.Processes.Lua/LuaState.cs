@@ -129,7 +129,7 @@ internal sealed unsafe class LuaState
             while (!TryEnter())
             {
                 if (Stopwatch.GetTimestamp() > deadline) return false;
-                spin.SpinOnce();
+                spin.SpinOnce(sleep1Threshold: -1); // yields, never sleeps a whole millisecond: a run is a few µs to ms
             }
             return true;
         }
@@ -338,15 +338,16 @@ internal sealed class LuaStatePool
         // A thread inside another state never waits (it takes a state it can enter at once); one inside none waits for
         // a state that is not stuck, at most StuckTicks. Every state stuck or busy: a new one.
         bool mayWait = LuaState.HeldCount == 0;
-        for (int i = 0; i < states.Length; i++)
-        {
-            var s = states[(start + i) % states.Length];
-            if (s.TryEnter() || (mayWait && !s.Stuck && s.TryEnter(LuaState.StuckTime)))
+        for (int pass = mayWait ? 2 : 1, p = 0; p < pass; p++)
+            for (int i = 0; i < states.Length; i++)
             {
-                if (!s.IsClosed) return s;
-                s.Leave();
+                var s = states[(start + i) % states.Length];
+                if (p == 0 ? s.TryEnter() : !s.Stuck && s.TryEnter(LuaState.StuckTime))
+                {
+                    if (!s.IsClosed) return s;
+                    s.Leave();
+                }
             }
-        }
         return Add(out error);
     }
 
