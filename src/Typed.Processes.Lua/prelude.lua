@@ -552,14 +552,25 @@ for _, name in ipairs({ "string", "table", "math", "utf8", "coroutine", "os", "p
 end
 local modules = { process = G.process, channel = G.channel, time = G.time } -- what require gives: the frozen tables
 
--- A process's globals: a fresh table holding what G holds now (the frozen libraries, the sandbox's functions), made
--- by a table constructor of all those names (sized once), and _G = itself.
-local names = {}
-for k in raw_next, G do if k ~= "_G" then names[#names + 1] = k end end
-table.sort(names)
-for i = 1, #names do names[i] = names[i] .. " = G." .. names[i] end
-local make_env = raw_load("local G = ... return function() local e = { _G = false, " .. table.concat(names, ", ") ..
-  " } e._G = e return e end", "=env", "t", {})(G)
+-- A process's globals: a fresh table holding what G holds now (the frozen libraries, the sandbox's functions) and
+-- _G = itself. In a shared state, made by a table constructor of all those names (sized once: compiled once per state
+-- for every spawn); in a state of its own (one process), by a plain copy.
+local make_env
+if SHARED then
+  local names = {}
+  for k in raw_next, G do if k ~= "_G" then names[#names + 1] = k end end
+  table.sort(names)
+  for i = 1, #names do names[i] = names[i] .. " = G." .. names[i] end
+  make_env = raw_load("local G = ... return function() local e = { _G = false, " .. table.concat(names, ", ") ..
+    " } e._G = e return e end", "=env", "t", {})(G)
+else
+  make_env = function()
+    local e = {}
+    for k, v in raw_next, G do e[k] = v end
+    e._G = e
+    return e
+  end
+end
 
 -- The records of this state's processes, by id (C# clears one when its process ends); new_process(id) makes one and
 -- returns the process's globals and its main coroutine (C# resumes it with (main, args...) as the runner's arguments).
