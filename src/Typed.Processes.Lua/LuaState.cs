@@ -175,6 +175,9 @@ internal sealed unsafe class LuaState
         else p.Host.Scheduler.Schedule(p, yielding);
     }
 
+    /// <summary>A process of this state waits for the thread inside to run it (read by that thread).</summary>
+    internal bool OthersReady => !_pending.IsEmpty;
+
     /// <summary>Leaves <paramref name="p"/> to the thread inside (or, if none, to the host's queue).</summary>
     internal void Defer(LuaProcess p)
     {

@@ -51,8 +51,10 @@ public class EngineReviewTests : LuaTest
         Assert.Equal("ok 60000", exit.Result);
     }
 
-    [Fact]
-    public async Task A_process_looping_inside_a_non_yieldable_call_does_not_starve_its_state_mates()
+    [Theory]
+    [InlineData("table.sort({ 3, 2, 1 }, function(a, b) while true do end end)")]
+    [InlineData("coroutine.wrap(function() while true do end end)()")]
+    public async Task A_process_looping_inside_a_non_yieldable_call_does_not_starve_its_state_mates(string loop)
     {
         // The parent places the victim and the looper in its own state (spawned from Lua, on its host). The looper
         // never leaves table.sort's comparator, where the count hook cannot yield; nobody terminates it. The victim,
@@ -64,14 +66,15 @@ public class EngineReviewTests : LuaTest
             end }
             """);
         var looper = Entry("""
-            return { main = function()
-              table.sort({ 3, 2, 1 }, function(a, b) while true do end end)
+            return { main = function(victim)
+              process.send(victim, "go", "go") -- the victim is ready from now on
+              LOOP
             end }
-            """);
+            """.Replace("LOOP", loop));
         var parent = Entry("""
             return { main = function(victim, looper, host)
               local v = assert(process.spawn(victim, host))
-              local l = assert(process.spawn(looper, host))
+              local l = assert(process.spawn(looper, host, v))
               return { v, l }
             end }
             """);
@@ -79,12 +82,14 @@ public class EngineReviewTests : LuaTest
         var vpid = Pid.Parse((string)r.Items[0]!);
         var lpid = Pid.Parse((string)r.Items[1]!);
         var vexit = Runtime.WaitForExitAsync(vpid);
-        Runtime.Send(vpid, "go", "go").ThrowIfFailed();
+        var lexit = Runtime.WaitForExitAsync(lpid);
         try
         {
             // a failure guard (not synchronisation): the victim needs a few ms once it runs
             var e = await vexit.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal("victim got go", e.Result);
+            // the looper ends: it held its state for more than a second while the victim was ready
+            Assert.Contains("without yielding", (await lexit.WaitAsync(Guard)).Error);
         }
         finally { Runtime.Terminate(lpid); }
     }
@@ -100,4 +105,5 @@ public class EngineReviewTests : LuaTest
         Assert.Null(exit.Error);
         Assert.Equal(200L, exit.Result);
     }
+
 }
