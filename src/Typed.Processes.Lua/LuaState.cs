@@ -140,7 +140,9 @@ internal sealed unsafe class LuaState
     {
         if (--_depth > 0) return;
         s_held--;
-        Volatile.Write(ref _owner, 0);
+        // A full fence (not a release write): Kick's read of _pending must not move before this store, else a process
+        // queued meanwhile by a thread that still saw this one inside (Run, Defer) is seen by neither.
+        Interlocked.Exchange(ref _owner, 0);
         Kick();
     }
 
