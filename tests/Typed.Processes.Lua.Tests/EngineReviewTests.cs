@@ -106,4 +106,42 @@ public class EngineReviewTests : LuaTest
         Assert.Equal(200L, exit.Result);
     }
 
+    [Fact]
+    public async Task A_process_filling_the_time_modules_private_tables_does_not_end_another_process()
+    {
+        // The time module's objects keep their values in weak tables of the state (stdlib.lua: dur_ns, T, loc_data),
+        // shared by all its processes. A table's part grows or shrinks by a new block, charged to the process whose
+        // insertion found it full. The attacker (64 MB) holds 270,000 Durations; the victim (4 MB) then makes
+        // Durations it drops at once: one of its insertions rehashes a table sized for the attacker's keys.
+        var attacker = Entry("""
+            return { main = function(parent)
+              local hold = {}
+              for i = 1, 270000 do hold[i] = time.parse_duration(i) end
+              process.send(parent, "ready", #hold)
+              process.inbox():receive()
+              return #hold
+            end }
+            """);
+        var victim = Entry("""
+            return { main = function()
+              for i = 1, 600000 do local d = time.parse_duration(i) end
+              return "ok"
+            end }
+            """, new LuaOptions { MemoryLimitBytes = 4 << 20 });
+        var parent = Entry("""
+            return { main = function(attacker, victim, host)
+              local ready = process.listen("ready")
+              local ev = process.events()
+              local a = assert(process.spawn(attacker, host, process.pid()))
+              ready:receive()
+              assert(process.spawn_monitored(victim, host))
+              local e = ev:receive()
+              process.send(a, "stop", true)
+              return tostring(e.error or e.result)
+            end }
+            """);
+        var exit = await Run(parent, attacker, victim, Host);
+        Assert.Null(exit.Error);
+        Assert.Equal("ok", exit.Result);
+    }
 }
