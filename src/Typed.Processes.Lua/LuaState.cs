@@ -193,7 +193,14 @@ internal sealed unsafe class LuaState
     private void Kick()
     {
         if (_pending.IsEmpty || Volatile.Read(ref _owner) != 0) return;
-        if (_pending.TryDequeue(out var p)) p.Host.Scheduler.Schedule(p, yielding: true);
+        // A process closed meanwhile (queued twice: woken and deferred) is skipped: its run would not enter the state,
+        // and the processes queued after it would wait for the state's next leave, maybe forever.
+        while (_pending.TryDequeue(out var p))
+        {
+            if (p.State is null) continue;
+            p.Host.Scheduler.Schedule(p, yielding: true);
+            return;
+        }
     }
 
     // ---- compiled functions ------------------------------------------------------------------------------------
