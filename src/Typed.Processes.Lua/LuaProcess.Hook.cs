@@ -36,6 +36,12 @@ internal partial class LuaProcess
         p.ExitIfDoomed();
         var co = p._current;
         bool resumed = co is not null && state == co.Handle;
+        // In a shared state, a process that cannot be yielded (inside a call that cannot yield, or in a coroutine of
+        // its own) holds every process of its state: once one of them is ready and it has run for HoldLimit, it ends.
+        if (p.IsAlive && !(resumed && co!.Thread.IsYieldable) && p._lua is { Shared: true, OthersReady: true } &&
+            Stopwatch.GetTimestamp() - p._sliceStart > HoldLimitTicks)
+            p.Exit(ExitInfo.Failed($"ran for more than {HoldLimitTicks / Stopwatch.Frequency} s without yielding (inside a call " +
+                                   "that cannot yield, or in a coroutine of its own) while processes of its Lua state waited"));
         if (p.IsAlive)
         {
             if (resumed && Stopwatch.GetTimestamp() - p._sliceStart > SliceTicks && co!.Thread.IsYieldable) co.Thread.Yield(0);
@@ -71,6 +77,10 @@ internal partial class LuaProcess
     }
 
     private const long ArmSlack = 16 * 1024;
+
+    /// <summary>How long a process of a shared state may run without yielding while another process of its state is
+    /// ready (see <see cref="CountHook"/>).</summary>
+    private static readonly long HoldLimitTicks = Stopwatch.Frequency; // 1 s
 
     /// <summary>
     /// tp.alive, for the sandbox's pcall and xpcall (prelude.lua): false once the process must stop (terminated,

@@ -140,7 +140,9 @@ internal sealed unsafe class LuaState
     {
         if (--_depth > 0) return;
         s_held--;
-        Volatile.Write(ref _owner, 0);
+        // A full fence (not a release write): Kick's read of _pending must not move before this store, else a process
+        // queued meanwhile by a thread that still saw this one inside (Run, Defer) is seen by neither.
+        Interlocked.Exchange(ref _owner, 0);
         Kick();
     }
 
@@ -175,6 +177,9 @@ internal sealed unsafe class LuaState
         else p.Host.Scheduler.Schedule(p, yielding);
     }
 
+    /// <summary>A process of this state waits for the thread inside to run it (read by that thread).</summary>
+    internal bool OthersReady => !_pending.IsEmpty;
+
     /// <summary>Leaves <paramref name="p"/> to the thread inside (or, if none, to the host's queue).</summary>
     internal void Defer(LuaProcess p)
     {
@@ -188,7 +193,14 @@ internal sealed unsafe class LuaState
     private void Kick()
     {
         if (_pending.IsEmpty || Volatile.Read(ref _owner) != 0) return;
-        if (_pending.TryDequeue(out var p)) p.Host.Scheduler.Schedule(p, yielding: true);
+        // A process closed meanwhile (queued twice: woken and deferred) is skipped: its run would not enter the state,
+        // and the processes queued after it would wait for the state's next leave, maybe forever.
+        while (_pending.TryDequeue(out var p))
+        {
+            if (p.State is null) continue;
+            p.Host.Scheduler.Schedule(p, yielding: true);
+            return;
+        }
     }
 
     // ---- compiled functions ------------------------------------------------------------------------------------

@@ -16,7 +16,31 @@ local mtype, floor, tointeger, maxint, minint = lib.mathtype, lib.floor, lib.toi
 local sfind, ssub, sformat, slower, sgsub, supper, srep = lib.find, lib.sub, lib.format, lib.lower, lib.gsub, lib.upper, lib.rep
 local concat = lib.concat
 
-local function weak() return setmetatable({}, { __mode = "k" }) end
+-- A private map is the running process's own: a weak table in its record (tp.proc(), made at the first write). One
+-- table for all the processes of a shared state grew by blocks charged to whichever process rehashed it, so a process
+-- holding many objects made another pay for them (and end with "not enough memory"). The objects made while no
+-- process runs (time.UTC and time.Local, when the state loads this chunk) are in the map's base.
+local proc, WEAK, maps = tp.proc, { __mode = "k" }, 0
+local function weak()
+  maps = maps + 1
+  local key, base = "stdlib_map_" .. maps, setmetatable({}, WEAK)
+  return setmetatable({}, {
+    __index = function(_, o)
+      local v = base[o]
+      if v ~= nil then return v end
+      local P = proc()
+      local m = P and P[key]
+      return m and m[o]
+    end,
+    __newindex = function(_, o, v)
+      local P = proc()
+      if P == nil then base[o] = v return end
+      local m = P[key]
+      if m == nil then m = setmetatable({}, WEAK) P[key] = m end
+      m[o] = v
+    end,
+  })
+end
 -- the private state of a Time, Duration or Location (map: its weak table), or an error `level` frames up
 local function private(map, v, what, level)
   local r = type(v) == "table" and map[v]
