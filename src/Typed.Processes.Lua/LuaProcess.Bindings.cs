@@ -27,26 +27,27 @@ internal partial class LuaProcess
         return Err(lua, r.Error);
     }
 
-    /// <summary>
-    /// Wraps a C# function of tp. With <paramref name="liftCeiling"/> (all but load_lib) the body runs in an unchecked
-    /// region (see <see cref="BeginUnchecked"/>); without, the body allocates only in protected calls and opens its
-    /// own region for its pushes.
-    /// </summary>
-    private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body, bool liftCeiling = true) => state =>
-    {
-        // A coroutine the script created gets a KeraLua wrapper here, which KeraLua would keep for ever: released below
-        // (the process's own coroutines keep theirs until they end, see LuaProcess.ReleaseWrapper).
-        var extra = ExtraHandle(state);
-        var lua = KeraLua.Lua.FromIntPtr(state);
-        try { return Call(lua, body, liftCeiling); }
-        finally { ReleaseWrapper(state, extra); }
-    };
+    /// <summary>Wraps a C# function of tp: the body runs for the running process, in an unchecked region (see
+    /// <see cref="BeginUnchecked"/>).</summary>
+    private static LuaFunction Fn(Func<KeraLua.Lua, LuaProcess, int> body) => state => OnThread(state, lua => Call(lua, body));
 
-    private static int Call(KeraLua.Lua lua, Func<KeraLua.Lua, LuaProcess, int> body, bool liftCeiling)
+    /// <summary>
+    /// Runs <paramref name="body"/> with the KeraLua wrapper of <paramref name="state"/>. A coroutine the script created
+    /// gets a wrapper here, which KeraLua would keep for ever: released after (the process's own coroutines keep theirs
+    /// until they end, see LuaProcess.ReleaseWrapper).
+    /// </summary>
+    private static int OnThread(IntPtr state, Func<KeraLua.Lua, int> body)
+    {
+        var extra = ExtraHandle(state);
+        try { return body(KeraLua.Lua.FromIntPtr(state)); }
+        finally { ReleaseWrapper(state, extra); }
+    }
+
+    private static int Call(KeraLua.Lua lua, Func<KeraLua.Lua, LuaProcess, int> body)
     {
         var p = s_current;
         if (p is null) { lua.PushNil(); LuaNative.PushText(lua, "not inside a process"); return 2; } // 20 slots are guaranteed
-        long gc = liftCeiling ? p.BeginUnchecked(lua, 0) : 0; // never 0 for a region
+        long gc = p.BeginUnchecked(lua, 0);
         try
         {
             // A C function is guaranteed LUA_MINSTACK (20) free slots; ours return at most 4 values and deep values
@@ -56,48 +57,58 @@ internal partial class LuaProcess
         }
         catch (Exception ex) // never let an exception cross into native code
         {
-            if (gc == 0) gc = p.BeginUnchecked(lua, 0);
             lua.PushNil();
             LuaNative.PushText(lua, Clip(ex.Message));
             return 2;
         }
         finally
         {
-            if (gc != 0) p.EndUnchecked(lua, gc);
+            p.EndUnchecked(lua, gc);
             p.ExitIfDoomed();
         }
     }
 
     // The last destination and topic a process sent to, by their bytes: a process usually sends to the same few, and
     // a PID's text names the same process for ever (a registered name may move: it is resolved at every send).
-    private byte[]? _lastDest, _lastTopic;
-    private Result<Target> _lastTarget;
-    private string? _lastTopicText;
+    private LastBytes<Result<Target>> _lastDest;
+    private LastBytes<string> _lastTopic;
+
+    /// <summary>A value computed from a Lua string's bytes, kept for the last (short) bytes it was computed from.</summary>
+    private struct LastBytes<T>
+    {
+        private byte[]? _bytes;
+        private T _value;
+
+        public readonly bool TryGet(ReadOnlySpan<byte> bytes, out T value)
+        {
+            value = _value;
+            return _bytes is { } last && bytes.SequenceEqual(last);
+        }
+
+        public void Set(ReadOnlySpan<byte> bytes, T value)
+        {
+            if (bytes.Length > 256) return;
+            _bytes = bytes.ToArray();
+            _value = value;
+        }
+    }
 
     private Result<Target> SendTarget(KeraLua.Lua lua, int i)
     {
         var bytes = LuaNative.Bytes(lua, i);
-        if (_lastDest is { } last && bytes.SequenceEqual(last)) return _lastTarget;
+        if (_lastDest.TryGet(bytes, out var cached)) return cached;
         var text = LuaNative.ToText(lua, i)!;
         var target = Runtime.Resolve(text);
-        if (text.Length > 0 && text[0] == '{' && target.Ok && bytes.Length <= 256)
-        {
-            _lastDest = bytes.ToArray();
-            _lastTarget = target;
-        }
+        if (text.Length > 0 && text[0] == '{' && target.Ok) _lastDest.Set(bytes, target);
         return target;
     }
 
     private string SendTopic(KeraLua.Lua lua, int i)
     {
         var bytes = LuaNative.Bytes(lua, i);
-        if (_lastTopic is { } last && bytes.SequenceEqual(last)) return _lastTopicText!;
+        if (_lastTopic.TryGet(bytes, out var cached)) return cached;
         var text = LuaNative.ToText(lua, i)!;
-        if (bytes.Length <= 256)
-        {
-            _lastTopic = bytes.ToArray();
-            _lastTopicText = text;
-        }
+        _lastTopic.Set(bytes, text);
         return text;
     }
 

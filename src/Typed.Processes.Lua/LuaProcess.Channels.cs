@@ -15,6 +15,17 @@ internal partial class LuaProcess
         return ch.Id;
     }
 
+    /// <summary>The parts of a process's record (prelude.lua, new_process) C# reads: its channels' objects, its coroutines.</summary>
+    private const int RecordChannels = 1, RecordCoroutines = 2;
+
+    /// <summary>
+    /// Pushes the table <c>procs[id][part]</c> of this process's record (three slots, checked by the caller; the caller
+    /// restores the top): true if it is a table. Raw reads only: no allocation, no metamethod, no error.
+    /// </summary>
+    private bool PushRecordPart(KeraLua.Lua lua, int part) =>
+        lua.RawGetInteger(LuaRegistry.Index, RegProcs) == LuaType.Table && lua.RawGetInteger(-1, Pid.Id) == LuaType.Table &&
+        lua.RawGetInteger(-1, part) == LuaType.Table;
+
     private int _sweepAt = MinSweep;
     private const int MinSweep = 1024;
 
@@ -31,11 +42,9 @@ internal partial class LuaProcess
     /// </summary>
     private void Sweep(KeraLua.Lua lua)
     {
-        if (!LuaNative.CheckStack(lua, 4)) return;
+        if (!LuaNative.CheckStack(lua, 5)) return;
         int top = lua.GetTop();
-        lua.RawGetInteger(LuaRegistry.Index, RegProcs);
-        // its record's channels: procs[id][1]
-        if (lua.Type(-1) == LuaType.Table && lua.RawGetInteger(-1, Pid.Id) == LuaType.Table && lua.RawGetInteger(-1, 1) == LuaType.Table)
+        if (PushRecordPart(lua, RecordChannels))
         {
             List<long>? gone = null;
             foreach (var id in _channels.Keys)

@@ -207,10 +207,8 @@ internal partial class LuaProcess
         _live.Remove(co);
         var t = co.Thread;
         t.SetTop(0);
-        // its record's table of coroutines: procs[id][2]
         if (!LuaNative.CheckStack(t, 5)) return;
-        t.RawGetInteger(LuaRegistry.Index, RegProcs);
-        if (t.Type(-1) == LuaType.Table && t.RawGetInteger(-1, Pid.Id) == LuaType.Table && t.RawGetInteger(-1, 2) == LuaType.Table)
+        if (PushRecordPart(t, RecordCoroutines))
         {
             t.PushThread();
             t.PushNil();

@@ -9,7 +9,8 @@ internal partial class LuaProcess
 {
     // ---- mailbox bytes -----------------------------------------------------------------------------------------
 
-    /// <summary>Bytes its state has allocated now (read by telemetry from another thread: a plain read of a long).</summary>
+    /// <summary>Bytes its code allocated in its state and are still alive (read by telemetry from another thread: a plain
+    /// read of a long).</summary>
     internal long MemoryInUse => _budget.Used;
 
     /// <summary>Estimated Lua bytes of the messages queued for this process and not yet received.</summary>
@@ -85,7 +86,4 @@ internal partial class LuaProcess
     {
         if (_budget.Doomed && IsAlive) Exit(ExitInfo.Failed("not enough memory"));
     }
-
-    /// <summary>Native memory used by this process's Lua state.</summary>
-    internal long LuaMemory => _budget.Used;
 }

@@ -80,14 +80,11 @@ internal unsafe partial class LuaProcess
 
     /// <summary>tp.load_stdlib(): the stdlib chunk, or the error message (lua_load is protected: a memory error is a
     /// status). Raw: it runs when a shared state is made, with no process.</summary>
-    private static readonly LuaFunction LoadStdlib = state =>
+    private static readonly LuaFunction LoadStdlib = state => OnThread(state, lua =>
     {
-        var extra = ExtraHandle(state);
-        var lua = KeraLua.Lua.FromIntPtr(state);
-        try { LuaNative.Load(lua, StdlibBytecode, "=stdlib", "b"); }
-        finally { ReleaseWrapper(state, extra); }
+        LuaNative.Load(lua, StdlibBytecode, "=stdlib", "b");
         return 1;
-    };
+    });
 
     /// <summary>
     /// The standard libraries' openers (luaopen_*), from the same native library KeraLua binds ("lua54"). Pushed as

@@ -65,14 +65,12 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         try { error = p.Setup(); }
         catch
         {
-            p._discarded = true;
-            p.CloseState();
+            p.Discard();
             throw;
         }
         if (error is not null)
         {
-            p._discarded = true;
-            p.CloseState();
+            p.Discard();
             return Result<ProcessCore>.Failure(error);
         }
         return Result<ProcessCore>.Success(p);
@@ -87,10 +85,9 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         if (_budget.Limit is > 0 and < MinMemoryLimit)
             return $"memory limit of {_budget.Limit} bytes is below the minimum of {MinMemoryLimit / 1024} KB";
         // The entry and its libraries compiled once (a syntax error fails the spawn).
-        byte[] code;
         try
         {
-            code = _entry.Bytecode;
+            _ = _entry.Bytecode;
             for (int i = 0; i < _entry.Libraries.Count; i++) _entry.LibraryCode(i);
         }
         catch (InvalidOperationException ex) { return ex.Message; }
@@ -109,7 +106,7 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
         try
         {
             s_current = this;
-            return SetupIn(st, code);
+            return SetupIn(st);
         }
         finally
         {
@@ -121,11 +118,11 @@ internal sealed unsafe partial class LuaProcess : ProcessCore, IPayloadGate
     }
 
     /// <summary>Setup's part inside the state (entered by this thread; <see cref="s_current"/> is this process).</summary>
-    private string? SetupIn(LuaState st, byte[] code)
+    private string? SetupIn(LuaState st)
     {
         var lua = st.Main;
         // The entry's function and its libraries' (prelude.lua, require), loaded once per state, charged to the state.
-        int function = st.Function(_entry.Bytecode, code, _entry.ChunkName, out var error);
+        int function = st.Function(_entry.Bytecode, _entry.Bytecode, _entry.ChunkName, out var error);
         if (function == 0) return error;
         for (int i = 0; i < _entry.Libraries.Count; i++)
             if (st.Function(_entry.Libraries[i], _entry.LibraryCode(i), _entry.Libraries[i].ChunkName, out error) == 0) return error;

@@ -106,9 +106,9 @@ internal sealed unsafe class LuaState
     /// <summary>How long a thread may have been inside before the state counts as stuck (<see cref="Stuck"/>): a run is
     /// one slice and the drain, a few ms; a process looping inside a call that cannot yield (a table.sort comparator)
     /// holds its state until it returns or is stopped.</summary>
-    internal static readonly long StuckTicks = Stopwatch.Frequency / 20; // 50 ms
-
     internal static readonly TimeSpan StuckTime = TimeSpan.FromMilliseconds(50);
+
+    private static readonly long StuckTicks = (long)(StuckTime.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>A thread has been inside for longer than <see cref="StuckTicks"/>.</summary>
     internal bool Stuck => Volatile.Read(ref _owner) != 0 && Stopwatch.GetTimestamp() - Volatile.Read(ref _enteredAt) > StuckTicks;
@@ -154,8 +154,7 @@ internal sealed unsafe class LuaState
     {
         if (!TryEnter())
         {
-            _pending.Enqueue(first);
-            Kick();
+            Defer(first);
             return;
         }
         long start = Stopwatch.GetTimestamp();

@@ -142,6 +142,23 @@ local channel = {}
 -- (timer_value, from stdlib.lua)
 local timer_value
 
+-- What tp.select answered, once the wait (WAIT) is over and a value that did not fit has been taken (COLLECT).
+local wait_result, take_held = tp.wait_result, tp.take_held
+local function settle(st, idx, v, ok)
+  if st == WAIT then
+    yield(WAIT)
+    st, idx, v, ok = wait_result()
+  end
+  if st == COLLECT then
+    -- the value received does not fit in what is left of the memory limit: collect garbage here (in Lua, not under
+    -- the C# call, with the real collectgarbage: the global one is the script's to replace), then take it; if it
+    -- still does not fit, the process ends with "not enough memory"
+    raw_collectgarbage("collect")
+    st, idx, v, ok = take_held()
+  end
+  return st, idx, v, ok
+end
+
 local function select_impl(cases, nonblocking)
   if type(cases) ~= "table" then error("channel.select expects a table of cases", 3) end
   local n = #cases
@@ -159,18 +176,7 @@ local function select_impl(cases, nonblocking)
   -- process parked on it at its next preemption), so there the select is "nowait": an error if nothing is ready.
   local P = proc()
   if not nonblocking and not P[2][running()] then nonblocking = "nowait" end
-  local st, idx, v, ok = tp.select(nonblocking, n, table.unpack(args, 1, 3 * n))
-  if st == WAIT then
-    yield(WAIT)
-    st, idx, v, ok = tp.wait_result()
-  end
-  if st == COLLECT then
-    -- the value received does not fit in what is left of the memory limit: collect garbage here (in Lua, not under
-    -- the C# call, with the real collectgarbage: the global one is the script's to replace), then take it; if it
-    -- still does not fit, the process ends with "not enough memory"
-    raw_collectgarbage("collect")
-    st, idx, v, ok = tp.take_held()
-  end
+  local st, idx, v, ok = settle(tp.select(nonblocking, n, table.unpack(args, 1, 3 * n)))
   if st == "default" then return { default = true, ok = true } end
   if st == "error" then error(idx, 3) end
   local timers = P.timers
@@ -192,19 +198,11 @@ function ChannelMethods:case_receive() return { channel = self, send = false } e
 function ChannelMethods:case_send(v) return { channel = self, send = true, value = v } end
 -- A receive is a select of one case without its tables (the hot path of every process): the same protocol as
 -- select_impl.
-local tp_select, wait_result, take_held = tp.select, tp.wait_result, tp.take_held
+local tp_select = tp.select
 function ChannelMethods:receive()
   if type(self) ~= "table" or self.__id == nil then error("select case 1 is not a case (use ch:case_receive() or ch:case_send(v))", 2) end
   local P = proc()
-  local st, idx, v, ok = tp_select(not P[2][running()] and "nowait" or false, 1, self.__id, false, nil)
-  if st == WAIT then
-    yield(WAIT)
-    st, idx, v, ok = wait_result()
-  end
-  if st == COLLECT then
-    raw_collectgarbage("collect")
-    st, idx, v, ok = take_held()
-  end
+  local st, idx, v, ok = settle(tp_select(not P[2][running()] and "nowait" or false, 1, self.__id, false, nil))
   if st == "error" then error(idx, 2) end
   local timers = P.timers
   if ok and timers and timers[self] then v = timer_value(v) end
