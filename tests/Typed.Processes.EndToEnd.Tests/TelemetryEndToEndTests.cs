@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using Typed.Processes.Tests;
 
 namespace Typed.Processes.EndToEnd;
 
@@ -27,24 +27,11 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
     private static readonly HostRef Host = ProcessReferences.Hosts.AppE2e;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60); // a failure guard, never synchronisation
     private readonly ProcessRuntime _runtime = new();
-    private readonly ConcurrentQueue<Activity> _activities = new();
-    private readonly SemaphoreSlim _stopped = new(0);
-    private readonly ActivityListener _spans;
+    private readonly SpanRecorder _spans = new();
 
     public TelemetryEndToEndTests()
     {
         _runtime.AddGeneratedEntries();
-        _spans = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == TypedProcessesTelemetry.SourceName || s.Name == "test",
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                _activities.Enqueue(a);
-                _stopped.Release();
-            },
-        };
-        ActivitySource.AddActivityListener(_spans);
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -69,8 +56,8 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
         }
         Assert.True(_runtime.Terminate(pid).Ok); // ends the second receive span
         List<Activity> spans;
-        while ((spans = _activities.ToList()).Count(a => a.OperationName == "process.receive" && Equals(a.GetTagItem("typed_processes.pid"), pid.ToString())) < 2)
-            Assert.True(await _stopped.WaitAsync(Guard), "the receive spans were not recorded");
+        while ((spans = _spans.Spans.ToList()).Count(a => a.OperationName == "process.receive" && Equals(a.GetTagItem("typed_processes.pid"), pid.ToString())) < 2)
+            Assert.True(await _spans.NextAsync(Guard), "the receive spans were not recorded");
 
         var calls = spans.Where(a => a.OperationName == "process.call where").ToList();
         var receives = spans.Where(a => a.OperationName == "process.receive" && Equals(a.GetTagItem("typed_processes.pid"), pid.ToString())).ToList();

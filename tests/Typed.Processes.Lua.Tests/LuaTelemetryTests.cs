@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Typed.Processes.Tests;
 using Xunit;
 
 namespace Typed.Processes.Lua.Tests;
@@ -13,24 +14,7 @@ public sealed class LuaTelemetryCollection;
 [Collection(nameof(LuaTelemetryCollection))]
 public sealed class LuaTelemetryTests : LuaTest, IAsyncDisposable
 {
-    private readonly ConcurrentQueue<Activity> _activities = new();
-    private readonly SemaphoreSlim _stopped = new(0);
-    private readonly ActivityListener _spans;
-
-    public LuaTelemetryTests()
-    {
-        _spans = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == TypedProcessesTelemetry.SourceName || s.Name == "test",
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                _activities.Enqueue(a);
-                _stopped.Release();
-            },
-        };
-        ActivitySource.AddActivityListener(_spans);
-    }
+    private readonly SpanRecorder _spans = new();
 
     // xUnit v3 calls only DisposeAsync on a class that is also IAsyncDisposable (LuaTest is): a Dispose() here never
     // ran, so every test's listener stayed attached and later tests (Lua_code_sees_no_traceparent_...) were traced.
@@ -44,9 +28,9 @@ public sealed class LuaTelemetryTests : LuaTest, IAsyncDisposable
     {
         while (true)
         {
-            var spans = _activities.ToList();
+            var spans = _spans.Spans.ToList();
             if (done(spans)) return spans;
-            Assert.True(await _stopped.WaitAsync(Guard), "the expected spans were not recorded");
+            Assert.True(await _spans.NextAsync(Guard), "the expected spans were not recorded");
         }
     }
 

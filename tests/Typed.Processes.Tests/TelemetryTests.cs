@@ -16,11 +16,9 @@ public sealed class TelemetryTests : IAsyncLifetime
     private readonly string _host = "otel:h" + Guid.NewGuid().ToString("N")[..8];
     private readonly ProcessRuntime _runtime = new();
     private readonly ConcurrentQueue<(string Name, long Value, Dictionary<string, object?> Tags)> _measurements = new();
-    private readonly ConcurrentQueue<Activity> _activities = new();
-    private readonly SemaphoreSlim _stopped = new(0); // released once per stopped span
     private readonly ConcurrentQueue<(string Name, double Value, Dictionary<string, object?> Tags)> _doubles = new();
     private readonly MeterListener _meters = new();
-    private readonly ActivityListener _spans;
+    private readonly SpanRecorder _spans = new();
 
     public TelemetryTests()
     {
@@ -42,17 +40,6 @@ public sealed class TelemetryTests : IAsyncLifetime
             _doubles.Enqueue((instrument.Name, value, d));
         });
         _meters.Start();
-        _spans = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == TypedProcessesTelemetry.SourceName || s.Name == "test",
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                _activities.Enqueue(a);
-                _stopped.Release();
-            },
-        };
-        ActivitySource.AddActivityListener(_spans);
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -75,9 +62,9 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         while (true)
         {
-            var spans = _activities.ToList();
+            var spans = _spans.Spans.ToList();
             if (done(spans)) return spans;
-            Assert.True(await _stopped.WaitAsync(Guard), "the expected spans were not recorded");
+            Assert.True(await _spans.NextAsync(Guard), "the expected spans were not recorded");
         }
     }
 
@@ -212,19 +199,19 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(42, reply.Value);
         Assert.False(failed.Ok);
 
-        var spawn = Assert.Single(_activities, a => a.OperationName == "process.spawn" && Equals(a.GetTagItem("typed_processes.entry"), server));
+        var spawn = Assert.Single(_spans.Spans, a => a.OperationName == "process.spawn" && Equals(a.GetTagItem("typed_processes.entry"), server));
         Assert.Equal(trace, spawn.TraceId);
         Assert.Equal(pid.ToString(), spawn.GetTagItem("typed_processes.pid"));
         Assert.Equal(_host, spawn.GetTagItem("typed_processes.host"));
 
-        var calls = _activities.Where(a => a.OperationName == "process.call inc" && Equals(a.GetTagItem("typed_processes.target"), pid.ToString())).ToList();
+        var calls = _spans.Spans.Where(a => a.OperationName == "process.call inc" && Equals(a.GetTagItem("typed_processes.target"), pid.ToString())).ToList();
         Assert.Equal(2, calls.Count);
         Assert.All(calls, c => Assert.Equal(ActivityKind.Client, c.Kind));
         Assert.All(calls, c => Assert.Equal(trace, c.TraceId));
         Assert.Equal(ActivityStatusCode.Unset, calls[0].Status);
         Assert.Equal(ActivityStatusCode.Error, calls[1].Status);
 
-        var exit = Assert.Single(_activities, a => a.OperationName == "process.exit" && Equals(a.GetTagItem("typed_processes.pid"), pid.ToString()));
+        var exit = Assert.Single(_spans.Spans, a => a.OperationName == "process.exit" && Equals(a.GetTagItem("typed_processes.pid"), pid.ToString()));
         Assert.Equal(ActivityStatusCode.Error, exit.Status);
         Assert.Contains("done badly", exit.StatusDescription);
         Assert.Equal("error", exit.GetTagItem("typed_processes.exit.outcome"));
